@@ -1,0 +1,47 @@
+// `npm test`: every runner (vitest: unit + GPU; Playwright: e2e), then one closing line
+// `N passed, N failed` summing them all. Exits non-zero if any test failed or a runner broke.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { hasChromium, INSTALL_HINT } from './browser.mjs';
+
+if (!hasChromium()) {
+  console.error(INSTALL_HINT);
+  process.exit(1);
+}
+
+const OUT = '.test-out';
+rmSync(OUT, { recursive: true, force: true });
+mkdirSync(OUT, { recursive: true });
+
+function run(label, cmd, args) {
+  console.log(`\n== ${label}: ${cmd} ${args.join(' ')}`);
+  const r = spawnSync(cmd, args, { stdio: 'inherit', env: process.env });
+  return r.status ?? 1;
+}
+
+function readJson(path) {
+  return existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : undefined;
+}
+
+const extra = process.argv.slice(2);
+const unitStatus = run('unit + gpu (vitest)', 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${OUT}/unit.json`, ...extra]);
+const e2eStatus = run('e2e (playwright)', 'npx', ['playwright', 'test']);
+
+let passed = 0, failed = 0, skipped = 0;
+const unit = readJson(`${OUT}/unit.json`);
+if (unit) {
+  passed += unit.numPassedTests;
+  failed += unit.numFailedTests;
+  skipped += unit.numPendingTests + (unit.numTodoTests ?? 0);
+} else failed += 1;
+const e2e = readJson(`${OUT}/e2e.json`);
+if (e2e) {
+  passed += e2e.stats.expected + e2e.stats.flaky;
+  failed += e2e.stats.unexpected;
+  skipped += e2e.stats.skipped;
+} else failed += 1;
+
+const broken = (unitStatus !== 0 && failed === 0) || (e2eStatus !== 0 && failed === 0);
+if (broken) failed += 1; // a runner failed outside any test (compile error, server did not start)
+console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 || unitStatus !== 0 || e2eStatus !== 0 ? 1 : 0);
