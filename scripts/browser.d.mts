@@ -1,0 +1,3 @@
+export const INSTALL_HINT: string;
+export function chromiumPath(): string;
+export function hasChromium(): boolean;
