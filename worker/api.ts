@@ -1,0 +1,125 @@
+// EngineApi: the one interface the app talks to, served from the worker over comlink or used
+// in-page in tests. Progress and tokens stream through callbacks; failures are EdgewiseErrors
+// (code + one-line message), rebuilt on the app side from SerializedError.
+import type { ErrorCode } from '../model/errors.ts';
+
+export interface Capabilities {
+  readonly webgpu: boolean;
+  readonly adapter?: { vendor: string; architecture: string; device: string; description: string };
+  readonly features: { f16: boolean; subgroups: boolean };
+  readonly limits?: { maxBufferSize: number; maxStorageBufferBindingSize: number };
+  /** navigator.storage.estimate(), bytes. */
+  readonly storage?: { usage: number; quota: number; persisted: boolean };
+  /** navigator.deviceMemory in GiB where the browser tells it. */
+  readonly deviceMemoryGiB?: number;
+  /** Why WebGPU is unusable, in words a user can act on. */
+  readonly problem?: string;
+}
+
+/** A downloadable model, from the catalog or a URL the user typed. */
+export interface CatalogEntry {
+  readonly id: string;
+  readonly name: string;
+  readonly url: string;
+  readonly sizeBytes: number;
+  readonly architecture: string;
+  readonly quant: string;
+  readonly license: string;
+  readonly contextLength: number;
+  /** The smallest device class it fits: 'phone' | 'tablet' | 'laptop' | 'desktop'. */
+  readonly minDevice: 'phone' | 'tablet' | 'laptop' | 'desktop';
+  readonly supported: boolean;
+  readonly notes?: string;
+}
+
+export interface StoredModel {
+  readonly id: string;
+  readonly name: string;
+  readonly source: { kind: 'url'; url: string } | { kind: 'file'; fileName: string };
+  readonly sizeBytes: number;
+  readonly storedBytes: number;
+  readonly complete: boolean;
+  readonly architecture?: string;
+  readonly contextLength?: number;
+  readonly hasChatTemplate?: boolean;
+}
+
+export interface TransferProgress {
+  readonly phase: 'header' | 'download' | 'import' | 'verify';
+  readonly bytes: number;
+  readonly totalBytes: number;
+  readonly bytesPerSecond: number;
+  readonly secondsLeft: number;
+}
+
+export interface LoadProgress {
+  readonly phase: 'read' | 'upload' | 'compile';
+  readonly done: number;
+  readonly total: number;
+}
+
+export interface SamplingOptions {
+  temperature?: number;   // 0 = greedy
+  topK?: number;
+  topP?: number;
+  minP?: number;
+  repetitionPenalty?: number;
+  seed?: number;
+}
+
+export interface ChatMessage {
+  readonly role: 'system' | 'user' | 'assistant';
+  readonly content: string;
+}
+
+export interface GenerateRequest {
+  /** Either chat messages (rendered with the model's template) or a raw prompt. */
+  readonly messages?: readonly ChatMessage[];
+  readonly prompt?: string;
+  readonly maxTokens?: number;
+  readonly sampling?: SamplingOptions;
+  readonly stop?: readonly string[];
+  /** JSON Schema the output must satisfy (constrained decoding). */
+  readonly schema?: unknown;
+}
+
+export interface GenerateTimings {
+  readonly promptTokens: number;
+  readonly generatedTokens: number;
+  readonly timeToFirstTokenMs: number;
+  readonly prefillTokensPerSecond: number;
+  readonly decodeTokensPerSecond: number;
+}
+
+export interface GenerateResult {
+  readonly text: string;
+  readonly tokens: readonly number[];
+  readonly stopReason: 'eos' | 'stop-string' | 'max-tokens' | 'context-full' | 'aborted' | 'schema-complete';
+  readonly timings: GenerateTimings;
+}
+
+export interface LoadedModelInfo {
+  readonly id: string;
+  readonly architecture: string;
+  readonly contextLength: number;
+  readonly vocabSize: number;
+}
+
+export interface EngineApi {
+  capabilities(): Promise<Capabilities>;
+  catalog(): Promise<readonly CatalogEntry[]>;
+  models(): Promise<readonly StoredModel[]>;
+  download(entry: CatalogEntry | { url: string; name?: string }, onProgress: (p: TransferProgress) => void): Promise<StoredModel>;
+  cancelDownload(id: string): Promise<void>;
+  importFile(file: File, onProgress: (p: TransferProgress) => void): Promise<StoredModel>;
+  remove(id: string): Promise<void>;
+  load(id: string, onProgress: (p: LoadProgress) => void, options?: { contextLength?: number }): Promise<LoadedModelInfo>;
+  countTokens(text: string): Promise<number>;
+  generate(request: GenerateRequest, onToken: (text: string) => void): Promise<GenerateResult>;
+  abort(): Promise<void>;
+}
+
+export interface SerializedError {
+  readonly code: ErrorCode;
+  readonly message: string;
+}
