@@ -1,0 +1,181 @@
+// Summarize: prompts in the styles of Chrome's Summarizer API (key points, TL;DR, headline;
+// short/medium/long), and map-reduce over documents longer than the context: chunks cut on
+// paragraph boundaries, each summarized, then the partial summaries combined.
+import type { ChatMessage } from '../../worker/api.ts';
+
+export type SummaryStyle = 'key-points' | 'tldr' | 'headline';
+export type SummaryLength = 'short' | 'medium' | 'long';
+
+export const SUMMARY_STYLES: readonly { id: SummaryStyle; label: string }[] = [
+  { id: 'key-points', label: 'Key points' },
+  { id: 'tldr', label: 'TL;DR' },
+  { id: 'headline', label: 'Headline' },
+];
+
+export const SUMMARY_LENGTHS: readonly { id: SummaryLength; label: string }[] = [
+  { id: 'short', label: 'Short' },
+  { id: 'medium', label: 'Medium' },
+  { id: 'long', label: 'Long' },
+];
+
+const STYLE_TEXT: Record<SummaryStyle, Record<SummaryLength, string>> = {
+  'key-points': {
+    short: 'Summarize the text as at most 3 key points, as a Markdown bullet list.',
+    medium: 'Summarize the text as at most 5 key points, as a Markdown bullet list.',
+    long: 'Summarize the text as at most 7 key points, as a Markdown bullet list.',
+  },
+  tldr: {
+    short: 'Write a TL;DR of the text in one sentence.',
+    medium: 'Write a TL;DR of the text in one short paragraph (about 3 sentences).',
+    long: 'Write a TL;DR of the text in one paragraph (about 5 sentences).',
+  },
+  headline: {
+    short: 'Write a headline for the text, 12 words at most.',
+    medium: 'Write a headline for the text, 17 words at most.',
+    long: 'Write a headline for the text, 22 words at most.',
+  },
+};
+
+/** Output budget in tokens for each length; also bounds each map-step summary. */
+export const SUMMARY_MAX_TOKENS: Record<SummaryLength, number> = { short: 160, medium: 320, long: 560 };
+
+const SYSTEM = 'You summarize documents faithfully. Use only facts stated in the text. Reply with the summary only.';
+
+export function summaryMessages(text: string, style: SummaryStyle, length: SummaryLength): ChatMessage[] {
+  return [
+    { role: 'system', content: SYSTEM },
+    { role: 'user', content: `${STYLE_TEXT[style][length]}\n\nText:\n"""\n${text}\n"""` },
+  ];
+}
+
+/** The map step: one part of a long document, summarized as notes to be combined later. */
+export function partMessages(text: string, part: number, parts: number): ChatMessage[] {
+  return [
+    { role: 'system', content: SYSTEM },
+    { role: 'user', content: `This is part ${part} of ${parts} of a longer document. List its main facts and points as a concise Markdown bullet list.\n\nText:\n"""\n${text}\n"""` },
+  ];
+}
+
+/** The reduce step: partial summaries in document order, combined into the requested style. */
+export function combineMessages(partials: readonly string[], style: SummaryStyle, length: SummaryLength): ChatMessage[] {
+  const joined = partials.map((p, i) => `Part ${i + 1}:\n${p.trim()}`).join('\n\n');
+  return [
+    { role: 'system', content: SYSTEM },
+    { role: 'user', content: `These are summaries of consecutive parts of one document. ${STYLE_TEXT[style][length]} Cover the whole document.\n\n${joined}` },
+  ];
+}
+
+/**
+ * Splits text into pieces of at most `maxTokens` tokens each, cutting on paragraph boundaries
+ * (blank lines), then on sentence ends, then on whitespace, so no piece is over budget.
+ * `countTokens` is given each candidate piece; pieces keep document order.
+ */
+export async function splitIntoChunks(text: string, maxTokens: number, countTokens: (s: string) => Promise<number>): Promise<string[]> {
+  if (maxTokens < 1) throw new RangeError('maxTokens must be positive');
+  const units = await splitUnits(text.replace(/\r\n?/g, '\n'), maxTokens, countTokens, 0, '');
+  const chunks: string[] = [];
+  let current = '';
+  let currentTokens = 0;
+  for (const u of units) {
+    // A separator costs about one token per character of it (at most 2 here).
+    const joinCost = current ? u.sep.length : 0;
+    if (current && currentTokens + joinCost + u.tokens > maxTokens) {
+      chunks.push(current);
+      current = '';
+      currentTokens = 0;
+    }
+    current = current ? current + u.sep + u.text : u.text;
+    currentTokens += (current === u.text ? 0 : joinCost) + u.tokens;
+  }
+  if (current) chunks.push(current);
+  return chunks;
+}
+
+/** A piece of the text with its token count and the separator that preceded it. */
+interface Unit { text: string; tokens: number; sep: string }
+
+const LEVELS: readonly { split: RegExp; sep: string }[] = [
+  { split: /\n\s*\n/, sep: '\n\n' },
+  { split: /(?<=[.!?…。！？])\s+/, sep: ' ' },
+  { split: /\s+/, sep: ' ' },
+];
+
+async function splitUnits(text: string, maxTokens: number, count: (s: string) => Promise<number>, level: number, firstSep: string): Promise<Unit[]> {
+  const pieces = level < LEVELS.length ? text.split(LEVELS[level].split) : hardSplit(text);
+  const sep = level < LEVELS.length ? LEVELS[level].sep : '';
+  const out: Unit[] = [];
+  for (const raw of pieces) {
+    const piece = level < LEVELS.length ? raw.trim() : raw;
+    if (!piece) continue;
+    const before = out.length === 0 ? firstSep : sep;
+    const tokens = await count(piece);
+    if (tokens <= maxTokens) out.push({ text: piece, tokens, sep: before });
+    else out.push(...await splitUnits(piece, maxTokens, count, Math.min(level + 1, LEVELS.length), before));
+  }
+  return out;
+}
+
+/** Last resort for a run with no whitespace: halves, which the caller re-counts. */
+function hardSplit(text: string): string[] {
+  const chars = [...text];
+  if (chars.length <= 1) return [text];
+  const mid = chars.length >> 1;
+  return [chars.slice(0, mid).join(''), chars.slice(mid).join('')];
+}
+
+export interface SummarizeDeps {
+  readonly contextLength: number;
+  countTokens(text: string): Promise<number>;
+  /** Runs one generation; resolves with its full text. */
+  generate(messages: ChatMessage[], maxTokens: number, onToken: (delta: string) => void): Promise<string>;
+  /** Called before each step: part k of n (map), or the final combine. */
+  onProgress?(p: SummaryProgress): void;
+  /** Streams the text of the final (or only) generation. */
+  onToken?(delta: string): void;
+  readonly signal?: AbortSignal;
+}
+
+export type SummaryProgress =
+  | { kind: 'single' }
+  | { kind: 'part'; part: number; parts: number }
+  | { kind: 'combine'; round: number };
+
+/** Tokens kept free for the prompt's instructions and the chat template around the text. */
+export const PROMPT_OVERHEAD_TOKENS = 160;
+
+export async function summarizeDocument(text: string, style: SummaryStyle, length: SummaryLength, deps: SummarizeDeps): Promise<string> {
+  const outTokens = SUMMARY_MAX_TOKENS[length];
+  const budget = deps.contextLength - PROMPT_OVERHEAD_TOKENS - outTokens;
+  if (budget < 64) throw new RangeError(`the context (${deps.contextLength} tokens) is too small to summarize`);
+  const docTokens = await deps.countTokens(text);
+  if (docTokens <= budget) {
+    deps.onProgress?.({ kind: 'single' });
+    return deps.generate(summaryMessages(text, style, length), outTokens, (d) => deps.onToken?.(d));
+  }
+  const partTokens = SUMMARY_MAX_TOKENS.medium;
+  const mapBudget = deps.contextLength - PROMPT_OVERHEAD_TOKENS - partTokens;
+  let partials: string[] = [];
+  const chunks = await splitIntoChunks(text, mapBudget, deps.countTokens);
+  for (let i = 0; i < chunks.length; i++) {
+    deps.signal?.throwIfAborted();
+    deps.onProgress?.({ kind: 'part', part: i + 1, parts: chunks.length });
+    partials.push(await deps.generate(partMessages(chunks[i], i + 1, chunks.length), partTokens, () => {}));
+  }
+  // Reduce: combine as many partials as fit; if they do not all fit, combine groups first.
+  for (let round = 1; ; round++) {
+    deps.signal?.throwIfAborted();
+    const joinedTokens = await deps.countTokens(partials.join('\n\n'));
+    if (joinedTokens <= budget || partials.length === 1) {
+      deps.onProgress?.({ kind: 'combine', round });
+      return deps.generate(combineMessages(partials, style, length), outTokens, (d) => deps.onToken?.(d));
+    }
+    const groups = await splitIntoChunks(partials.join('\n\n'), mapBudget, deps.countTokens);
+    deps.onProgress?.({ kind: 'combine', round });
+    const next: string[] = [];
+    for (let i = 0; i < groups.length; i++) {
+      next.push(await deps.generate(partMessages(groups[i], i + 1, groups.length), partTokens, () => {}));
+    }
+    if (next.length >= partials.length) return deps.generate(combineMessages(next, style, length), outTokens, (d) => deps.onToken?.(d));
+    partials = next;
+  }
+}
