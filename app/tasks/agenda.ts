@@ -126,19 +126,19 @@ export function agendaToMarkdown(a: Agenda): string {
 export function agendaToIcs(a: Agenda, now: Date = new Date()): string {
   const [y, m, d] = (a.date ?? now.toISOString().slice(0, 10)).split('-').map(Number);
   const duration = a.durationMinutes ?? (a.items.reduce((s, it) => s + (it.minutes ?? 0), 0) || 30);
-  const event: EventAttributes = a.time
-    ? { start: [y, m, d, ...a.time.split(':').map(Number)] as [number, number, number, number, number], startInputType: 'local', startOutputType: 'local', duration: { minutes: duration } }
-    : { start: [y, m, d], end: nextDay(y, m, d) } as EventAttributes;
   const description = agendaToMarkdown(a);
-  const { error, value } = createEvent({
-    ...event,
+  const common = {
     title: a.title,
     description,
     location: a.location,
     productId: 'edgewise/agenda',
     uid: `${now.getTime()}-${Math.abs(hash(description))}@edgewise.local`,
     timestamp: now.getTime(),
-  } as EventAttributes);
+  };
+  const event: EventAttributes = a.time
+    ? { ...common, start: [y, m, d, ...a.time.split(':').map(Number)] as [number, number, number, number, number], startInputType: 'local', startOutputType: 'local', duration: { minutes: duration } }
+    : { ...common, start: [y, m, d], end: nextDay(y, m, d) };
+  const { error, value } = createEvent(event);
   if (error || !value) throw new Error(`could not build the calendar file: ${error?.message ?? 'unknown error'}`);
   return value;
 }
