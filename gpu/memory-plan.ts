@@ -49,7 +49,7 @@ export function planMemory(input: MemoryPlanInput): MemoryPlan {
       const perCache = nCtx * m.nHeadKv * m.headDim * input.kvBytesPerElement;
       kvCacheBytes += 2 * perCache;
       largestUnsplittableBytes = Math.max(largestUnsplittableBytes, perCache);
-      widest = Math.max(widest, (m.nHead + 2 * m.nHeadKv) * m.headDim, m.nHead * nCtx);
+      widest = Math.max(widest, (m.nHead + 2 * m.nHeadKv) * m.headDim);
     } else if (m.kind === 'mamba1') {
       recurrentStateBytes += 4 * ((m.dConv - 1) * m.dInner + m.dInner * m.dState);
       widest = Math.max(widest, 2 * m.dInner, m.dtRank + 2 * m.dState);

@@ -40,6 +40,8 @@ export interface GgufFile {
   readonly metadata: ReadonlyMap<string, GgufValue>;
   /** The value type each key was stored with, for writers that round-trip a file. */
   readonly metadataTypes: ReadonlyMap<string, GgufValueType>;
+  /** The element type of each array-valued key (tells a bool array from a u8 one). */
+  readonly arrayTypes?: ReadonlyMap<string, GgufValueType>;
   readonly tensors: readonly GgufTensorInfo[];
   readonly alignment: number;
   /** Absolute byte offset of the tensor data section. */
