@@ -1,25 +1,47 @@
-import { createResource, Match, Switch } from 'solid-js';
-import { acquireDevice } from '../gpu/device.ts';
+import { createEffect, For, lazy, Match, Switch } from 'solid-js';
+import { route, ROUTES } from './state/route.ts';
+import { settings } from './state/settings.ts';
+import { GpuStatus } from './screens/GpuStatus.tsx';
+import './styles.css';
+
+const Summarize = lazy(() => import('./screens/Summarize.tsx'));
+const Agenda = lazy(() => import('./screens/Agenda.tsx'));
+const Chat = lazy(() => import('./screens/Chat.tsx'));
+const Models = lazy(() => import('./screens/Models.tsx'));
+const SettingsScreen = lazy(() => import('./screens/Settings.tsx'));
 
 export function App() {
-  const [gpu] = createResource(() => acquireDevice(navigator.gpu));
+  createEffect(() => {
+    document.documentElement.dataset.theme = settings.theme;
+  });
   return (
-    <main>
-      <h1>Edgewise</h1>
-      <Switch>
-        <Match when={gpu.loading}><p>Looking for a GPU…</p></Match>
-        <Match when={gpu.error}>
-          <p role="alert" data-testid="gpu-error">{String((gpu.error as Error)?.message ?? gpu.error)}</p>
-        </Match>
-        <Match when={gpu()}>
-          {(ctx) => (
-            <p data-testid="adapter">
-              GPU: {ctx().adapterInfo.vendor} {ctx().adapterInfo.architecture} {ctx().adapterInfo.description}
-              {ctx().features.f16 ? ' · f16' : ''}
-            </p>
-          )}
-        </Match>
-      </Switch>
-    </main>
+    <div class="shell">
+      <a class="skip" href="#main">Skip to content</a>
+      <header class="top">
+        <h1 class="brand">Edgewise</h1>
+        <nav aria-label="Main">
+          <ul class="tabs">
+            <For each={ROUTES}>
+              {(r) => (
+                <li>
+                  <a href={`#/${r.id}`} aria-current={route() === r.id ? 'page' : undefined}>{r.label}</a>
+                </li>
+              )}
+            </For>
+          </ul>
+        </nav>
+      </header>
+      <GpuStatus />
+      <main id="main" tabindex="-1">
+        <Switch>
+          <Match when={route() === 'summarize'}><Summarize /></Match>
+          <Match when={route() === 'agenda'}><Agenda /></Match>
+          <Match when={route() === 'chat'}><Chat /></Match>
+          <Match when={route() === 'models'}><Models /></Match>
+          <Match when={route() === 'settings'}><SettingsScreen /></Match>
+        </Switch>
+      </main>
+      <footer class="foot">Runs on your device. Nothing you type or open leaves it.</footer>
+    </div>
   );
 }
