@@ -1,97 +1,55 @@
-// Reads an architecture's hyper-parameters from GGUF metadata, under its `{arch}.` prefix, the
-// way llama.cpp does: some keys may be a scalar or a per-layer array (head_count_kv,
-// head_count, feed_forward_length), missing optional keys take llama.cpp's defaults.
+// An architecture's hyper-parameters, read from GGUF metadata under its `{arch}.` prefix through
+// the typed accessors of model/gguf/metadata.ts, with llama.cpp's defaults for optional keys.
 import { EdgewiseError } from '../errors.ts';
-import type { GgufFile, GgufValue } from '../gguf/types.ts';
-
-function describe(v: GgufValue): string {
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
-  return 'an array';
-}
-
-function asNumber(v: GgufValue | undefined): number | undefined {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'bigint') return Number(v);
-  return undefined;
-}
+import {
+  metaCount, metaNumber, metaNumberOrArray, metaOptionalBool, metaOptionalNumber, metaOptionalString,
+} from '../gguf/metadata.ts';
+import type { GgufFile } from '../gguf/types.ts';
 
 export class HParams {
-  readonly arch: string;
-  private readonly meta: ReadonlyMap<string, GgufValue>;
-
-  constructor(file: GgufFile, arch: string) {
-    this.meta = file.metadata;
-    this.arch = arch;
-  }
+  constructor(private readonly file: GgufFile, readonly arch: string) {}
 
   key(name: string): string {
     return `${this.arch}.${name}`;
   }
 
   has(name: string): boolean {
-    return this.meta.has(this.key(name));
-  }
-
-  private bad(name: string, want: string): EdgewiseError {
-    const v = this.meta.get(this.key(name));
-    const got = v === undefined ? 'missing' : describe(v);
-    return new EdgewiseError('gguf-unsupported', `model metadata ${this.key(name)} should be ${want}, got ${got}`);
+    return this.file.metadata.has(this.key(name));
   }
 
   /** A non-negative integer; `fallback` when the key is absent (required when no fallback). */
   count(name: string, fallback?: number): number {
-    const v = this.meta.get(this.key(name));
-    if (v === undefined && fallback !== undefined) return fallback;
-    const n = asNumber(v);
-    if (n === undefined || !Number.isInteger(n) || n < 0) throw this.bad(name, 'a non-negative integer');
-    return n;
+    if (fallback !== undefined && !this.has(name)) return fallback;
+    return metaCount(this.file, this.key(name));
   }
 
   float(name: string, fallback?: number): number {
-    const v = this.meta.get(this.key(name));
-    if (v === undefined && fallback !== undefined) return fallback;
-    const n = asNumber(v);
-    if (n === undefined || !Number.isFinite(n)) throw this.bad(name, 'a number');
-    return n;
+    if (fallback !== undefined) return metaOptionalNumber(this.file, this.key(name)) ?? fallback;
+    return metaNumber(this.file, this.key(name));
   }
 
   bool(name: string, fallback: boolean): boolean {
-    const v = this.meta.get(this.key(name));
-    if (v === undefined) return fallback;
-    if (typeof v === 'boolean') return v;
-    if (typeof v === 'number') return v !== 0;
-    throw this.bad(name, 'a boolean');
+    return metaOptionalBool(this.file, this.key(name)) ?? fallback;
   }
 
   string(name: string, fallback: string): string {
-    const v = this.meta.get(this.key(name));
-    if (v === undefined) return fallback;
-    if (typeof v !== 'string') throw this.bad(name, 'a string');
-    return v;
+    return metaOptionalString(this.file, this.key(name)) ?? fallback;
   }
 
-  /** A scalar repeated over nLayer layers, or an array of exactly nLayer integers. */
+  /** nLayer values from a scalar (every layer) or a per-layer array (e.g. head_count_kv of hybrids). */
   perLayer(name: string, nLayer: number, fallback?: number): number[] {
-    const v = this.meta.get(this.key(name));
-    if (v === undefined || typeof v === 'number' || typeof v === 'bigint') {
-      const n = this.count(name, fallback);
-      return new Array<number>(nLayer).fill(n);
+    if (fallback !== undefined && !this.has(name)) return new Array<number>(nLayer).fill(fallback);
+    const values = metaNumberOrArray(this.file, this.key(name), nLayer);
+    for (const v of values) {
+      if (!Number.isInteger(v) || v < 0) {
+        throw new EdgewiseError('gguf-malformed', `GGUF metadata key "${this.key(name)}" should hold non-negative integers, got ${v}`);
+      }
     }
-    if (typeof v === 'string' || typeof v === 'boolean' || v.length !== nLayer) {
-      throw this.bad(name, `an integer or an array of ${nLayer} integers (one per layer)`);
-    }
-    const out: number[] = [];
-    for (let i = 0; i < nLayer; i++) {
-      const n = asNumber(v[i] as GgufValue);
-      if (n === undefined || !Number.isInteger(n) || n < 0) throw this.bad(name, `an array of ${nLayer} non-negative integers`);
-      out.push(n);
-    }
-    return out;
+    return values;
   }
 }
 
-/** The common core every architecture reads: width, depth, vocabulary, context, norm eps. */
+/** The common core every architecture reads: width, depth, context, norm eps. */
 export interface CoreHParams {
   readonly nEmbd: number;
   readonly nLayer: number;
