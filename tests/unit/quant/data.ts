@@ -1,0 +1,32 @@
+// Seeded test data for the quant tests: reproducible, and varied per block (centred, shifted,
+// tiny and large magnitudes, a constant block, an all-zero block) so scales and mins get exercised.
+
+/** mulberry32: a small, seeded uniform generator in [0, 1). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `blocks` blocks of `blockSize` values; block b follows one of several shapes, chosen by b. */
+export function blockData(seed: number, blocks: number, blockSize: number): Float32Array {
+  const next = rng(seed);
+  const out = new Float32Array(blocks * blockSize);
+  for (let b = 0; b < blocks; b++) {
+    const kind = b % 6;
+    const scale = [1, 1, 1e-3, 40, 1, 0][kind];
+    const shift = [0, 2.5, 0, -30, 0, 0][kind];
+    for (let i = 0; i < blockSize; i++) {
+      // kind 4: a heavy-tailed block (one outlier per 32) stresses the per-sub-block scales.
+      const u = 2 * next() - 1;
+      const v = kind === 4 && i % 32 === 7 ? 8 * u : u;
+      out[b * blockSize + i] = kind === 5 && b % 12 === 11 ? 0.75 : v * scale + shift;
+    }
+  }
+  return out;
+}
