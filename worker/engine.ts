@@ -1,0 +1,157 @@
+// The EngineApi implementation, usable in-page (tests) or behind comlink (engine.worker.ts).
+// It owns the model store and the downloads in flight; inference is delegated to an injected
+// ModelRuntime, which gets a stored model as a chunk-backed ByteSource and its parsed header.
+import { EdgewiseError } from '../model/errors.ts';
+import { readGguf } from '../model/gguf/reader.ts';
+import type {
+  CatalogEntry, EngineApi, GenerateRequest, GenerateResult, LoadedModelInfo, LoadProgress, StoredModel, TransferProgress,
+} from './api.ts';
+import { checkArchitecture } from './architectures.ts';
+import { probeCapabilities } from './capabilities.ts';
+import { CATALOG } from './catalog.ts';
+import type { ModelRuntime } from './runtime.ts';
+import { chunkSource } from './storage/chunk-source.ts';
+import { DEFAULT_CHUNK_SIZE, storedBytes } from './storage/chunks.ts';
+import { DEFAULT_RETRY, downloadModel, type RetryPolicy } from './storage/download.ts';
+import { percent } from './storage/format.ts';
+import type { Fetch } from './storage/http.ts';
+import { fileNameFromUrl, modelIdForFile, modelIdForUrl } from './storage/ids.ts';
+import { importModelFile } from './storage/import.ts';
+import { toStoredModel } from './storage/manifest.ts';
+import { browserStorage, type StorageAccess } from './storage/quota.ts';
+import { ModelStore } from './storage/store.ts';
+
+export interface EngineOptions {
+  /** The inference runtime; without one, load() validates the stored model and then refuses. */
+  readonly runtime?: ModelRuntime;
+  /** Bytes per stored chunk (default 32 MiB); tests use small chunks. */
+  readonly chunkSize?: number;
+  readonly dbName?: string;
+  readonly fetch?: Fetch;
+  readonly retry?: RetryPolicy;
+  readonly storage?: StorageAccess;
+}
+
+export interface Engine extends EngineApi {
+  setRuntime(runtime: ModelRuntime | undefined): void;
+}
+
+const noRuntime = () => new EdgewiseError('usage',
+  'this build of Edgewise has no inference engine installed, so models can be stored but not run');
+
+export function createEngine(options: EngineOptions = {}): Engine {
+  const store = new ModelStore(options.dbName);
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  const storage = options.storage ?? browserStorage();
+  const fetchFn: Fetch = options.fetch ?? ((input, init) => fetch(input, init));
+  const now = () => performance.now();
+  const transfers = new Map<string, { controller: AbortController; done: Promise<unknown> }>();
+  let runtime = options.runtime;
+  let loaded: LoadedModelInfo | undefined;
+
+  async function track<T>(id: string, what: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    if (transfers.has(id)) throw new EdgewiseError('usage', `${what} is already being fetched; wait for it or cancel it`);
+    const controller = new AbortController();
+    const done = run(controller.signal);
+    transfers.set(id, { controller, done: done.catch(() => undefined) });
+    try {
+      return await done;
+    } finally {
+      transfers.delete(id);
+    }
+  }
+
+  function requireLoaded(): ModelRuntime {
+    if (!runtime) throw noRuntime();
+    if (!loaded) throw new EdgewiseError('usage', 'no model is loaded; load one first');
+    return runtime;
+  }
+
+  return {
+    setRuntime(r) {
+      runtime = r;
+      loaded = undefined;
+    },
+
+    capabilities: () => probeCapabilities(),
+
+    catalog: async () => CATALOG,
+
+    async models(): Promise<readonly StoredModel[]> {
+      const all = await store.listManifests();
+      return all.sort((a, b) => a.createdAt - b.createdAt).map(toStoredModel);
+    },
+
+    async download(entry: CatalogEntry | { url: string; name?: string }, onProgress: (p: TransferProgress) => void): Promise<StoredModel> {
+      let url: URL;
+      try {
+        url = new URL(entry.url);
+      } catch {
+        throw new EdgewiseError('usage', `"${entry.url}" is not a web address; paste the link to a .gguf file`);
+      }
+      if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+        throw new EdgewiseError('usage', `${entry.url} is not an http(s) address; paste the link to a .gguf file`);
+      }
+      const fromCatalog = 'id' in entry;
+      if (fromCatalog && !entry.supported) checkArchitecture(entry.architecture, entry.name);
+      const id = fromCatalog ? entry.id : modelIdForUrl(entry.url);
+      const name = (fromCatalog ? entry.name : entry.name) ?? fileNameFromUrl(entry.url);
+      const ctx = { store, fetch: fetchFn, chunkSize, storage, retry: options.retry ?? DEFAULT_RETRY, now };
+      const m = await track(id, name, (signal) => downloadModel(ctx, { id, name, url: entry.url }, signal, onProgress));
+      return toStoredModel(m);
+    },
+
+    async cancelDownload(id: string): Promise<void> {
+      const t = transfers.get(id);
+      if (!t) return;
+      t.controller.abort();
+      await t.done;
+    },
+
+    async importFile(file: File, onProgress: (p: TransferProgress) => void): Promise<StoredModel> {
+      const m = await track(modelIdForFile(file), file.name,
+        (signal) => importModelFile({ store, chunkSize, storage, now }, file, signal, onProgress));
+      return toStoredModel(m);
+    },
+
+    async remove(id: string): Promise<void> {
+      const t = transfers.get(id);
+      if (t) {
+        t.controller.abort();
+        await t.done;
+      }
+      if (loaded?.id === id) loaded = undefined;
+      await store.remove(id);
+    },
+
+    async load(id: string, onProgress: (p: LoadProgress) => void, loadOptions?: { contextLength?: number }): Promise<LoadedModelInfo> {
+      const m = await store.getManifest(id);
+      if (!m) throw new EdgewiseError('usage', `no stored model "${id}"; download or import it first`);
+      if (!m.complete) {
+        throw new EdgewiseError('usage',
+          `${m.name} is only ${percent(storedBytes(m.chunksStored, m.sizeBytes, m.chunkSize), m.sizeBytes)} stored; finish its download before loading it`);
+      }
+      const source = chunkSource(store, m);
+      onProgress({ phase: 'read', done: 0, total: 1 });
+      const file = await readGguf(source);
+      onProgress({ phase: 'read', done: 1, total: 1 });
+      checkArchitecture(m.summary.architecture, m.name);
+      if (!runtime) throw noRuntime();
+      loaded = undefined;
+      loaded = await runtime.load(source, file, onProgress, { id, contextLength: loadOptions?.contextLength });
+      return loaded;
+    },
+
+    async countTokens(text: string): Promise<number> {
+      return requireLoaded().countTokens(text);
+    },
+
+    async generate(request: GenerateRequest, onToken: (text: string) => void): Promise<GenerateResult> {
+      return requireLoaded().generate(request, onToken);
+    },
+
+    async abort(): Promise<void> {
+      runtime?.abort();
+    },
+  };
+}

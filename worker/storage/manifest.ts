@@ -1,0 +1,57 @@
+// What the store keeps about a model besides its bytes. A manifest is written before the first
+// chunk and updated in the same IndexedDB transaction as every chunk, so `chunksStored` never
+// runs ahead of the chunks that exist. `complete` is set only after the stored header has been
+// re-read and validated; nothing else is loadable.
+import type { StoredModel } from '../api.ts';
+import { storedBytes } from './chunks.ts';
+
+/** The parsed GGUF header, summarized: enough to list, check and plan without re-reading it. */
+export interface GgufSummary {
+  readonly architecture: string;
+  readonly name?: string;
+  readonly contextLength?: number;
+  readonly hasChatTemplate: boolean;
+  readonly tensorCount: number;
+  /** GGML type names present, e.g. ['F32', 'Q4_K', 'Q6_K']. */
+  readonly tensorTypes: readonly string[];
+  readonly dataOffset: number;
+}
+
+/** HTTP validators of the remote file: a change means the stored prefix belongs to another file. */
+export interface Validators {
+  readonly etag?: string;
+  readonly lastModified?: string;
+}
+
+export type ModelSource =
+  | { readonly kind: 'url'; readonly url: string }
+  | { readonly kind: 'file'; readonly fileName: string; readonly lastModified: number };
+
+export interface ModelManifest {
+  readonly id: string;
+  readonly name: string;
+  readonly source: ModelSource;
+  readonly sizeBytes: number;
+  readonly validators: Validators;
+  readonly chunkSize: number;
+  readonly chunkCount: number;
+  readonly chunksStored: number;
+  readonly complete: boolean;
+  readonly summary: GgufSummary;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export function toStoredModel(m: ModelManifest): StoredModel {
+  return {
+    id: m.id,
+    name: m.name,
+    source: m.source.kind === 'url' ? { kind: 'url', url: m.source.url } : { kind: 'file', fileName: m.source.fileName },
+    sizeBytes: m.sizeBytes,
+    storedBytes: storedBytes(m.chunksStored, m.sizeBytes, m.chunkSize),
+    complete: m.complete,
+    architecture: m.summary.architecture,
+    contextLength: m.summary.contextLength,
+    hasChatTemplate: m.summary.hasChatTemplate,
+  };
+}

@@ -1,0 +1,45 @@
+// Validation shared by download and import: the GGUF header parses, its architecture and tensor
+// types are ones the engine runs. Returns the summary the manifest keeps.
+import { EdgewiseError } from '../../model/errors.ts';
+import { assertSupportedTensorTypes, readGguf } from '../../model/gguf/reader.ts';
+import type { ByteSource, GgufFile } from '../../model/gguf/types.ts';
+import { ggmlType } from '../../model/quant/types.ts';
+import { checkArchitecture } from '../architectures.ts';
+import type { GgufSummary } from './manifest.ts';
+
+export function summarize(file: GgufFile, what: string): GgufSummary {
+  const arch = file.metadata.get('general.architecture');
+  if (typeof arch !== 'string' || arch === '') {
+    throw new EdgewiseError('gguf-unsupported', `${what} has no general.architecture; it is not a model file Edgewise can run`);
+  }
+  const ctx = file.metadata.get(`${arch}.context_length`);
+  const name = file.metadata.get('general.name');
+  const types = [...new Set(file.tensors.map((t) => ggmlType(t.type)?.name ?? `#${t.type}`))].sort();
+  return {
+    architecture: arch,
+    name: typeof name === 'string' ? name : undefined,
+    contextLength: typeof ctx === 'number' ? ctx : typeof ctx === 'bigint' ? Number(ctx) : undefined,
+    hasChatTemplate: typeof file.metadata.get('tokenizer.chat_template') === 'string',
+    tensorCount: file.tensors.length,
+    tensorTypes: types,
+    dataOffset: file.dataOffset,
+  };
+}
+
+/** Parses and checks the header of `src`; throws a typed error naming `what` (file name or URL). */
+export async function validateGguf(src: ByteSource, what: string): Promise<{ file: GgufFile; summary: GgufSummary }> {
+  let file: GgufFile;
+  try {
+    file = await readGguf(src);
+  } catch (e) {
+    if (e instanceof EdgewiseError && e.code === 'gguf-malformed') {
+      throw new EdgewiseError('gguf-malformed', `${what} is not a valid GGUF model file (${e.message})`, { cause: e });
+    }
+    throw e;
+  }
+  const summary = summarize(file, what);
+  checkArchitecture(summary.architecture, what);
+  assertSupportedTensorTypes(file);
+  if (file.tensors.length === 0) throw new EdgewiseError('gguf-unsupported', `${what} holds no tensors; it is not a model`);
+  return { file, summary };
+}
