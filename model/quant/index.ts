@@ -4,6 +4,7 @@ import { EdgewiseError } from '../errors.ts';
 import type { BlockCodec } from './codec.ts';
 import { BF16_CODEC, F16_CODEC, F32_CODEC } from './float.ts';
 import { IQ4_NL_CODEC, Q4_0_CODEC, Q4_1_CODEC, Q5_0_CODEC, Q5_1_CODEC, Q8_0_CODEC } from './legacy.ts';
+import { IQ4_XS_CODEC, Q2_K_CODEC, Q3_K_CODEC, Q4_K_CODEC, Q5_K_CODEC, Q6_K_CODEC } from './kquants.ts';
 import { GGML_TYPES, GgmlTypeId, ggmlType, type GgmlTypeInfo } from './types.ts';
 
 export { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16, roundF16 } from './float.ts';
@@ -18,6 +19,12 @@ const CODECS: ReadonlyMap<number, BlockCodec> = new Map<number, BlockCodec>([
   [GgmlTypeId.Q5_0, Q5_0_CODEC],
   [GgmlTypeId.Q5_1, Q5_1_CODEC],
   [GgmlTypeId.IQ4_NL, IQ4_NL_CODEC],
+  [GgmlTypeId.Q2_K, Q2_K_CODEC],
+  [GgmlTypeId.Q3_K, Q3_K_CODEC],
+  [GgmlTypeId.Q4_K, Q4_K_CODEC],
+  [GgmlTypeId.Q5_K, Q5_K_CODEC],
+  [GgmlTypeId.Q6_K, Q6_K_CODEC],
+  [GgmlTypeId.IQ4_XS, IQ4_XS_CODEC],
 ]);
 
 /** Names of the types this module reads and writes, in the type table's order. */

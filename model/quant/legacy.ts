@@ -100,8 +100,8 @@ export const Q4_1_CODEC: BlockCodec = {
       const d = readF16(src, o), m = readF16(src, o + 2);
       for (let j = 0; j < 16; j++) {
         const v = src[o + 4 + j];
-        dst[y + j] = d * (v & 15) + m;
-        dst[y + j + 16] = d * (v >>> 4) + m;
+        dst[y + j] = Math.fround(d * (v & 15)) + m;
+        dst[y + j + 16] = Math.fround(d * (v >>> 4)) + m;
       }
     }
   },
@@ -155,8 +155,8 @@ export const Q5_1_CODEC: BlockCodec = {
       const qh = readU32(src, o + 4);
       for (let j = 0; j < 16; j++) {
         const v = src[o + 8 + j];
-        dst[y + j] = d * ((v & 15) | (((qh >>> j) & 1) << 4)) + m;
-        dst[y + j + 16] = d * ((v >>> 4) | (((qh >>> (j + 16)) & 1) << 4)) + m;
+        dst[y + j] = Math.fround(d * ((v & 15) | (((qh >>> j) & 1) << 4))) + m;
+        dst[y + j + 16] = Math.fround(d * ((v >>> 4) | (((qh >>> (j + 16)) & 1) << 4))) + m;
       }
     }
   },

@@ -35,6 +35,36 @@ const affine = (levels: number) => (x: Float32Array): number => {
   return Math.max((d + e) / 2, e16(minOf(x)) + levels * e) + f32Slack(x);
 };
 
+/** Sub-blocks of `size` within a super-block. */
+const subBlocks = (x: Float32Array, size: number): Float32Array[] =>
+  Array.from({ length: x.length / size }, (_, s) => x.subarray(s * size, (s + 1) * size));
+
+/** A scale stored rounded *up* to fp16: at most one ulp above s (2^-10·s, or 2^-24 if subnormal). */
+const up16 = (s: number): number => s * (1 + 2 ** -10) + 2 ** -24;
+
+/**
+ * Affine K-quants (Q2_K, Q4_K, Q5_K): x ≈ d·sc·q − dmin·m, q 0..levels, sc and m 0..scaleMax.
+ * dmin ≤ up16(M/scaleMax) with M the largest −min(0, min x) of a sub-block; m = round(−min/dmin)
+ * is off by ≤ dmin/2, so a sub-block needs a step of (range + dmin/2)/levels; d ≤ up16(that/scaleMax)
+ * and sc = ceil(step/d) overshoots by ≤ d. Error ≤ max(step/2, dmin/2): half a step inside, half
+ * a min unit where the lowest values clamp to q = 0.
+ */
+const affineK = (sub: number, levels: number, scaleMax: number) => (x: Float32Array): number => {
+  const subs = subBlocks(x, sub);
+  const negMin = Math.max(...subs.map((s) => Math.max(0, -minOf(s))));
+  const range = Math.max(...subs.map((s) => maxOf(s) - Math.min(0, minOf(s))));
+  const dmin = up16(negMin / scaleMax);
+  const need = (range + dmin / 2) / levels;
+  const step = need + up16(need / scaleMax);
+  return Math.max(step / 2, dmin / 2) + f32Slack(x);
+};
+
+/** Symmetric K-quants (Q3_K, Q6_K): x ≈ d·sc·q, |q| ≤ qmax, sc ≤ scaleMax; step ≤ A/qmax + d, error ≤ step/2. */
+const symmetricK = (qmax: number, scaleMax: number) => (x: Float32Array): number => {
+  const need = amaxOf(x) / qmax;
+  return (need + up16(need / scaleMax)) / 2 + f32Slack(x);
+};
+
 const BOUNDS: readonly BoundRow[] = [
   { type: 'F32', bound: () => 0, why: 'stored as is' },
   { type: 'F16', bound: (x) => e16(x[0]), why: 'round to nearest: half an ulp' },
@@ -49,6 +79,13 @@ const BOUNDS: readonly BoundRow[] = [
   { type: 'Q5_1', bound: affine(31), why: 'd = (max−min)/31, q 0..31: d/2 inside; ends move by ≤ e(m) + 31·e(d)' },
   { type: 'IQ4_NL', bound: symmetric(127, (d, e) => 14 * d + 127 * e),
     why: 'd = max/−127 on levels −127..113: widest half-gap 12, the far end 127 − 113 = 14 steps' },
+  { type: 'Q2_K', bound: affineK(16, 3, 15), why: '16 × 16, q 0..3, 4-bit scales and mins (see affineK)' },
+  { type: 'Q4_K', bound: affineK(32, 15, 63), why: '8 × 32, q 0..15, 6-bit scales and mins (see affineK)' },
+  { type: 'Q5_K', bound: affineK(32, 31, 63), why: '8 × 32, q 0..31, 6-bit scales and mins (see affineK)' },
+  { type: 'Q3_K', bound: symmetricK(3, 31), why: '16 × 16, q −3..3 (−4 unused), 6-bit signed scales used 0..31 (see symmetricK)' },
+  { type: 'Q6_K', bound: symmetricK(31, 127), why: '16 × 16, q −31..31 (−32 unused), int8 scales used 0..127 (see symmetricK)' },
+  { type: 'IQ4_XS', bound: (x) => 14 * (amaxOf(x) / 127 + up16(amaxOf(x) / 127 / 31)) + f32Slack(x),
+    why: 'sub-block scale max/−127, its 6-bit multiple of d rounded away from zero (≤ +d); levels as IQ4_NL: 14 scale units' },
 ];
 
 /** The worst block of a round trip: its index, its error and its bound. */
