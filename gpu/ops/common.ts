@@ -1,0 +1,52 @@
+// What every op in gpu/ops/ is prepared with, and the packing of its uniform parameters.
+import type { GpuContext } from '../device.ts';
+import { workgroupGrid } from '../dispatch.ts';
+import type { PipelineCache } from '../pipelines.ts';
+
+export interface OpEnv {
+  readonly ctx: GpuContext;
+  readonly pipelines: PipelineCache;
+}
+
+/** One 32-bit field of a WGSL uniform struct, in declaration order. */
+export type Field = readonly ['u32' | 'f32', number];
+
+/** The bytes of a uniform struct made of 32-bit fields, padded to 16 bytes. */
+export function packUniform(fields: readonly Field[]): ArrayBuffer {
+  const buf = new ArrayBuffer(Math.max(16, Math.ceil((fields.length * 4) / 16) * 16));
+  const view = new DataView(buf);
+  fields.forEach(([type, value], i) => {
+    if (type === 'u32') {
+      if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new RangeError(`uniform field ${i}: ${value} is not a u32`);
+      view.setUint32(i * 4, value, true);
+    } else {
+      view.setFloat32(i * 4, value, true);
+    }
+  });
+  return buf;
+}
+
+/** Workgroup grid for `groups` workgroups, split over x and y past the per-dimension limit. */
+export function grid(env: OpEnv, groups: number): readonly [number, number] {
+  return workgroupGrid(Math.max(1, groups), env.ctx.limits.maxComputeWorkgroupsPerDimension);
+}
+
+/** A small read-only buffer standing in for an optional binding the variant does not read. */
+export function placeholderBuffer(device: GPUDevice, label: string): GPUBuffer {
+  return device.createBuffer({ label: `${label}/unused`, size: 16, usage: GPUBufferUsage.STORAGE });
+}
+
+export function checkWithin(what: string, buffer: GPUBuffer, elements: number, bytesPerElement = 4): void {
+  if (elements * bytesPerElement > buffer.size) {
+    throw new RangeError(`${what}: needs ${elements} elements (${elements * bytesPerElement} bytes) but buffer "${buffer.label}" has ${buffer.size} bytes`);
+  }
+}
+
+/** A bind group whose binding numbers are not 0..n-1 (an entry point that skips some). */
+export function sparseBindGroup(device: GPUDevice, pipeline: GPUComputePipeline, label: string, entries: Record<number, GPUBuffer>): GPUBindGroup {
+  return device.createBindGroup({
+    label,
+    layout: pipeline.getBindGroupLayout(0),
+    entries: Object.entries(entries).map(([binding, buffer]) => ({ binding: Number(binding), resource: { buffer } })),
+  });
+}
