@@ -1,0 +1,30 @@
+// Checks and helpers shared by the matrix ops (gemv, gemm, embedding): bounds of an activation
+// slice, the bias tensor, and the placeholder bound where an optional input is absent.
+import { EdgewiseError } from '../../model/errors.ts';
+import type { WeightTensor } from '../weights.ts';
+
+/** Throws unless `rows` rows of `width` elements at offset/stride lie inside the buffer. */
+export function checkActivation(what: string, buffer: GPUBuffer, offset: number, stride: number, rows: number, width: number, elementBytes: number): void {
+  const last = offset + (rows - 1) * stride + width;
+  if (!(offset >= 0 && (rows === 1 || stride >= width) && last * elementBytes <= buffer.size)) {
+    throw new RangeError(`${what}: ${rows}×${width} elements at offset ${offset}, stride ${stride} overrun buffer "${buffer.label}" of ${buffer.size} bytes`);
+  }
+}
+
+export function checkBias(bias: WeightTensor, n: number): void {
+  if (bias.type !== 0 || bias.parts.length !== 1 || bias.dims.reduce((a, b) => a * b, 1) !== n) {
+    throw new EdgewiseError('tensor-shape', `bias "${bias.name}" must be one F32 vector of ${n} values`);
+  }
+}
+
+const dummies = new WeakMap<GPUDevice, GPUBuffer>();
+
+/** A 16-byte storage buffer bound where a kernel's optional input (bias) is switched off. */
+export function dummyStorage(device: GPUDevice): GPUBuffer {
+  let b = dummies.get(device);
+  if (!b) {
+    b = device.createBuffer({ label: 'unused optional input', size: 16, usage: GPUBufferUsage.STORAGE });
+    dummies.set(device, b);
+  }
+  return b;
+}

@@ -1,0 +1,57 @@
+// The 32-element block formats (ggml-common.h): Q4_0, Q4_1, Q5_0, Q5_1, Q8_0. `b` is the block's byte offset, `u` < 4 the unit within it.
+// Nibble formats: unit u is qs bytes 4u..4u+3; low nibbles are elements 4u..4u+3 (lo), high
+// nibbles elements 16+4u.. (hi). Q8_0: unit u is elements 8u..8u+7. Needs bytes.wgsl.
+
+fn nibbles_lo(q: u32) -> vec4<f32> {
+  return vec4<f32>(bytes4(q & 0x0f0f0f0fu));
+}
+
+fn nibbles_hi(q: u32) -> vec4<f32> {
+  return vec4<f32>(bytes4((q >> 4u) & 0x0f0f0f0fu));
+}
+
+/** Bit 4 of elements k..k+3 from the 32-bit `qh` mask, as 0 or 16. */
+fn high_bits(qh: u32, k: u32) -> vec4<f32> {
+  return vec4<f32>(((vec4<u32>(qh) >> (vec4<u32>(k) + vec4<u32>(0u, 1u, 2u, 3u))) & vec4<u32>(1u)) << vec4<u32>(4u));
+}
+
+// Q4_0 (18 bytes): d fp16, qs[16]. x = d·(q − 8).
+fn q4_0_unit(b: u32, u: u32) -> Unit {
+  let d = w_f16(b);
+  let q = w_u32(b + 2u + 4u * u);
+  return Unit((nibbles_lo(q) - 8.0) * d, (nibbles_hi(q) - 8.0) * d);
+}
+
+// Q4_1 (20 bytes): d, m fp16, qs[16]. x = d·q + m.
+fn q4_1_unit(b: u32, u: u32) -> Unit {
+  let d = w_f16(b);
+  let m = w_f16(b + 2u);
+  let q = w_u32(b + 4u + 4u * u);
+  return Unit(nibbles_lo(q) * d + m, nibbles_hi(q) * d + m);
+}
+
+// Q5_0 (22 bytes): d fp16, qh u32, qs[16]. x = d·(q − 16).
+fn q5_0_unit(b: u32, u: u32) -> Unit {
+  let d = w_f16(b);
+  let qh = w_u32(b + 2u);
+  let q = w_u32(b + 6u + 4u * u);
+  return Unit((nibbles_lo(q) + high_bits(qh, 4u * u) - 16.0) * d,
+              (nibbles_hi(q) + high_bits(qh, 16u + 4u * u) - 16.0) * d);
+}
+
+// Q5_1 (24 bytes): d, m fp16, qh u32, qs[16]. x = d·q + m.
+fn q5_1_unit(b: u32, u: u32) -> Unit {
+  let d = w_f16(b);
+  let m = w_f16(b + 2u);
+  let qh = w_u32(b + 4u);
+  let q = w_u32(b + 8u + 4u * u);
+  return Unit((nibbles_lo(q) + high_bits(qh, 4u * u)) * d + m,
+              (nibbles_hi(q) + high_bits(qh, 16u + 4u * u)) * d + m);
+}
+
+// Q8_0 (34 bytes): d fp16, qs int8[32]. x = d·q.
+fn q8_0_unit(b: u32, u: u32) -> Unit {
+  let d = w_f16(b);
+  let o = b + 2u + 8u * u;
+  return Unit(sbytes4(w_u32(o)) * d, sbytes4(w_u32(o + 4u)) * d);
+}
