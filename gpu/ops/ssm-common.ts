@@ -57,8 +57,12 @@ export function sparseBindGroup(device: GPUDevice, pipeline: GPUComputePipeline,
   });
 }
 
-/** Size of the `red` workgroup array of ssm-scan.wgsl and ssd-scan.wgsl, in f32. */
-const SCAN_RED_FLOATS = 4096;
+/**
+ * Default size of the scans' `red` workgroup array (TB·CPW·D_STATE f32). Small on purpose: two
+ * barriers per round of TB tokens is cheap, and SwiftShader's pipeline compile time grows with
+ * the array (about 1 s per 512 floats).
+ */
+const SCAN_RED_FLOATS = 512;
 
 /** Workgroup layout of the scans: CPW channels × D_STATE lanes, partials of TB tokens per round. */
 export interface ScanLayout {
@@ -68,7 +72,7 @@ export interface ScanLayout {
   readonly tokensPerRound: number;
 }
 
-/** The given layout or a default (about 64 invocations per workgroup), checked against the kernel and the device. */
+/** The given layout or a default (about 64 invocations, SCAN_RED_FLOATS of workgroup memory), checked against the kernel and the device. */
 export function scanLayout(op: string, limits: GPUSupportedLimits, dState: number, given: Partial<ScanLayout>): ScanLayout {
   const cpw = given.channelsPerWorkgroup ?? Math.max(1, Math.floor(64 / dState));
   const tb = given.tokensPerRound ?? Math.max(1, Math.min(16, dState, Math.floor(SCAN_RED_FLOATS / (cpw * dState))));
@@ -78,6 +82,6 @@ export function scanLayout(op: string, limits: GPUSupportedLimits, dState: numbe
   checkLimit(op, 'channels per workgroup', cpw, limits.maxComputeWorkgroupSizeY);
   checkLimit(op, 'invocations per workgroup (d_state × channels)', dState * cpw, limits.maxComputeInvocationsPerWorkgroup);
   if (tb > dState) fail(op, `tokensPerRound ${tb} must not exceed d_state ${dState} (lane s sums token s of a round)`);
-  if (tb * cpw * dState > SCAN_RED_FLOATS) fail(op, `tokensPerRound × channelsPerWorkgroup × d_state = ${tb * cpw * dState} exceeds the kernel's ${SCAN_RED_FLOATS}-float reduction buffer`);
+  checkLimit(op, 'workgroup memory (tokensPerRound × channelsPerWorkgroup × d_state × 4 bytes)', tb * cpw * dState * 4, limits.maxComputeWorkgroupStorageSize);
   return { channelsPerWorkgroup: cpw, tokensPerRound: tb };
 }

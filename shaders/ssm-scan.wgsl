@@ -1,0 +1,89 @@
+// Mamba-1 selective scan over n tokens, with the D skip and the gate fused, continuing from and
+// updating the SSM state in place (n = 1 is the decode step):
+//   dt = softplus(dt + dt_bias[c]);  h[c, s] = h[c, s]·exp(dt·A[c, s]) + (dt·x[c])·B[s]
+//   y[c] = (Σ_s h[c, s]·C[s] + D[c]·x[c]) · silu(z[c])
+// A workgroup holds CPW channels × D_STATE lanes, one state element h[c, s] per invocation in a
+// register, and walks the tokens in order. Partial products h·C of TB tokens are gathered in
+// workgroup memory, then lane s < TB sums token t0 + s: two barriers per TB tokens.
+// y is written over x (same rows): x of a token is read by every lane before the barrier that
+// precedes its y being written.
+#include "ssm-common.wgsl"
+
+override D_STATE: u32 = 16;  // lanes per channel
+override CPW: u32 = 4;       // channels per workgroup; D_STATE·CPW invocations
+override TB: u32 = 16;       // tokens per reduction round; TB ≤ D_STATE
+
+struct Params {
+  n_tokens: u32,
+  d_inner: u32,
+  xy_offset: u32,  // offsets and strides in elements
+  xy_stride: u32,
+  dt_offset: u32,
+  dt_stride: u32,
+  b_offset: u32,
+  b_stride: u32,
+  c_offset: u32,
+  c_stride: u32,
+  z_offset: u32,
+  z_stride: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read_write> xy: array<f32>;    // (n_tokens, d_inner) at xy_offset, stride xy_stride: x in, y out
+@group(0) @binding(2) var<storage, read> dt: array<f32>;          // (n_tokens, d_inner) at dt_offset: projected dt, before bias and softplus
+@group(0) @binding(3) var<storage, read> bc: array<f32>;          // B and C, (n_tokens, D_STATE) each, at b_offset / c_offset
+@group(0) @binding(4) var<storage, read> z: array<f32>;           // (n_tokens, d_inner) at z_offset: the gate
+@group(0) @binding(5) var<storage, read> a: array<f32>;           // (d_inner, D_STATE): ssm_a = -exp(A_log)
+@group(0) @binding(6) var<storage, read> d_skip: array<f32>;      // (d_inner): ssm_d
+@group(0) @binding(7) var<storage, read> dt_bias: array<f32>;     // (d_inner): ssm_dt.bias
+@group(0) @binding(8) var<storage, read_write> state: array<f32>; // (d_inner, D_STATE)
+
+// (TB, CPW, D_STATE) partial h·C. Sized by the overrides: SwiftShader's compile time grows with it.
+var<workgroup> red: array<f32, TB * CPW * D_STATE>;
+
+// grid: (ceil(d_inner / CPW))
+@compute @workgroup_size(D_STATE, CPW)
+fn ssm_scan(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u) {
+  let s = lid.x;
+  let j = lid.y;
+  let c = wid.x * CPW + j;
+  let live = c < p.d_inner;
+  var h = 0.0;
+  var a_cs = 0.0;
+  var bias = 0.0;
+  if (live) {
+    h = state[c * D_STATE + s];
+    a_cs = a[c * D_STATE + s];
+    bias = dt_bias[c];
+  }
+  for (var t0 = 0u; t0 < p.n_tokens; t0 += TB) {
+    let nt = min(TB, p.n_tokens - t0);
+    for (var i = 0u; i < nt; i++) {
+      let t = t0 + i;
+      var part = 0.0;
+      if (live) {
+        let delta = softplus(dt[p.dt_offset + t * p.dt_stride + c] + bias);
+        let xv = xy[p.xy_offset + t * p.xy_stride + c];
+        h = h * exp(delta * a_cs) + delta * xv * bc[p.b_offset + t * p.b_stride + s];
+        part = h * bc[p.c_offset + t * p.c_stride + s];
+      }
+      red[(i * CPW + j) * D_STATE + s] = part;
+    }
+    workgroupBarrier();
+    if (live && s < nt) {
+      let t = t0 + s;
+      var acc = 0.0;
+      let base = (s * CPW + j) * D_STATE;
+      for (var k = 0u; k < D_STATE; k++) {
+        acc += red[base + k];
+      }
+      let xi = p.xy_offset + t * p.xy_stride + c;
+      acc += d_skip[c] * xy[xi];
+      xy[xi] = acc * silu(z[p.z_offset + t * p.z_stride + c]);
+    }
+    workgroupBarrier();
+  }
+  if (live) {
+    state[c * D_STATE + s] = h;
+  }
+}

@@ -1,0 +1,143 @@
+// Mamba-1 ssm-scan on a real WebGPU device vs model/reference/mamba.ts: y AND the updated SSM
+// state, awkward sizes, B/C/z/dt as strided slices of fused projection outputs, every override
+// swept (D_STATE, CPW, TB); a sequence equals the same tokens fed one step at a time, and two
+// chunks equal one (on the GPU and on the CPU reference).
+import { beforeAll, describe, it } from 'vitest';
+import { PipelineCache } from '../../../gpu/pipelines.ts';
+import { prepareSsmScan } from '../../../gpu/ops/ssm-scan.ts';
+import { rowSlice } from '../../../gpu/ops/ssm-common.ts';
+import type { Dispatch } from '../../../gpu/dispatch.ts';
+import { createSsmState, rowView, selectiveScan, selectiveScanStep, type SelectiveScanInputs } from '../../../model/reference/mamba.ts';
+import { gpuContext } from '../fixture.ts';
+import { expectClose, readF32, runDispatches, storageBuffer } from '../harness.ts';
+import { TOLERANCE } from '../../tolerances.ts';
+import { rng, uniform } from './random.ts';
+
+let device: GPUDevice;
+let cache: PipelineCache;
+beforeAll(async () => {
+  device = (await gpuContext()).device;
+  cache = new PipelineCache(device);
+});
+
+interface Case { dInner: number; dState: number; n: number; cpw?: number; tb?: number }
+
+/**
+ * Inputs laid out as the Mamba-1 layer produces them: xz = ssm_in output (n, 2·d_inner) = [x | z]
+ * (x is copied to its own conv-output buffer, which y overwrites), dbc = ssm_x output
+ * (n, dt_rank + 2·d_state) = [dt_in | B | C], dt = projected dt (n, d_inner).
+ */
+function makeInputs(c: Case, seed: number) {
+  const r = rng(seed), dtRank = 5, bcStride = dtRank + 2 * c.dState;
+  const xz = uniform(r, c.n * 2 * c.dInner, -2, 2);
+  const dbc = uniform(r, c.n * bcStride, -1, 1);
+  const dt = uniform(r, c.n * c.dInner, -5, 3);
+  for (let i = 0; i < dt.length; i += 97) dt[i] = 25; // past softplus's threshold
+  const A = uniform(r, c.dInner * c.dState, 0, 2.8).map((v) => -Math.exp(v)); // -exp(A_log), A_log in [0, 2.8)
+  return {
+    xz, dbc, dt, bcStride, dtRank, A,
+    D: uniform(r, c.dInner), dtBias: uniform(r, c.dInner, -1, 1),
+    state0: uniform(r, c.dInner * c.dState, -1, 1),
+  };
+}
+type Inputs = ReturnType<typeof makeInputs>;
+
+/** The reference's view of tokens [from, from + count). */
+function refInputs(c: Case, inp: Inputs, from: number): SelectiveScanInputs {
+  const w = 2 * c.dInner;
+  return {
+    x: rowView(inp.xz, w, from * w), z: rowView(inp.xz, w, from * w + c.dInner),
+    dt: rowView(inp.dt, c.dInner, from * c.dInner),
+    B: rowView(inp.dbc, inp.bcStride, from * inp.bcStride + inp.dtRank), C: rowView(inp.dbc, inp.bcStride, from * inp.bcStride + inp.dtRank + c.dState),
+    A: inp.A, D: inp.D, dtBias: inp.dtBias,
+  };
+}
+
+function gpuBuffers(c: Case, inp: Inputs, label: string) {
+  const x = new Float32Array(c.n * c.dInner);
+  for (let t = 0; t < c.n; t++) x.set(inp.xz.subarray(t * 2 * c.dInner, t * 2 * c.dInner + c.dInner), t * c.dInner);
+  return {
+    xy: storageBuffer(device, `${label}.xy`, x),
+    xz: storageBuffer(device, `${label}.ssm_in.out`, inp.xz),
+    dbc: storageBuffer(device, `${label}.ssm_x.out`, inp.dbc),
+    dt: storageBuffer(device, `${label}.dt`, inp.dt),
+    A: storageBuffer(device, `${label}.ssm_a`, inp.A),
+    D: storageBuffer(device, `${label}.ssm_d`, inp.D),
+    dtBias: storageBuffer(device, `${label}.ssm_dt.bias`, inp.dtBias),
+    state: storageBuffer(device, `${label}.ssm_state`, inp.state0),
+  };
+}
+type Gpu = ReturnType<typeof gpuBuffers>;
+
+function prepare(c: Case, inp: Inputs, g: Gpu, from: number, count: number): Promise<Dispatch> {
+  const w = 2 * c.dInner;
+  return prepareSsmScan(device, cache, `scan${c.dInner}@${from}`, { dInner: c.dInner, dState: c.dState, nTokens: count }, {
+    xy: rowSlice(g.xy, c.dInner, from * c.dInner),
+    dt: rowSlice(g.dt, c.dInner, from * c.dInner),
+    B: rowSlice(g.dbc, inp.bcStride, from * inp.bcStride + inp.dtRank),
+    C: rowSlice(g.dbc, inp.bcStride, from * inp.bcStride + inp.dtRank + c.dState),
+    z: rowSlice(g.xz, w, from * w + c.dInner),
+    A: g.A, D: g.D, dtBias: g.dtBias, state: g.state,
+  }, { channelsPerWorkgroup: c.cpw, tokensPerRound: c.tb });
+}
+
+function refRun(c: Case, inp: Inputs): { y: Float32Array; state: Float32Array } {
+  const st = createSsmState(c.dInner, c.dState);
+  st.data.set(inp.state0);
+  return { y: selectiveScan(st, refInputs(c, inp, 0), c.n), state: st.data };
+}
+
+// Overrides swept: D_STATE 16, 128 and an odd 5; CPW 1, 2, 3, 4 (default), 16; TB 1, 2, 4, 5, 7, 8 (default).
+const CASES: Case[] = [
+  { dInner: 1, dState: 16, n: 1 },
+  { dInner: 3, dState: 16, n: 3, cpw: 1, tb: 1 },
+  { dInner: 45, dState: 16, n: 45 },
+  { dInner: 45, dState: 5, n: 45, cpw: 3, tb: 5 },
+  { dInner: 1000, dState: 16, n: 300, cpw: 16, tb: 2 },
+  { dInner: 2048 + 16, dState: 16, n: 45, cpw: 2, tb: 7 },
+  { dInner: 2048 + 16, dState: 16, n: 1 },
+  { dInner: 45, dState: 128, n: 45, cpw: 2, tb: 2 },
+  { dInner: 1000, dState: 128, n: 3 },
+];
+
+describe('ssm-scan vs CPU reference', () => {
+  for (const c of CASES) {
+    it(`d_inner ${c.dInner}, d_state ${c.dState}, n ${c.n}, CPW ${c.cpw ?? 'default'}, TB ${c.tb ?? 'default'}: y and state`, async () => {
+      const inp = makeInputs(c, c.dInner * 7 + c.dState + c.n);
+      const g = gpuBuffers(c, inp, 'seq');
+      await runDispatches(device, [await prepare(c, inp, g, 0, c.n)]);
+      const want = refRun(c, inp);
+      expectClose(await readF32(device, g.xy, c.n * c.dInner), want.y, TOLERANCE.f32Transcendental, 'y');
+      expectClose(await readF32(device, g.state, c.dInner * c.dState), want.state, TOLERANCE.f32Transcendental, 'ssm state');
+    });
+  }
+});
+
+describe('ssm-scan: sequence = steps = two chunks', () => {
+  const c: Case = { dInner: 45, dState: 16, n: 45 };
+  it('on the GPU and on the CPU reference', async () => {
+    const inp = makeInputs(c, 11);
+    const seq = gpuBuffers(c, inp, 'seq');
+    await runDispatches(device, [await prepare(c, inp, seq, 0, c.n)]);
+    const steps = gpuBuffers(c, inp, 'steps');
+    const stepDispatches: Dispatch[] = [];
+    for (let t = 0; t < c.n; t++) stepDispatches.push(await prepare(c, inp, steps, t, 1));
+    await runDispatches(device, stepDispatches);
+    const chunks = gpuBuffers(c, inp, 'chunks');
+    await runDispatches(device, [await prepare(c, inp, chunks, 0, 20), await prepare(c, inp, chunks, 20, c.n - 20)]);
+
+    const size = c.dInner * c.dState;
+    const ySeq = await readF32(device, seq.xy, c.n * c.dInner), sSeq = await readF32(device, seq.state, size);
+    expectClose(await readF32(device, steps.xy, c.n * c.dInner), ySeq, TOLERANCE.f32, 'gpu steps y');
+    expectClose(await readF32(device, steps.state, size), sSeq, TOLERANCE.f32, 'gpu steps state');
+    expectClose(await readF32(device, chunks.xy, c.n * c.dInner), ySeq, TOLERANCE.f32, 'gpu chunks y');
+    expectClose(await readF32(device, chunks.state, size), sSeq, TOLERANCE.f32, 'gpu chunks state');
+
+    const st = createSsmState(c.dInner, c.dState);
+    st.data.set(inp.state0);
+    const yRef = new Float32Array(c.n * c.dInner);
+    for (let t = 0; t < c.n; t++) yRef.set(selectiveScanStep(st, refInputs(c, inp, t)), t * c.dInner);
+    expectClose(ySeq, yRef, TOLERANCE.f32Transcendental, 'gpu sequence vs cpu steps y');
+    expectClose(sSeq, st.data, TOLERANCE.f32Transcendental, 'gpu sequence vs cpu steps state');
+  });
+});
