@@ -1,0 +1,173 @@
+// Mamba-2 ssd-scan and group-norm on a real WebGPU device vs model/reference/mamba2.ts: y AND the
+// updated state, awkward sizes and group counts, x/B/C/z/dt as slices of the conv output and of
+// ssm_in's [z | xBC | dt], every override swept (D_STATE, CPW, TB; WG of the norm); a sequence
+// equals the same tokens fed one step at a time, and two chunks equal one; scan + norm equals
+// llama.cpp's order (ungated scan, then RMSNorm of y·silu(z)).
+import { beforeAll, describe, it } from 'vitest';
+import { PipelineCache } from '../../../gpu/pipelines.ts';
+import { prepareSsdScan } from '../../../gpu/ops/ssd-scan.ts';
+import { prepareGroupNorm } from '../../../gpu/ops/group-norm.ts';
+import { rowSlice } from '../../../gpu/ops/ssm-common.ts';
+import type { Dispatch } from '../../../gpu/dispatch.ts';
+import { rowView } from '../../../model/reference/mamba.ts';
+import { createSsdState, gatedGroupRmsNorm, groupRmsNorm, ssdScan, ssdScanStep, type Mamba2Dims, type SsdInputs } from '../../../model/reference/mamba2.ts';
+import { gpuContext } from '../fixture.ts';
+import { expectClose, readF32, runDispatches, storageBuffer } from '../harness.ts';
+import { TOLERANCE } from '../../tolerances.ts';
+import { rng, uniform } from './random.ts';
+
+let device: GPUDevice;
+let cache: PipelineCache;
+beforeAll(async () => {
+  device = (await gpuContext()).device;
+  cache = new PipelineCache(device);
+});
+
+interface Case extends Mamba2Dims { n: number; cpw?: number; tb?: number }
+
+/** ssm_in output zxd (n, d_inner + conv width + n_head) = [z | xBC | dt]; xbc = the conv output (n, d_inner + 2·n_group·d_state). */
+function makeInputs(c: Case, seed: number) {
+  const r = rng(seed), dInner = c.nHead * c.headDim, convW = dInner + 2 * c.nGroup * c.dState;
+  const zxdW = dInner + convW + c.nHead;
+  const zxd = uniform(r, c.n * zxdW, -3, 3);
+  for (let t = 0; t < c.n; t += 5) zxd[t * zxdW + dInner + convW] = 25; // a dt past softplus's threshold
+  return {
+    dInner, convW, zxdW, zxd,
+    xbc: uniform(r, c.n * convW, -1.5, 1.5),
+    A: uniform(r, c.nHead, 0, 2.8).map((v) => -Math.exp(v)),
+    D: uniform(r, c.nHead), dtBias: uniform(r, c.nHead, -2, 1),
+    state0: uniform(r, dInner * c.dState, -1, 1),
+  };
+}
+type Inputs = ReturnType<typeof makeInputs>;
+
+function refInputs(c: Case, inp: Inputs, from: number, gated = true): SsdInputs {
+  const gs = c.nGroup * c.dState, xRow = from * inp.convW, zRow = from * inp.zxdW;
+  return {
+    x: rowView(inp.xbc, inp.convW, xRow), B: rowView(inp.xbc, inp.convW, xRow + inp.dInner), C: rowView(inp.xbc, inp.convW, xRow + inp.dInner + gs),
+    z: gated ? rowView(inp.zxd, inp.zxdW, zRow) : null, dt: rowView(inp.zxd, inp.zxdW, zRow + inp.dInner + inp.convW),
+    A: inp.A, D: inp.D, dtBias: inp.dtBias,
+  };
+}
+
+function gpuBuffers(c: Case, inp: Inputs, label: string) {
+  return {
+    xbc: storageBuffer(device, `${label}.conv.out`, inp.xbc),
+    zxd: storageBuffer(device, `${label}.ssm_in.out`, inp.zxd),
+    A: storageBuffer(device, `${label}.ssm_a`, inp.A),
+    D: storageBuffer(device, `${label}.ssm_d`, inp.D),
+    dtBias: storageBuffer(device, `${label}.ssm_dt.bias`, inp.dtBias),
+    state: storageBuffer(device, `${label}.ssm_state`, inp.state0),
+    y: storageBuffer(device, `${label}.y`, c.n * inp.dInner * 4),
+  };
+}
+type Gpu = ReturnType<typeof gpuBuffers>;
+
+function prepare(c: Case, inp: Inputs, g: Gpu, from: number, count: number): Promise<Dispatch> {
+  const gs = c.nGroup * c.dState, xRow = from * inp.convW, zRow = from * inp.zxdW;
+  return prepareSsdScan(device, cache, `ssd${inp.dInner}@${from}`, { ...c, nTokens: count }, {
+    x: rowSlice(g.xbc, inp.convW, xRow), B: rowSlice(g.xbc, inp.convW, xRow + inp.dInner), C: rowSlice(g.xbc, inp.convW, xRow + inp.dInner + gs),
+    z: rowSlice(g.zxd, inp.zxdW, zRow), dt: rowSlice(g.zxd, inp.zxdW, zRow + inp.dInner + inp.convW),
+    A: g.A, D: g.D, dtBias: g.dtBias, state: g.state,
+    y: rowSlice(g.y, inp.dInner, from * inp.dInner),
+  }, { channelsPerWorkgroup: c.cpw, tokensPerRound: c.tb });
+}
+
+// Overrides swept: D_STATE 16, 128, 5; CPW 1, 2, 3, 4 (default for 16); TB 1, 2, 4 (default for 128), 5, 8 (default for 16).
+const CASES: Case[] = [
+  { nHead: 1, headDim: 1, nGroup: 1, dState: 16, n: 1 },
+  { nHead: 3, headDim: 1, nGroup: 3, dState: 16, n: 3, cpw: 1, tb: 1 },
+  { nHead: 6, headDim: 5, nGroup: 2, dState: 5, n: 45, cpw: 3, tb: 5 },
+  { nHead: 8, headDim: 64, nGroup: 1, dState: 128, n: 45 },
+  { nHead: 4, headDim: 16, nGroup: 2, dState: 16, n: 300 },
+  { nHead: 48, headDim: 64, nGroup: 1, dState: 128, n: 1, cpw: 2, tb: 2 }, // Granite-4.0-H-Tiny decode step
+  { nHead: 129, headDim: 16, nGroup: 3, dState: 16, n: 3, cpw: 2, tb: 2 }, // d_inner 2064
+];
+
+describe('ssd-scan vs CPU reference', () => {
+  for (const c of CASES) {
+    it(`n_head ${c.nHead}, head_dim ${c.headDim}, n_group ${c.nGroup}, d_state ${c.dState}, n ${c.n}, CPW ${c.cpw ?? 'default'}, TB ${c.tb ?? 'default'}: y and state`, async () => {
+      const inp = makeInputs(c, c.nHead * 13 + c.headDim * 3 + c.dState + c.n);
+      const g = gpuBuffers(c, inp, 'seq');
+      await runDispatches(device, [await prepare(c, inp, g, 0, c.n)]);
+      const st = createSsdState(c);
+      st.data.set(inp.state0);
+      const want = ssdScan(st, refInputs(c, inp, 0), c.n);
+      expectClose(await readF32(device, g.y, c.n * inp.dInner), want, TOLERANCE.f32Transcendental, 'y');
+      expectClose(await readF32(device, g.state, st.data.length), st.data, TOLERANCE.f32Transcendental, 'ssd state');
+    });
+  }
+});
+
+describe('ssd-scan: sequence = steps = two chunks', () => {
+  const c: Case = { nHead: 4, headDim: 8, nGroup: 2, dState: 16, n: 45 };
+  it('on the GPU and on the CPU reference', async () => {
+    const inp = makeInputs(c, 5);
+    const seq = gpuBuffers(c, inp, 'seq');
+    await runDispatches(device, [await prepare(c, inp, seq, 0, c.n)]);
+    const steps = gpuBuffers(c, inp, 'steps');
+    const stepDispatches: Dispatch[] = [];
+    for (let t = 0; t < c.n; t++) stepDispatches.push(await prepare(c, inp, steps, t, 1));
+    await runDispatches(device, stepDispatches);
+    const chunks = gpuBuffers(c, inp, 'chunks');
+    await runDispatches(device, [await prepare(c, inp, chunks, 0, 3), await prepare(c, inp, chunks, 3, c.n - 3)]);
+
+    const size = inp.dInner * c.dState;
+    const ySeq = await readF32(device, seq.y, c.n * inp.dInner), sSeq = await readF32(device, seq.state, size);
+    expectClose(await readF32(device, steps.y, c.n * inp.dInner), ySeq, TOLERANCE.f32, 'gpu steps y');
+    expectClose(await readF32(device, steps.state, size), sSeq, TOLERANCE.f32, 'gpu steps state');
+    expectClose(await readF32(device, chunks.y, c.n * inp.dInner), ySeq, TOLERANCE.f32, 'gpu chunks y');
+    expectClose(await readF32(device, chunks.state, size), sSeq, TOLERANCE.f32, 'gpu chunks state');
+
+    const st = createSsdState(c);
+    st.data.set(inp.state0);
+    const yRef = new Float32Array(c.n * inp.dInner);
+    for (let t = 0; t < c.n; t++) yRef.set(ssdScanStep(st, refInputs(c, inp, t)), t * inp.dInner);
+    expectClose(ySeq, yRef, TOLERANCE.f32Transcendental, 'gpu sequence vs cpu steps y');
+    expectClose(sSeq, st.data, TOLERANCE.f32Transcendental, 'gpu sequence vs cpu steps state');
+  });
+});
+
+describe('group-norm vs CPU reference', () => {
+  const cases = [
+    { dInner: 1, nGroup: 1, n: 1, wg: 64 },
+    { dInner: 45, nGroup: 3, n: 3, wg: 64 },
+    { dInner: 1000, nGroup: 8, n: 45, wg: 256 },
+    { dInner: 2048 + 16, nGroup: 1, n: 3, wg: 256 },
+    { dInner: 3072, nGroup: 1, n: 1, wg: 64 },
+  ];
+  for (const c of cases) {
+    it(`d_inner ${c.dInner}, n_group ${c.nGroup}, n ${c.n}, WG ${c.wg}`, async () => {
+      const r = rng(c.dInner + c.n), eps = 1e-5, stride = c.dInner + 7;
+      const yWide = uniform(r, c.n * stride, -3, 3), w = uniform(r, c.dInner, 0.5, 1.5);
+      const y = new Float32Array(c.n * c.dInner);
+      for (let t = 0; t < c.n; t++) y.set(yWide.subarray(t * stride + 2, t * stride + 2 + c.dInner), t * c.dInner);
+      const out = storageBuffer(device, 'norm.out', c.n * c.dInner * 4);
+      await runDispatches(device, [await prepareGroupNorm(device, cache, 'norm', { dInner: c.dInner, nGroup: c.nGroup, nTokens: c.n, eps }, {
+        y: rowSlice(storageBuffer(device, 'norm.y', yWide), stride, 2), weight: storageBuffer(device, 'ssm_norm.weight', w), out: rowSlice(out, c.dInner),
+      }, { workgroupSize: c.wg })]);
+      expectClose(await readF32(device, out, c.n * c.dInner), groupRmsNorm(y, c.n, w, c.nGroup, eps), TOLERANCE.f32, 'normed');
+    });
+  }
+});
+
+describe('Mamba-2 output path: fused gate + group-norm = llama.cpp order', () => {
+  it('norm(scan with gate) on the GPU = gatedGroupRmsNorm(ungated scan) on the CPU', async () => {
+    const c: Case = { nHead: 8, headDim: 8, nGroup: 4, dState: 16, n: 3 };
+    const inp = makeInputs(c, 99);
+    const g = gpuBuffers(c, inp, 'path');
+    const w = uniform(rng(3), inp.dInner, 0.5, 1.5), eps = 1e-6;
+    const out = storageBuffer(device, 'path.out', c.n * inp.dInner * 4);
+    await runDispatches(device, [
+      await prepare(c, inp, g, 0, c.n),
+      await prepareGroupNorm(device, cache, 'path', { dInner: inp.dInner, nGroup: c.nGroup, nTokens: c.n, eps }, {
+        y: rowSlice(g.y, inp.dInner), weight: storageBuffer(device, 'path.ssm_norm', w), out: rowSlice(out, inp.dInner),
+      }),
+    ]);
+    const st = createSsdState(c);
+    st.data.set(inp.state0);
+    const yUngated = ssdScan(st, refInputs(c, inp, 0, false), c.n);
+    const want = gatedGroupRmsNorm(yUngated, rowView(inp.zxd, inp.zxdW, 0), c.n, w, c.nGroup, eps);
+    expectClose(await readF32(device, out, c.n * inp.dInner), want, TOLERANCE.f32Transcendental, 'normed output');
+  });
+});
