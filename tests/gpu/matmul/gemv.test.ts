@@ -1,84 +1,19 @@
 // GEMV on a real WebGPU device against model/reference/matmul.ts: every weight type, awkward
-// shapes, every override value swept, bias, in-place accumulate, activation slices.
+// shapes, every override value swept, bias, in-place accumulate, activation slices, split weights.
 import { describe, expect, it } from 'vitest';
-import { prepareGemv, type GemvOptions } from '../../../gpu/ops/gemv.ts';
-import { PipelineCache } from '../../../gpu/pipelines.ts';
-import { uploadWeight } from '../../../gpu/weights.ts';
-import { matMul } from '../../../model/reference/matmul.ts';
-import { TOLERANCE } from '../../tolerances.ts';
 import { gpuContext } from '../fixture.ts';
-import { expectClose, runDispatches, storageBuffer } from '../harness.ts';
-import { activationBuffer, randomF32, randomWeight, readActivations } from './data.ts';
+import { BLOCK256_TYPES, checkMatmul, LEGACY_TYPES, type Case } from './check.ts';
+import { randomWeight } from './data.ts';
 
-const LEGACY = ['F32', 'F16', 'BF16', 'Q8_0', 'Q4_0', 'Q4_1', 'Q5_0', 'Q5_1', 'IQ4_NL'];
-const KQUANTS = ['Q4_K', 'Q5_K', 'Q6_K', 'Q2_K', 'Q3_K', 'IQ4_XS'];
-
-interface Case {
-  type: string;
-  k: number;
-  n: number;
-  tokens?: number;
-  wg?: number;
-  rows?: number;
-  bias?: boolean;
-  accumulate?: boolean;
-  /** Activations as a slice: extra elements before and between tokens. */
-  slack?: number;
-  f16?: boolean;
-  maxBytes?: number;
-  seed?: number;
-}
-
-async function check(c: Case): Promise<void> {
-  const ctx = await gpuContext();
-  const { device } = ctx;
-  const cache = pipelineCache(device);
-  const tokens = c.tokens ?? 1, slack = c.slack ?? 0, f16 = c.f16 ?? false, seed = c.seed ?? 1;
-  const w = randomWeight(device, c.type, c.k, c.n, seed, c.maxBytes);
-  const xStride = c.k + slack, yStride = c.n + slack;
-  const xAll = randomF32(slack + tokens * xStride, seed + 1);
-  const x = activationBuffer(device, 'x', xAll, f16);
-  const yAll = randomF32(slack + tokens * yStride, seed + 2);
-  const y = activationBuffer(device, 'y', yAll, f16);
-  const biasValues = randomF32(c.n, seed + 3);
-  const bias = c.bias ? uploadWeight(device, { name: 'bias', type: 0, dims: [c.n] }, new Uint8Array(biasValues.buffer)) : undefined;
-
-  const opts: GemvOptions = {
-    weight: w.gpu, x: x.buffer, xOffset: slack, xStride, y: y.buffer, yOffset: slack, yStride, tokens,
-    bias, accumulate: c.accumulate, variant: { f16 }, workgroupSize: c.wg, rowsPerWorkgroup: c.rows,
-  };
-  await runDispatches(device, await prepareGemv(ctx, cache, opts));
-  const got = await readActivations(device, y.buffer, slack + tokens * yStride, f16);
-
-  const xs = new Float32Array(tokens * c.k), acc = new Float32Array(tokens * c.n);
-  for (let t = 0; t < tokens; t++) {
-    xs.set(x.seen.subarray(slack + t * xStride, slack + t * xStride + c.k), t * c.k);
-    acc.set(y.seen.subarray(slack + t * yStride, slack + t * yStride + c.n), t * c.n);
-  }
-  const want = matMul(w.ref, xs, tokens, { bias: c.bias ? biasValues : undefined, accumulate: c.accumulate ? acc : undefined });
-  const what = `gemv ${JSON.stringify(c)}`;
-  for (let t = 0; t < tokens; t++) {
-    expectClose(got.subarray(slack + t * yStride, slack + t * yStride + c.n), want.subarray(t * c.n, (t + 1) * c.n), f16 ? TOLERANCE.f16 : TOLERANCE.f32, `${what} token ${t}`);
-    // The slack between token rows must be untouched.
-    expectClose(got.subarray(slack + t * yStride + c.n, slack + (t + 1) * yStride), y.seen.subarray(slack + t * yStride + c.n, slack + (t + 1) * yStride), { abs: 0, rel: 0 }, `${what} gap ${t}`);
-  }
-  expectClose(got.subarray(0, slack), y.seen.subarray(0, slack), { abs: 0, rel: 0 }, `${what} before offset`);
-}
-
-const caches = new WeakMap<GPUDevice, PipelineCache>();
-function pipelineCache(device: GPUDevice): PipelineCache {
-  let c = caches.get(device);
-  if (!c) caches.set(device, (c = new PipelineCache(device)));
-  return c;
-}
+const check = (c: Case) => checkMatmul('gemv', c);
 
 describe('gemv', () => {
-  it.each(LEGACY)('%s: K=64 and K=2048+256, awkward N', async (type) => {
+  it.each(LEGACY_TYPES)('%s: K=64 and K=2048+256, awkward N', async (type) => {
     await check({ type, k: 64, n: 45 });
     await check({ type, k: 2304, n: 3, seed: 7 });
   });
 
-  it.each(KQUANTS)('%s: K=256 and K=2048+256', async (type) => {
+  it.each(BLOCK256_TYPES)('%s: K=256 and K=2048+256', async (type) => {
     await check({ type, k: 256, n: 45 });
     await check({ type, k: 2304, n: 3, seed: 7 });
   });

@@ -1,0 +1,53 @@
+// GEMM on a real WebGPU device against model/reference/matmul.ts: every weight type, awkward
+// token and row counts (partial tiles), every tile shape, bias, accumulate, slices, split weights.
+import { describe, it } from 'vitest';
+import { gpuContext } from '../fixture.ts';
+import { BLOCK256_TYPES, checkMatmul, LEGACY_TYPES, type Case } from './check.ts';
+
+const check = (c: Case) => checkMatmul('gemm', c);
+
+describe('gemm', () => {
+  it.each(LEGACY_TYPES)('%s: 3 tokens × 45 rows, K=96; 33 tokens × 40 rows, K=2048+256', async (type) => {
+    await check({ type, k: 96, n: 45, tokens: 3 });
+    await check({ type, k: 2304, n: 40, tokens: 33, seed: 5 });
+  });
+
+  it.each(BLOCK256_TYPES)('%s: 5 tokens × 45 rows, K=256; 33 × 36, K=2048+256', async (type) => {
+    await check({ type, k: 256, n: 45, tokens: 5 });
+    await check({ type, k: 2304, n: 36, tokens: 33, seed: 5 });
+  });
+
+  it('float rows of any length: K = 4, 13, 45', async () => {
+    for (const type of ['F32', 'F16', 'BF16']) {
+      for (const k of [4, 13, 45]) await check({ type, k, n: 7, tokens: 6, seed: k });
+    }
+  });
+
+  it('sweeps the tile shape', async () => {
+    for (const tile of [{ tokens: 4, rows: 4, units: 1 }, { tokens: 16, rows: 64, units: 2 }, { tokens: 64, rows: 16, units: 8 }, { tokens: 32, rows: 32, units: 4 }]) {
+      await check({ type: 'Q4_K', k: 512, n: 70, tokens: 19, tile });
+      await check({ type: 'Q5_0', k: 160, n: 9, tokens: 1, tile });
+    }
+  });
+
+  it('N = 1 and 1000, 1 token; real dimensions: Qwen3-0.6B ffn_down (K=3072, N=1024, Q6_K) for 64 tokens', async () => {
+    await check({ type: 'Q4_0', k: 32, n: 1, tokens: 1 });
+    await check({ type: 'Q8_0', k: 64, n: 1000, tokens: 2 });
+    await check({ type: 'Q6_K', k: 3072, n: 1024, tokens: 64 });
+  });
+
+  it('bias, in-place accumulate, activation slices and a split weight', async () => {
+    await check({ type: 'Q8_0', k: 96, n: 37, tokens: 7, bias: true });
+    await check({ type: 'Q4_1', k: 64, n: 21, tokens: 34, accumulate: true, slack: 3 });
+    await check({ type: 'Q3_K', k: 256, n: 45, tokens: 9, bias: true, accumulate: true, maxBytes: 8 * 110 });
+  });
+
+  it('f16 activations (runs only where the device has shader-f16)', async () => {
+    const ctx = await gpuContext();
+    if (!ctx.features.f16) {
+      console.warn(`gemm f16 variant NOT RUN: adapter ${ctx.adapterInfo.vendor}/${ctx.adapterInfo.architecture} lacks shader-f16; it runs on a GPU machine`);
+      return;
+    }
+    for (const type of ['F16', 'Q4_0', 'Q4_K']) await check({ type, k: 256, n: 45, tokens: 9, f16: true, bias: true });
+  });
+});
