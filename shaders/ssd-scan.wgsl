@@ -4,7 +4,7 @@
 // g = h / heads_per_group:
 //   dt = softplus(dt[h] + dt_bias[h]);  S[c, s] = S[c, s]·exp(dt·A[h]) + (dt·x[c])·B[g, s]
 //   y[c] = (Σ_s S[c, s]·C[g, s] + D[h]·x[c]) · silu(z[c])
-// The group RMSNorm that follows is group-norm.wgsl. Parallel layout as ssm-scan.wgsl: CPW
+// The grouped RMSNorm that follows is rmsnorm.wgsl (one weight row per group). Parallel layout as ssm-scan.wgsl: CPW
 // channels × D_STATE lanes per workgroup, one state element per invocation, partial S·C of TB
 // tokens reduced in workgroup memory with two barriers per round.
 #include "ssm-common.wgsl"

@@ -1,13 +1,14 @@
 // Mamba-2 SSD scan with D skip and gate fused (shaders/ssd-scan.wgsl), over n tokens from and
 // into the layer's state; n_tokens = 1 is the decode step. The grouped RMSNorm that follows is
-// group-norm.ts. Prepared once per layer and token count. CPU reference: model/reference/mamba2.ts
+// rmsnorm.ts with rowsPerToken = nGroups = n_group and rowLen = d_inner/n_group (in place on y). Prepared once per layer and token count. CPU reference: model/reference/mamba2.ts
 // ssdScan.
 //
 // dt is ssm_in's dt slice (Mamba-2 has no dt projection); the kernel adds ssm_dt.bias and
 // applies softplus. f32 only, like ssm-conv.ts: every input and the state are f32.
 import source from '../../shaders/ssd-scan.wgsl';
 import { bindGroup, uniformBuffer, type Dispatch } from '../dispatch.ts';
-import type { PipelineCache, PipelineKey } from '../pipelines.ts';
+import type { PipelineKey } from '../pipelines.ts';
+import type { OpEnv } from './common.ts';
 import { checkCount, checkLimit, checkRows, checkVector, fail, scanLayout, type RowSlice, type ScanLayout } from './ssm-common.ts';
 
 const OP = 'ssd-scan';
@@ -44,8 +45,9 @@ export function ssdScanKey(dState: number, layout: ScanLayout): PipelineKey {
   return { family: 'ssd_scan', source, variant: {}, constants: { D_STATE: dState, CPW: layout.channelsPerWorkgroup, TB: layout.tokensPerRound } };
 }
 
-export async function prepareSsdScan(device: GPUDevice, cache: PipelineCache, label: string, shape: SsdScanShape,
+export async function prepareSsdScan(env: OpEnv, label: string, shape: SsdScanShape,
   buffers: SsdScanBuffers, layout: Partial<ScanLayout> = {}): Promise<Dispatch> {
+  const { device } = env.ctx;
   const { nHead, headDim, nGroup, dState, nTokens } = shape;
   for (const [name, v] of Object.entries({ nHead, headDim, nGroup, dState, nTokens })) checkCount(OP, name, v);
   if (nHead % nGroup !== 0) fail(OP, `n_head ${nHead} is not a multiple of n_group ${nGroup}`);
@@ -62,11 +64,11 @@ export async function prepareSsdScan(device: GPUDevice, cache: PipelineCache, la
   checkVector(OP, 'D', s.D, nHead);
   checkVector(OP, 'dtBias', s.dtBias, nHead);
   checkVector(OP, 'state', s.state, dInner * dState);
-  const l = scanLayout(OP, device.limits, dState, layout);
+  const l = scanLayout(OP, env.ctx.limits, dState, layout);
   const groups = Math.ceil(dInner / l.channelsPerWorkgroup);
-  checkLimit(OP, 'workgroups', groups, device.limits.maxComputeWorkgroupsPerDimension);
+  checkLimit(OP, 'workgroups', groups, env.ctx.limits.maxComputeWorkgroupsPerDimension);
 
-  const pipeline = await cache.get(ssdScanKey(dState, l));
+  const pipeline = await env.pipelines.get(ssdScanKey(dState, l));
   const params = uniformBuffer(device, `${label}/ssd_scan.params`, new Uint32Array([
     nTokens, dInner, headDim, nHead / nGroup,
     s.x.offset ?? 0, s.x.stride, s.B.offset ?? 0, s.B.stride, s.C.offset ?? 0, s.C.stride,

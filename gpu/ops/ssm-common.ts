@@ -1,4 +1,4 @@
-// Shared by the recurrent-layer ops (ssm-conv, ssm-scan, ssd-scan, group-norm): activation slices
+// Shared by the recurrent-layer ops (ssm-conv, ssm-scan, ssd-scan): activation slices
 // with element offsets and strides, argument checks that throw typed errors, and bind groups that
 // name their binding numbers (an entry point using a subset of a module's bindings gets an 'auto'
 // layout with only those).

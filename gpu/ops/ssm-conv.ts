@@ -7,7 +7,8 @@
 // on every device, so an f16 variant would only lose precision in a recurrence.
 import source from '../../shaders/ssm-conv.wgsl';
 import { bindGroup, uniformBuffer, type Dispatch } from '../dispatch.ts';
-import type { PipelineCache, PipelineKey } from '../pipelines.ts';
+import type { PipelineKey } from '../pipelines.ts';
+import type { OpEnv } from './common.ts';
 import { checkCount, checkLimit, checkRows, checkVector, sparseBindGroup, type RowSlice } from './ssm-common.ts';
 
 const OP = 'ssm-conv';
@@ -42,8 +43,9 @@ export function ssmConvKey(dConv: number, workgroupSize: number, entryPoint: 'ss
 }
 
 /** Two dispatches, in order: the output, then the state update. */
-export async function prepareSsmConv(device: GPUDevice, cache: PipelineCache, label: string, shape: SsmConvShape,
+export async function prepareSsmConv(env: OpEnv, label: string, shape: SsmConvShape,
   buffers: SsmConvBuffers, options: SsmConvOptions = {}): Promise<readonly Dispatch[]> {
+  const { device } = env.ctx;
   const { channels, dConv, nTokens } = shape;
   const wg = options.workgroupSize ?? 64;
   checkCount(OP, 'channels', channels);
@@ -54,15 +56,15 @@ export async function prepareSsmConv(device: GPUDevice, cache: PipelineCache, la
   checkVector(OP, 'weight', buffers.weight, channels * dConv);
   checkVector(OP, 'bias', buffers.bias, channels);
   checkVector(OP, 'state', buffers.state, (dConv - 1) * channels);
-  const limits = device.limits;
+  const limits = env.ctx.limits;
   checkLimit(OP, 'workgroup size', wg, limits.maxComputeInvocationsPerWorkgroup);
   checkLimit(OP, 'n_tokens (workgroups along y)', nTokens, limits.maxComputeWorkgroupsPerDimension);
   const groups = Math.ceil(channels / wg);
   checkLimit(OP, 'workgroups along x', groups, limits.maxComputeWorkgroupsPerDimension);
 
   const [convPipeline, statePipeline] = await Promise.all([
-    cache.get(ssmConvKey(dConv, wg, 'ssm_conv')),
-    cache.get(ssmConvKey(dConv, wg, 'ssm_conv_state')),
+    env.pipelines.get(ssmConvKey(dConv, wg, 'ssm_conv')),
+    env.pipelines.get(ssmConvKey(dConv, wg, 'ssm_conv_state')),
   ]);
   const params = uniformBuffer(device, `${label}/ssm_conv.params`, new Uint32Array([
     nTokens, channels, buffers.x.offset ?? 0, buffers.x.stride, buffers.y.offset ?? 0, buffers.y.stride,

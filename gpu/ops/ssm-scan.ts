@@ -6,7 +6,8 @@
 // ssm_dt.bias and applies softplus. f32 only, like ssm-conv.ts: every input and the state are f32.
 import source from '../../shaders/ssm-scan.wgsl';
 import { bindGroup, uniformBuffer, type Dispatch } from '../dispatch.ts';
-import type { PipelineCache, PipelineKey } from '../pipelines.ts';
+import type { PipelineKey } from '../pipelines.ts';
+import type { OpEnv } from './common.ts';
 import { checkCount, checkLimit, fail, checkRows, checkVector, scanLayout, type RowSlice, type ScanLayout } from './ssm-common.ts';
 
 const OP = 'ssm-scan';
@@ -41,8 +42,9 @@ export function ssmScanKey(dState: number, layout: ScanLayout): PipelineKey {
   return { family: 'ssm_scan', source, variant: {}, constants: { D_STATE: dState, CPW: layout.channelsPerWorkgroup, TB: layout.tokensPerRound } };
 }
 
-export async function prepareSsmScan(device: GPUDevice, cache: PipelineCache, label: string, shape: SsmScanShape,
+export async function prepareSsmScan(env: OpEnv, label: string, shape: SsmScanShape,
   buffers: SsmScanBuffers, layout: Partial<ScanLayout> = {}): Promise<Dispatch> {
+  const { device } = env.ctx;
   const { dInner, dState, nTokens } = shape;
   checkCount(OP, 'dInner', dInner);
   checkCount(OP, 'dState', dState);
@@ -57,11 +59,11 @@ export async function prepareSsmScan(device: GPUDevice, cache: PipelineCache, la
   checkVector(OP, 'D', buffers.D, dInner);
   checkVector(OP, 'dtBias', buffers.dtBias, dInner);
   checkVector(OP, 'state', buffers.state, dInner * dState);
-  const l = scanLayout(OP, device.limits, dState, layout);
+  const l = scanLayout(OP, env.ctx.limits, dState, layout);
   const groups = Math.ceil(dInner / l.channelsPerWorkgroup);
-  checkLimit(OP, 'workgroups', groups, device.limits.maxComputeWorkgroupsPerDimension);
+  checkLimit(OP, 'workgroups', groups, env.ctx.limits.maxComputeWorkgroupsPerDimension);
 
-  const pipeline = await cache.get(ssmScanKey(dState, l));
+  const pipeline = await env.pipelines.get(ssmScanKey(dState, l));
   const s = buffers;
   const params = uniformBuffer(device, `${label}/ssm_scan.params`, new Uint32Array([
     nTokens, dInner,

@@ -1,4 +1,4 @@
-// CPU reference for the Mamba-2 kernels (shaders/ssd-scan.wgsl, shaders/group-norm.wgsl): plain
+// CPU reference for the Mamba-2 kernels (shaders/ssd-scan.wgsl; the grouped norm runs on shaders/rmsnorm.wgsl): plain
 // loops, f64 arithmetic, state kept in Float32Array (f32, as on the GPU and in llama.cpp).
 // The causal conv1d over xBC is Mamba-1's (mamba.ts: causalConv1d with
 // channels = d_inner + 2·n_group·d_state).

@@ -1,14 +1,16 @@
-// Mamba-2 ssd-scan and group-norm on a real WebGPU device vs model/reference/mamba2.ts: y AND the
+// Mamba-2 ssd-scan, and the grouped RMSNorm after it (rmsnorm.ts with one weight row per group),
+// on a real WebGPU device vs model/reference/mamba2.ts: y AND the
 // updated state, awkward sizes and group counts, x/B/C/z/dt as slices of the conv output and of
-// ssm_in's [z | xBC | dt], every override swept (D_STATE, CPW, TB; WG of the norm); a sequence
+// ssm_in's [z | xBC | dt], every override swept (D_STATE, CPW, TB); a sequence
 // equals the same tokens fed one step at a time, and two chunks equal one; scan + norm equals
 // llama.cpp's order (ungated scan, then RMSNorm of y·silu(z)).
 import { beforeAll, describe, it } from 'vitest';
 import { PipelineCache } from '../../../gpu/pipelines.ts';
 import { prepareSsdScan } from '../../../gpu/ops/ssd-scan.ts';
-import { prepareGroupNorm } from '../../../gpu/ops/group-norm.ts';
+import { prepareRmsNorm } from '../../../gpu/ops/rmsnorm.ts';
 import { rowSlice } from '../../../gpu/ops/ssm-common.ts';
 import type { Dispatch } from '../../../gpu/dispatch.ts';
+import type { OpEnv } from '../../../gpu/ops/common.ts';
 import { rowView } from '../../../model/reference/mamba.ts';
 import { createSsdState, gatedGroupRmsNorm, groupRmsNorm, ssdScan, ssdScanStep, type Mamba2Dims, type SsdInputs } from '../../../model/reference/mamba2.ts';
 import { gpuContext } from '../fixture.ts';
@@ -17,10 +19,11 @@ import { TOLERANCE } from '../../tolerances.ts';
 import { rng, uniform } from './random.ts';
 
 let device: GPUDevice;
-let cache: PipelineCache;
+let env: OpEnv;
 beforeAll(async () => {
-  device = (await gpuContext()).device;
-  cache = new PipelineCache(device);
+  const ctx = await gpuContext();
+  device = ctx.device;
+  env = { ctx, pipelines: new PipelineCache(device) };
 });
 
 interface Case extends Mamba2Dims { n: number; cpw?: number; tb?: number }
@@ -65,7 +68,7 @@ type Gpu = ReturnType<typeof gpuBuffers>;
 
 function prepare(c: Case, inp: Inputs, g: Gpu, from: number, count: number): Promise<Dispatch> {
   const gs = c.nGroup * c.dState, xRow = from * inp.convW, zRow = from * inp.zxdW;
-  return prepareSsdScan(device, cache, `ssd${inp.dInner}@${from}`, { ...c, nTokens: count }, {
+  return prepareSsdScan(env, `ssd${inp.dInner}@${from}`, { ...c, nTokens: count }, {
     x: rowSlice(g.xbc, inp.convW, xRow), B: rowSlice(g.xbc, inp.convW, xRow + inp.dInner), C: rowSlice(g.xbc, inp.convW, xRow + inp.dInner + gs),
     z: rowSlice(g.zxd, inp.zxdW, zRow), dt: rowSlice(g.zxd, inp.zxdW, zRow + inp.dInner + inp.convW),
     A: g.A, D: g.D, dtBias: g.dtBias, state: g.state,
@@ -128,46 +131,49 @@ describe('ssd-scan: sequence = steps = two chunks', () => {
   });
 });
 
-describe('group-norm vs CPU reference', () => {
+/** Mamba-2's grouped norm with the RMSNorm op: n_group rows of d_inner/n_group per token, weight row g for block g. */
+function groupNorm(label: string, dInner: number, nGroup: number, nTokens: number, eps: number, y: GPUBuffer, weight: GPUBuffer, x?: { buffer: GPUBuffer; offset: number; stride: number }) {
+  return prepareRmsNorm(env, {
+    label, y, weight, nGroups: nGroup, rowsPerToken: nGroup, rowLen: dInner / nGroup, nTokens, eps,
+    ...(x ? { x: x.buffer, xOffset: x.offset, xTokenStride: x.stride } : {}),
+  });
+}
+
+describe('grouped RMSNorm (rmsnorm.ts) vs the Mamba-2 CPU reference', () => {
   const cases = [
-    { dInner: 1, nGroup: 1, n: 1, wg: 64 },
-    { dInner: 45, nGroup: 3, n: 3, wg: 64 },
-    { dInner: 1000, nGroup: 8, n: 45, wg: 256 },
-    { dInner: 2048 + 16, nGroup: 1, n: 3, wg: 256 },
-    { dInner: 3072, nGroup: 1, n: 1, wg: 64 },
+    { dInner: 1, nGroup: 1, n: 1 },
+    { dInner: 45, nGroup: 3, n: 3 },
+    { dInner: 1000, nGroup: 8, n: 45 },
+    { dInner: 2048 + 16, nGroup: 1, n: 3 },
   ];
   for (const c of cases) {
-    it(`d_inner ${c.dInner}, n_group ${c.nGroup}, n ${c.n}, WG ${c.wg}`, async () => {
+    it(`d_inner ${c.dInner}, n_group ${c.nGroup}, n ${c.n}`, async () => {
       const r = rng(c.dInner + c.n), eps = 1e-5, stride = c.dInner + 7;
       const yWide = uniform(r, c.n * stride, -3, 3), w = uniform(r, c.dInner, 0.5, 1.5);
       const y = new Float32Array(c.n * c.dInner);
       for (let t = 0; t < c.n; t++) y.set(yWide.subarray(t * stride + 2, t * stride + 2 + c.dInner), t * c.dInner);
       const out = storageBuffer(device, 'norm.out', c.n * c.dInner * 4);
-      await runDispatches(device, [await prepareGroupNorm(device, cache, 'norm', { dInner: c.dInner, nGroup: c.nGroup, nTokens: c.n, eps }, {
-        y: rowSlice(storageBuffer(device, 'norm.y', yWide), stride, 2), weight: storageBuffer(device, 'ssm_norm.weight', w), out: rowSlice(out, c.dInner),
-      }, { workgroupSize: c.wg })]);
+      await runDispatches(device, [await groupNorm('norm', c.dInner, c.nGroup, c.n, eps, out, storageBuffer(device, 'ssm_norm.weight', w),
+        { buffer: storageBuffer(device, 'norm.y', yWide), offset: 2, stride })]);
       expectClose(await readF32(device, out, c.n * c.dInner), groupRmsNorm(y, c.n, w, c.nGroup, eps), TOLERANCE.f32, 'normed');
     });
   }
 });
 
 describe('Mamba-2 output path: fused gate + group-norm = llama.cpp order', () => {
-  it('norm(scan with gate) on the GPU = gatedGroupRmsNorm(ungated scan) on the CPU', async () => {
+  it('norm in place on y (scan with gate) on the GPU = gatedGroupRmsNorm(ungated scan) on the CPU', async () => {
     const c: Case = { nHead: 8, headDim: 8, nGroup: 4, dState: 16, n: 3 };
     const inp = makeInputs(c, 99);
     const g = gpuBuffers(c, inp, 'path');
     const w = uniform(rng(3), inp.dInner, 0.5, 1.5), eps = 1e-6;
-    const out = storageBuffer(device, 'path.out', c.n * inp.dInner * 4);
     await runDispatches(device, [
       await prepare(c, inp, g, 0, c.n),
-      await prepareGroupNorm(device, cache, 'path', { dInner: inp.dInner, nGroup: c.nGroup, nTokens: c.n, eps }, {
-        y: rowSlice(g.y, inp.dInner), weight: storageBuffer(device, 'path.ssm_norm', w), out: rowSlice(out, inp.dInner),
-      }),
+      await groupNorm('path/ssm_norm', inp.dInner, c.nGroup, c.n, eps, g.y, storageBuffer(device, 'path.ssm_norm', w)),
     ]);
     const st = createSsdState(c);
     st.data.set(inp.state0);
     const yUngated = ssdScan(st, refInputs(c, inp, 0, false), c.n);
     const want = gatedGroupRmsNorm(yUngated, rowView(inp.zxd, inp.zxdW, 0), c.n, w, c.nGroup, eps);
-    expectClose(await readF32(device, out, c.n * inp.dInner), want, TOLERANCE.f32Transcendental, 'normed output');
+    expectClose(await readF32(device, g.y, c.n * inp.dInner), want, TOLERANCE.f32Transcendental, 'normed output');
   });
 });

@@ -6,6 +6,7 @@ import { PipelineCache } from '../../../gpu/pipelines.ts';
 import { prepareSsmConv } from '../../../gpu/ops/ssm-conv.ts';
 import { rowSlice } from '../../../gpu/ops/ssm-common.ts';
 import type { Dispatch } from '../../../gpu/dispatch.ts';
+import type { OpEnv } from '../../../gpu/ops/common.ts';
 import { causalConv1d, causalConv1dStep, createConvState, rowView } from '../../../model/reference/mamba.ts';
 import { gpuContext } from '../fixture.ts';
 import { expectClose, readF32, runDispatches, storageBuffer } from '../harness.ts';
@@ -13,10 +14,11 @@ import { TOLERANCE } from '../../tolerances.ts';
 import { columnsOf, rng, uniform } from './random.ts';
 
 let device: GPUDevice;
-let cache: PipelineCache;
+let env: OpEnv;
 beforeAll(async () => {
-  device = (await gpuContext()).device;
-  cache = new PipelineCache(device);
+  const ctx = await gpuContext();
+  device = ctx.device;
+  env = { ctx, pipelines: new PipelineCache(device) };
 });
 
 interface Case { channels: number; dConv: number; n: number; wg: number }
@@ -46,7 +48,7 @@ function gpuBuffers(c: Case, inp: ReturnType<typeof makeInputs>, label: string) 
 
 /** Dispatches for tokens [from, from + count) of the case, continuing the state in place. */
 function prepare(c: Case, inp: ReturnType<typeof makeInputs>, g: ReturnType<typeof gpuBuffers>, from: number, count: number): Promise<readonly Dispatch[]> {
-  return prepareSsmConv(device, cache, `conv${c.channels}@${from}`, { channels: c.channels, dConv: c.dConv, nTokens: count }, {
+  return prepareSsmConv(env, `conv${c.channels}@${from}`, { channels: c.channels, dConv: c.dConv, nTokens: count }, {
     x: rowSlice(g.x, inp.stride, inp.pad + from * inp.stride),
     weight: g.w, bias: g.b, state: g.state,
     y: rowSlice(g.y, c.channels, from * c.channels),

@@ -7,6 +7,7 @@ import { PipelineCache } from '../../../gpu/pipelines.ts';
 import { prepareSsmScan } from '../../../gpu/ops/ssm-scan.ts';
 import { rowSlice } from '../../../gpu/ops/ssm-common.ts';
 import type { Dispatch } from '../../../gpu/dispatch.ts';
+import type { OpEnv } from '../../../gpu/ops/common.ts';
 import { createSsmState, rowView, selectiveScan, selectiveScanStep, type SelectiveScanInputs } from '../../../model/reference/mamba.ts';
 import { gpuContext } from '../fixture.ts';
 import { expectClose, readF32, runDispatches, storageBuffer } from '../harness.ts';
@@ -14,10 +15,11 @@ import { TOLERANCE } from '../../tolerances.ts';
 import { rng, uniform } from './random.ts';
 
 let device: GPUDevice;
-let cache: PipelineCache;
+let env: OpEnv;
 beforeAll(async () => {
-  device = (await gpuContext()).device;
-  cache = new PipelineCache(device);
+  const ctx = await gpuContext();
+  device = ctx.device;
+  env = { ctx, pipelines: new PipelineCache(device) };
 });
 
 interface Case { dInner: number; dState: number; n: number; cpw?: number; tb?: number }
@@ -71,7 +73,7 @@ type Gpu = ReturnType<typeof gpuBuffers>;
 
 function prepare(c: Case, inp: Inputs, g: Gpu, from: number, count: number): Promise<Dispatch> {
   const w = 2 * c.dInner;
-  return prepareSsmScan(device, cache, `scan${c.dInner}@${from}`, { dInner: c.dInner, dState: c.dState, nTokens: count }, {
+  return prepareSsmScan(env, `scan${c.dInner}@${from}`, { dInner: c.dInner, dState: c.dState, nTokens: count }, {
     xy: rowSlice(g.xy, c.dInner, from * c.dInner),
     dt: rowSlice(g.dt, c.dInner, from * c.dInner),
     B: rowSlice(g.dbc, inp.bcStride, from * inp.bcStride + inp.dtRank),
