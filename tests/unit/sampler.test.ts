@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { keptCount, parseCandidates, Sampler, seededRandom, type Candidates } from '../../gpu/sampler.ts';
+
+const cands: Candidates = { ids: Uint32Array.from([7, 3, 11, 2]), probs: Float32Array.from([0.5, 0.3, 0.15, 0.05]) };
+
+describe('sampler (CPU end)', () => {
+  it('same seed gives the same tokens, another seed other tokens', () => {
+    const draw = (seed: number) => { const s = new Sampler(seed); return Array.from({ length: 50 }, () => s.draw(cands)); };
+    expect(draw(42)).toEqual(draw(42));
+    expect(draw(42)).not.toEqual(draw(43));
+  });
+
+  it('seededRandom is uniform on [0, 1)', () => {
+    const r = seededRandom(1);
+    const bins = new Array(10).fill(0);
+    for (let i = 0; i < 20000; i++) { const x = r(); expect(x >= 0 && x < 1).toBe(true); bins[Math.floor(x * 10)]++; }
+    for (const b of bins) expect(Math.abs(b - 2000)).toBeLessThan(200);
+  });
+
+  it('draws with the candidates\' probabilities', () => {
+    const s = new Sampler(7);
+    const counts = new Map<number, number>();
+    const n = 20000;
+    for (let i = 0; i < n; i++) { const id = s.draw(cands); counts.set(id, (counts.get(id) ?? 0) + 1); }
+    cands.ids.forEach((id, i) => expect(Math.abs((counts.get(id) ?? 0) / n - cands.probs[i])).toBeLessThan(0.015));
+  });
+
+  it('top-p keeps the shortest prefix reaching p; min-p keeps p ≥ min_p·p_max; one always stays', () => {
+    expect(keptCount(cands.probs)).toBe(4);
+    expect(keptCount(cands.probs, 0.45)).toBe(1);
+    expect(keptCount(cands.probs, 0.79)).toBe(2);
+    expect(keptCount(cands.probs, 0.81)).toBe(3);
+    expect(keptCount(cands.probs, 1, 0.3)).toBe(3);
+    expect(keptCount(cands.probs, 1, 0.61)).toBe(1);
+    expect(keptCount(cands.probs, 0.81, 0.5)).toBe(2);
+    expect(keptCount(cands.probs, 0.01, 0.99)).toBe(1);
+    const s = new Sampler(3);
+    for (let i = 0; i < 200; i++) expect([7, 3]).toContain(s.draw(cands, { topP: 0.79 }));
+    for (let i = 0; i < 50; i++) expect(s.draw(cands, { minP: 0.9 })).toBe(7);
+  });
+
+  it('parses the GPU result words and drops empty slots', () => {
+    const words = new Uint32Array(6);
+    words.set([5, 9, 0xffffffff]);
+    new Float32Array(words.buffer, 12, 3).set([0.75, 0.25, 0]);
+    const c = parseCandidates(words, 3);
+    expect(Array.from(c.ids)).toEqual([5, 9]);
+    expect(Array.from(c.probs)).toEqual([0.75, 0.25]);
+  });
+});
