@@ -99,7 +99,9 @@ describe.each(modelCaseNames())('reference forward: %s', (name) => {
     const chunks: number[] = c.manifest.chunking.chunks;
     expect(chunks.reduce((a, b) => a + b, 0)).toBe(tokens.length);
     expect(feed(chunks)).toEqual(oneShot);
-    expect(feed(tokens.map(() => 1))).toEqual(oneShot);
+    // Token by token over the 41-token prompts; the 600-token *_long prompts take 256+256+88
+    // above, and single-token steps after their prompt in the greedy test (600 steps cost ~7 s).
+    if (tokens.length <= 64) expect(feed(tokens.map(() => 1))).toEqual(oneShot);
   });
 
   it("follows llama.cpp's greedy continuation, teacher-forced", () => {

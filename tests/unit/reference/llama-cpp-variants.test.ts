@@ -1,0 +1,236 @@
+// Architecture variants the shared fixtures do not exercise, checked against llama.cpp at test
+// time (node-llama-cpp, CPU): random F32 models written by writeGguf, run by both, prompt logits
+// compared at every position. Covers Granite-4.0-H MoE with a shared expert and RoPE
+// (rope.scaling.finetuned = true), and a Mixtral-style llama MoE (renormalized top-k weights).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { planModel } from '../../../model/arch/index.ts';
+import { readGguf } from '../../../model/gguf/reader.ts';
+import { memorySource } from '../../../model/gguf/sources.ts';
+import { GgufValueType, type GgufValue } from '../../../model/gguf/types.ts';
+import { writeGguf, type GgufWriteTensor } from '../../../model/gguf/writer.ts';
+import { referenceForward } from '../../../model/reference/forward.ts';
+import { loadReferenceWeights } from '../../../model/reference/weights.ts';
+import { fixtureBytes } from '../gguf/fixtures.ts';
+import { describeDistance, distance } from './fixture-model.ts';
+
+/** F32 models: llama.cpp and f64 math agree to ~1e-5 on the fixtures; 1e-3 is the F32 floor there. */
+const TOL = { maxAbs: 1e-3 };
+const SEED = 20250501;
+
+class Rng {
+  constructor(private s: number) {}
+  next(): number {
+    this.s = (Math.imul(this.s, 1664525) + 1013904223) >>> 0;
+    return this.s / 2 ** 32;
+  }
+  array(n: number, lo: number, hi: number): Float32Array {
+    return Float32Array.from({ length: n }, () => lo + (hi - lo) * this.next());
+  }
+}
+
+interface Built { bytes: Uint8Array; tokens: number[] }
+
+class ModelBuilder {
+  readonly rng: Rng;
+  readonly metadata = new Map<string, GgufValue>();
+  readonly types = new Map<string, GgufValueType>();
+  readonly tensors: GgufWriteTensor[] = [];
+  private arrayTypes?: ReadonlyMap<string, GgufValueType>;
+  nVocab = 0;
+
+  constructor(seed: number) {
+    this.rng = new Rng(seed);
+  }
+
+  async vocabulary(): Promise<void> {
+    const vocab = await readGguf(memorySource(fixtureBytes('llama-F32')));
+    for (const [key, value] of vocab.metadata) {
+      if (!key.startsWith('tokenizer.')) continue;
+      this.metadata.set(key, value);
+      this.types.set(key, vocab.metadataTypes.get(key)!);
+    }
+    this.arrayTypes = vocab.arrayTypes;
+    this.nVocab = (vocab.metadata.get('tokenizer.ggml.tokens') as string[]).length;
+  }
+
+  meta(key: string, value: GgufValue, type?: GgufValueType): void {
+    this.metadata.set(key, value);
+    if (type !== undefined) this.types.set(key, type);
+  }
+
+  tensor(name: string, dims: number[], lo: number, hi: number): void {
+    this.tensors.push({ name, dims, type: 0, data: this.rng.array(dims.reduce((a, b) => a * b, 1), lo, hi) });
+  }
+
+  mat(name: string, nIn: number, nOut: number, extra: number[] = []): void {
+    const s = 1 / Math.sqrt(nIn);
+    this.tensor(name, [nIn, nOut, ...extra], -s * 1.7, s * 1.7);
+  }
+
+  norm(name: string, dims: number[]): void {
+    this.tensor(name, dims, 0.8, 1.2);
+  }
+
+  build(nTokens: number): Built {
+    const tokens = [1, ...Array.from({ length: nTokens - 1 }, () => 3 + Math.floor(this.rng.next() * (this.nVocab - 3)))];
+    const bytes = writeGguf({ metadata: this.metadata, metadataTypes: this.types, arrayTypes: this.arrayTypes, tensors: this.tensors });
+    return { bytes, tokens };
+  }
+}
+
+const F32 = GgufValueType.FLOAT32;
+
+function swigluFfn(b: ModelBuilder, i: number, nEmbd: number, nFf: number, suffix: string, extra: number[] = []): void {
+  b.mat(`blk.${i}.ffn_gate${suffix}.weight`, nEmbd, nFf, extra);
+  b.mat(`blk.${i}.ffn_up${suffix}.weight`, nEmbd, nFf, extra);
+  b.mat(`blk.${i}.ffn_down${suffix}.weight`, nFf, nEmbd, extra);
+}
+
+async function graniteMoe(seed: number): Promise<Built> {
+  const b = new ModelBuilder(seed);
+  await b.vocabulary();
+  const [nEmbd, nLayer, nHead, dInner, dState, dConv, nGroup, ssmHeads, nFf, nExpert, nUsed, nShared] =
+    [64, 3, 4, 128, 16, 4, 2, 8, 48, 4, 2, 32];
+  const headKv = [0, 2, 0];
+  const a = 'granitehybrid';
+  b.meta('general.architecture', a);
+  b.meta(`${a}.block_count`, nLayer);
+  b.meta(`${a}.context_length`, 256);
+  b.meta(`${a}.embedding_length`, nEmbd);
+  b.meta(`${a}.feed_forward_length`, nFf);
+  b.meta(`${a}.attention.head_count`, nHead);
+  b.meta(`${a}.attention.head_count_kv`, Uint32Array.from(headKv));
+  b.meta(`${a}.attention.layer_norm_rms_epsilon`, 1e-5, F32);
+  b.meta(`${a}.rope.freq_base`, 10000, F32);
+  b.meta(`${a}.rope.dimension_count`, nEmbd / nHead);
+  b.meta(`${a}.rope.scaling.finetuned`, true);
+  b.meta(`${a}.attention.scale`, 0.2, F32);
+  b.meta(`${a}.embedding_scale`, 2.5, F32);
+  b.meta(`${a}.residual_scale`, 0.5, F32);
+  b.meta(`${a}.logit_scale`, 1.5, F32);
+  b.meta(`${a}.ssm.conv_kernel`, dConv);
+  b.meta(`${a}.ssm.state_size`, dState);
+  b.meta(`${a}.ssm.group_count`, nGroup);
+  b.meta(`${a}.ssm.inner_size`, dInner);
+  b.meta(`${a}.ssm.time_step_rank`, ssmHeads);
+  b.meta(`${a}.expert_count`, nExpert);
+  b.meta(`${a}.expert_used_count`, nUsed);
+  b.meta(`${a}.expert_feed_forward_length`, nFf);
+  b.meta(`${a}.expert_shared_feed_forward_length`, nShared);
+  b.tensor('token_embd.weight', [nEmbd, b.nVocab], -0.5, 0.5);
+  const convDim = dInner + 2 * nGroup * dState;
+  const headDim = nEmbd / nHead;
+  for (let i = 0; i < nLayer; i++) {
+    b.norm(`blk.${i}.attn_norm.weight`, [nEmbd]);
+    if (headKv[i] > 0) {
+      b.mat(`blk.${i}.attn_q.weight`, nEmbd, nHead * headDim);
+      b.mat(`blk.${i}.attn_k.weight`, nEmbd, headKv[i] * headDim);
+      b.mat(`blk.${i}.attn_v.weight`, nEmbd, headKv[i] * headDim);
+      b.mat(`blk.${i}.attn_output.weight`, nHead * headDim, nEmbd);
+    } else {
+      b.mat(`blk.${i}.ssm_in.weight`, nEmbd, dInner + convDim + ssmHeads);
+      b.tensor(`blk.${i}.ssm_conv1d.weight`, [dConv, convDim], -0.5, 0.5);
+      b.tensor(`blk.${i}.ssm_conv1d.bias`, [convDim], -0.1, 0.1);
+      b.tensor(`blk.${i}.ssm_dt.bias`, [ssmHeads], -2, 0);
+      b.tensor(`blk.${i}.ssm_a`, [1, ssmHeads], -1.5, -0.5);
+      b.tensor(`blk.${i}.ssm_d`, [1, ssmHeads], 0.5, 1.5);
+      b.norm(`blk.${i}.ssm_norm.weight`, [dInner / nGroup, nGroup]);
+      b.mat(`blk.${i}.ssm_out.weight`, dInner, nEmbd);
+    }
+    b.norm(`blk.${i}.ffn_norm.weight`, [nEmbd]);
+    b.mat(`blk.${i}.ffn_gate_inp.weight`, nEmbd, nExpert);
+    swigluFfn(b, i, nEmbd, nFf, '_exps', [nExpert]);
+    swigluFfn(b, i, nEmbd, nShared, '_shexp');
+  }
+  b.norm('output_norm.weight', [nEmbd]);
+  return b.build(24);
+}
+
+async function llamaMoe(seed: number): Promise<Built> {
+  const b = new ModelBuilder(seed);
+  await b.vocabulary();
+  const [nEmbd, nLayer, nHead, nHeadKv, nFf, nExpert, nUsed] = [64, 2, 4, 2, 48, 4, 2];
+  const headDim = nEmbd / nHead;
+  b.meta('general.architecture', 'llama');
+  b.meta('llama.block_count', nLayer);
+  b.meta('llama.context_length', 256);
+  b.meta('llama.embedding_length', nEmbd);
+  b.meta('llama.feed_forward_length', nFf);
+  b.meta('llama.attention.head_count', nHead);
+  b.meta('llama.attention.head_count_kv', nHeadKv);
+  b.meta('llama.attention.layer_norm_rms_epsilon', 1e-5, F32);
+  b.meta('llama.rope.freq_base', 10000, F32);
+  b.meta('llama.rope.dimension_count', headDim);
+  b.meta('llama.expert_count', nExpert);
+  b.meta('llama.expert_used_count', nUsed);
+  b.tensor('token_embd.weight', [nEmbd, b.nVocab], -0.5, 0.5);
+  for (let i = 0; i < nLayer; i++) {
+    b.norm(`blk.${i}.attn_norm.weight`, [nEmbd]);
+    b.mat(`blk.${i}.attn_q.weight`, nEmbd, nHead * headDim);
+    b.mat(`blk.${i}.attn_k.weight`, nEmbd, nHeadKv * headDim);
+    b.mat(`blk.${i}.attn_v.weight`, nEmbd, nHeadKv * headDim);
+    b.mat(`blk.${i}.attn_output.weight`, nHead * headDim, nEmbd);
+    b.norm(`blk.${i}.ffn_norm.weight`, [nEmbd]);
+    b.mat(`blk.${i}.ffn_gate_inp.weight`, nEmbd, nExpert);
+    swigluFfn(b, i, nEmbd, nFf, '_exps', [nExpert]);
+  }
+  b.norm('output_norm.weight', [nEmbd]);
+  b.mat('output.weight', nEmbd, b.nVocab);
+  return b.build(24);
+}
+
+/** llama.cpp's logits (tokens.length, nVocab) for every prompt position, one decode. */
+async function llamaCppLogits(path: string, tokens: number[], nVocab: number): Promise<Float32Array> {
+  const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
+  const llama = await getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.error });
+  const model = await llama.loadModel({ modelPath: path });
+  try {
+    // F32 KV cache and no flash attention, as the fixtures were made: F16 KV alone moves logits by ~1e-3.
+    const context = await model.createContext({
+      contextSize: 64, flashAttention: false, experimentalKvCacheKeyType: 'F32', experimentalKvCacheValueType: 'F32',
+    });
+    try {
+      const input = tokens.map((t) => [t, { generateNext: { logits: true } }] as const);
+      const result = await context.getSequence().controlledEvaluate(input as never);
+      const out = new Float32Array(tokens.length * nVocab);
+      result.forEach((r, p) => {
+        const logits = r?.next?.logits;
+        if (!logits) throw new Error(`llama.cpp returned no logits for position ${p}`);
+        for (const [id, value] of logits) out[p * nVocab + Number(id)] = value;
+      });
+      return out;
+    } finally {
+      await context.dispose();
+    }
+  } finally {
+    await model.dispose();
+  }
+}
+
+describe('reference forward vs llama.cpp on variants the fixtures lack', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'edgewise-ref-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const cases: [string, (seed: number) => Promise<Built>, string][] = [
+    ['granitehybrid MoE + shared expert + RoPE', graniteMoe, 'moe'],
+    ['llama MoE (Mixtral-style)', llamaMoe, 'moe'],
+  ];
+  for (const [label, make, ffnKind] of cases) {
+    it(`${label} (seed ${SEED})`, async () => {
+      const { bytes, tokens } = await make(SEED);
+      const path = join(dir, `${label.replace(/\W+/g, '-')}.gguf`);
+      writeFileSync(path, bytes);
+      const source = memorySource(bytes);
+      const file = await readGguf(source);
+      const plan = planModel(file);
+      expect(plan.layers.every((l) => l.ffn.kind === ffnKind)).toBe(true);
+      const ours = referenceForward(plan, await loadReferenceWeights(plan, file, source), tokens);
+      const theirs = await llamaCppLogits(path, tokens, plan.nVocab);
+      const d = distance(ours, theirs, plan.nVocab, tokens.map((_, i) => i));
+      expect(d.maxAbs, describeDistance(d)).toBeLessThanOrEqual(TOL.maxAbs);
+    }, 60_000);
+  }
+});
