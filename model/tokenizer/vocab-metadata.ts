@@ -42,6 +42,7 @@ function numbers(meta: Metadata, key: string): ArrayLike<number> | undefined {
   throw new EdgewiseError('tokenizer', `${key} should be a numeric array`);
 }
 
+// The deprecated prefix/suffix/middle keys win over fim_* ones: llama.cpp reads them last.
 export function rawVocabFromMetadata(meta: Metadata): RawVocab {
   const model = str(meta, 'tokenizer.ggml.model');
   if (model === undefined) throw new EdgewiseError('tokenizer', 'the model file has no tokenizer (tokenizer.ggml.model is missing)');
@@ -61,6 +62,9 @@ export function rawVocabFromMetadata(meta: Metadata): RawVocab {
     unk: id(meta, 'tokenizer.ggml.unknown_token_id'),
     sep: id(meta, 'tokenizer.ggml.seperator_token_id'),
     pad: id(meta, 'tokenizer.ggml.padding_token_id'),
+    fimPre: id(meta, 'tokenizer.ggml.prefix_token_id') ?? id(meta, 'tokenizer.ggml.fim_pre_token_id'),
+    fimSuf: id(meta, 'tokenizer.ggml.suffix_token_id') ?? id(meta, 'tokenizer.ggml.fim_suf_token_id'),
+    fimMid: id(meta, 'tokenizer.ggml.middle_token_id') ?? id(meta, 'tokenizer.ggml.fim_mid_token_id'),
     fimPad: id(meta, 'tokenizer.ggml.fim_pad_token_id'),
     fimRep: id(meta, 'tokenizer.ggml.fim_rep_token_id'),
     fimSep: id(meta, 'tokenizer.ggml.fim_sep_token_id'),

@@ -27,7 +27,7 @@ export interface RawVocab {
   tokenTypes?: ArrayLike<number>;
   merges?: readonly string[];
   bos?: number; eos?: number; eot?: number; eom?: number; unk?: number; sep?: number; pad?: number;
-  fimPad?: number; fimRep?: number; fimSep?: number;
+  fimPre?: number; fimSuf?: number; fimMid?: number; fimPad?: number; fimRep?: number; fimSep?: number;
   addBos?: boolean;
   addEos?: boolean;
   addSpacePrefix?: boolean;
@@ -62,6 +62,9 @@ const EOT_TEXTS = ['<|eot_id|>', '<|im_end|>', '<|end|>', '<end_of_turn>', '<|en
 const EOG_TEXTS = new Set(['<|eot_id|>', '<|im_end|>', '<|end|>', '<|return|>', '<|call|>', '<|flush|>', '<|calls|>',
   '<end_of_turn>', '<|endoftext|>', '</s>', '<|eom_id|>', '<EOT>', '_<EOT>', '[EOT]', '[EOS]', '<|end_of_text|>',
   '<end_of_utterance>', '<eos>', '<turn|>', '<|tool_response>', '<｜end▁of▁sentence｜>', '[e~[']);
+const FIM_PRE_TEXTS = ['<|fim_prefix|>', '<fim-prefix>', '<fim_prefix>', '<｜fim▁begin｜>', '<PRE>', '▁<PRE>', '<|code_prefix|>', '<|prefix|>'];
+const FIM_SUF_TEXTS = ['<|fim_suffix|>', '<fim-suffix>', '<fim_suffix>', '<｜fim▁hole｜>', '<SUF>', '▁<SUF>', '<|code_suffix|>', '<|suffix|>'];
+const FIM_MID_TEXTS = ['<|fim_middle|>', '<fim-middle>', '<fim_middle>', '<｜fim▁end｜>', '<MID>', '▁<MID>', '<|code_middle|>', '<|middle|>'];
 const FIM_PAD_TEXTS = ['<|fim_pad|>', '<fim-pad>', '<fim_pad>', '<PAD>', '[PAD]'];
 const FIM_REP_TEXTS = ['<|fim_repo|>', '<|repo_name|>', '<fim-repo>', '<REPO>', '<reponame>'];
 const FIM_SEP_TEXTS = ['<|file_sep|>'];
@@ -142,6 +145,10 @@ export function buildVocab(raw: RawVocab): Vocab {
   };
   if (eot === NO_TOKEN) { eot = findByText(EOT_TEXTS); if (eot !== NO_TOKEN) markControl(eot); }
   if (eom === NO_TOKEN) { eom = findByText(['<|eom_id|>']); if (eom !== NO_TOKEN) markControl(eom); }
+  // FIM prefix/suffix/middle ids only matter here for the CONTROL attribute they confer.
+  for (const [given, texts] of [[raw.fimPre, FIM_PRE_TEXTS], [raw.fimSuf, FIM_SUF_TEXTS], [raw.fimMid, FIM_MID_TEXTS]] as const) {
+    if (pick(NO_TOKEN, given) === NO_TOKEN) { const id = findByText(texts); if (id !== NO_TOKEN) markControl(id); }
+  }
   if (fimPad === NO_TOKEN) { fimPad = findByText(FIM_PAD_TEXTS); if (fimPad !== NO_TOKEN) markControl(fimPad); }
   if (fimRep === NO_TOKEN) { fimRep = findByText(FIM_REP_TEXTS); if (fimRep !== NO_TOKEN) markControl(fimRep); }
   if (fimSep === NO_TOKEN) { fimSep = findByText(FIM_SEP_TEXTS); if (fimSep !== NO_TOKEN) markControl(fimSep); }
