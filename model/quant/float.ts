@@ -77,7 +77,10 @@ export function bf16ToF32(h: number): number {
   return scratchF32[0];
 }
 
-/** Bit pattern of the bf16 nearest to `x` (first rounded to f32), ties to even. */
+/**
+ * Bit pattern of the bf16 nearest to `x` (first rounded to f32), ties to even. Subnormals round
+ * like any other value (as numpy and convert_hf_to_gguf do) rather than flushing to zero.
+ */
 export function f32ToBf16(x: number): number {
   const b = f32Bits(x);
   if ((b & 0x7fffffff) > 0x7f800000) return (b >>> 16) | 0x40;

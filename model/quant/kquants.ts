@@ -286,13 +286,14 @@ export const IQ4_XS_CODEC: BlockCodec = {
       const o = b * 136, y = b * QK_K;
       const d = readF16(src, o);
       const scalesH = src[o + 2] | (src[o + 3] << 8);
+      const levels = IQ4_LEVELS;
       for (let ib = 0; ib < 8; ib++) {
         const ls = ((src[o + 4 + (ib >> 1)] >> (4 * (ib & 1))) & 15) | (((scalesH >> (2 * ib)) & 3) << 4);
         const dl = f32(d * (ls - 32));
         const qs = o + 8 + 16 * ib, yb = y + 32 * ib;
         for (let j = 0; j < 16; j++) {
-          dst[yb + j] = dl * IQ4_LEVELS[src[qs + j] & 15];
-          dst[yb + j + 16] = dl * IQ4_LEVELS[src[qs + j] >> 4];
+          dst[yb + j] = dl * levels[src[qs + j] & 15];
+          dst[yb + j + 16] = dl * levels[src[qs + j] >> 4];
         }
       }
     }

@@ -113,8 +113,8 @@ describe('quantize → dequantize stays within each format\'s bound', () => {
       const decoded = dequantize(info.id, bytes, data.length);
       const w = worstBlock(row.type, data, decoded, info.blockSize, row.bound);
       expect(w.ratio, `${row.type} block ${w.block}: error ${w.err} > bound ${w.bound} (${row.why})`).toBeLessThanOrEqual(1);
-      // Not vacuous: some block comes within a factor of 4 of its bound.
-      if (row.type !== 'F32') expect(w.ratio, `${row.type}: bound never approached`).toBeGreaterThan(0.25);
+      // Not vacuous: the bounds are tight, so some block comes within a factor of 2 of its bound.
+      if (row.type !== 'F32') expect(w.ratio, `${row.type}: bound never approached`).toBeGreaterThan(0.5);
     });
   }
 });
