@@ -14,10 +14,16 @@ export default defineConfig({
         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     },
   },
-  webServer: {
+  webServer: [{
     command: 'npx vite build --logLevel warn && npx vite preview --port 4173 --strictPort',
     url: 'http://127.0.0.1:4173',
     reuseExistingServer: false,
     timeout: 180_000,
-  },
+  }, {
+    // The storage tests' harness page (tests/e2e/harness), built and served beside the app.
+    command: 'npx vite build --config tests/e2e/harness/vite.config.ts --logLevel warn && npx vite preview --config tests/e2e/harness/vite.config.ts',
+    url: 'http://127.0.0.1:4174/storage.html',
+    reuseExistingServer: false,
+    timeout: 180_000,
+  }],
 });

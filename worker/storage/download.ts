@@ -1,14 +1,15 @@
 // A resumable model download. Order of work:
-//   1. open the remote file with a Range request (size, ETag/Last-Modified);
-//   2. compare with the stored manifest: complete → done; same file → resume from the last stored
-//      chunk; another file (validators changed) → drop the stored chunks and start again;
-//   3. for a new start, before any body byte is stored: parse and check the GGUF header over HTTP
-//      Range reads, check free space, ask for persistent storage, write the manifest;
-//   4. one Range request for the rest of the file, cut into chunks; every chunk is stored in one
-//      transaction with the manifest that counts it. A 200 (Range ignored) restarts from byte 0;
-//   5. re-read the stored header, then mark the model complete (only now loadable).
-// A broken connection restarts at step 1 after a back-off; the attempts counter resets whenever a
-// chunk was stored, so a flaky connection that still makes progress never gives up.
+//   1. nothing stored: open the remote file with a Range request (size, ETag/Last-Modified), parse
+//      and check the GGUF header over Range reads, check free space, ask for persistent storage,
+//      write the manifest — all before a byte of the body is stored;
+//   2. one Range request for the rest of the file, cut into chunks; every chunk is stored in one
+//      transaction with the manifest that counts it;
+//   3. a partial model resumes at its first missing chunk; the body response says whether the
+//      server still has the same file (ETag/Last-Modified, size): if not, the stored chunks are
+//      dropped and step 1 runs again. A 200 (Range ignored) restarts from byte 0;
+//   4. the stored header is re-read, then the model is marked complete (only now loadable).
+// A broken connection retries after a back-off; the attempts counter resets whenever a chunk was
+// stored, so a flaky connection that still makes progress never gives up.
 import { EdgewiseError } from '../../model/errors.ts';
 import type { TransferProgress } from '../api.ts';
 import { chunkCount, chunkRange, storedBytes } from './chunks.ts';
@@ -18,7 +19,7 @@ import { openHttpFile, type HttpFile } from './http-source.ts';
 import type { ModelManifest } from './manifest.ts';
 import { ProgressMeter, throttled } from './progress.ts';
 import { checkSpace, isQuotaError, quotaError, requestPersistence, type StorageAccess } from './quota.ts';
-import { planBody, planResume } from './resume.ts';
+import { planBody, type RemoteFile } from './resume.ts';
 import type { ModelStore } from './store.ts';
 import { validateGguf } from './validate.ts';
 import { verifyStored } from './verify.ts';
@@ -86,9 +87,7 @@ export async function downloadModel(
   for (;;) {
     let progressed = false;
     try {
-      const m = await attempt(ctx, target, signal, report, () => { progressed = true; });
-      report('download', m.sizeBytes, m.sizeBytes, true);
-      return m;
+      return await attempt(ctx, target, signal, report, () => { progressed = true; });
     } catch (e) {
       if (signal.aborted || isAbort(e)) throw abortedError(what);
       if (isQuotaError(e)) {
@@ -113,18 +112,29 @@ export async function downloadModel(
 type Report = (phase: TransferProgress['phase'], bytes: number, total: number, force?: boolean) => void;
 
 async function attempt(ctx: DownloadContext, target: DownloadTarget, signal: AbortSignal, report: Report, onStored: () => void): Promise<ModelManifest> {
-  const remote = await openHttpFile(ctx.fetch, target.url, { signal });
   let m = await ctx.store.getManifest(target.id);
-  const plan = planResume(m, remote);
-  if (plan.kind === 'complete') return m!;
-  if (plan.kind === 'fresh' || plan.kind === 'restart') {
-    m = await start(ctx, target, remote, plan.kind === 'restart', report);
-  } else {
-    await checkSpace(ctx.storage, m!.sizeBytes - storedBytes(m!.chunksStored, m!.sizeBytes, m!.chunkSize), target.name);
+  if (m?.complete) return m;
+  let restart = false;
+  if (m) {
+    // Resume without re-reading the header: the body response's validators and Content-Range
+    // tell whether the server still has the same file.
+    await checkSpace(ctx.storage, m.sizeBytes - storedBytes(m.chunksStored, m.sizeBytes, m.chunkSize), target.name);
+    try {
+      return await finish(ctx, await storeBody(ctx, target, { size: m.sizeBytes, ...m.validators }, m, signal, report, onStored), report);
+    } catch (e) {
+      if (!(e instanceof FileChanged)) throw e;
+      restart = true;
+    }
   }
-  if (m!.chunksStored < m!.chunkCount) m = await storeBody(ctx, target, remote, m!, signal, report, onStored);
-  report('verify', m!.sizeBytes, m!.sizeBytes, true);
-  return verifyStored(ctx.store, m!);
+  const remote = await openHttpFile(ctx.fetch, target.url, { signal });
+  m = await start(ctx, target, remote, restart, report);
+  return finish(ctx, await storeBody(ctx, target, remote, m, signal, report, onStored), report);
+}
+
+async function finish(ctx: DownloadContext, m: ModelManifest, report: Report): Promise<ModelManifest> {
+  report('download', m.sizeBytes, m.sizeBytes, true);
+  report('verify', m.sizeBytes, m.sizeBytes, true);
+  return verifyStored(ctx.store, m);
 }
 
 /** Step 3: nothing is stored until the header is valid and the space is there. */
@@ -156,7 +166,7 @@ async function start(ctx: DownloadContext, target: DownloadTarget, remote: HttpF
 
 /** Step 4: the rest of the body, chunk by chunk. */
 async function storeBody(
-  ctx: DownloadContext, target: DownloadTarget, remote: HttpFile, m: ModelManifest, signal: AbortSignal, report: Report, onStored: () => void,
+  ctx: DownloadContext, target: DownloadTarget, remote: RemoteFile, m: ModelManifest, signal: AbortSignal, report: Report, onStored: () => void,
 ): Promise<ModelManifest> {
   const from = m.chunksStored * m.chunkSize;
   const res = await rangeGet(ctx.fetch, target.url, from, undefined, signal);
@@ -201,6 +211,7 @@ async function storeBody(
           await ctx.store.putChunk(next, index, fill === buf.byteLength ? buf : buf.slice(0, fill));
           m = next;
           onStored();
+          report('download', end, m.sizeBytes, true);
           index++;
           fill = 0;
           ({ start, end } = chunkRange(index, m.sizeBytes, m.chunkSize));

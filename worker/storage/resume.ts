@@ -1,17 +1,11 @@
-// Pure decisions of a resumable download: where to start given what is stored and what the server
-// now says, and what to do with each HTTP response. Kept free of I/O so that every branch is
+// Pure decisions of a resumable download: whether the server still has the file that was partly
+// stored, and what to do with each HTTP response. Kept free of I/O so that every branch is
 // unit-tested (tests/unit/storage/resume.test.ts).
-import type { ModelManifest, Validators } from './manifest.ts';
+import type { Validators } from './manifest.ts';
 
 export interface RemoteFile extends Validators {
   readonly size: number;
 }
-
-export type ResumePlan =
-  | { readonly kind: 'fresh' }
-  | { readonly kind: 'complete' }
-  | { readonly kind: 'resume'; readonly fromChunk: number }
-  | { readonly kind: 'restart'; readonly reason: string };
 
 /** True when the remote file is provably a different file from the one the manifest describes. */
 export function validatorsChanged(stored: Validators & { size: number }, remote: RemoteFile): string | undefined {
@@ -22,14 +16,6 @@ export function validatorsChanged(stored: Validators & { size: number }, remote:
     return 'its Last-Modified date changed';
   }
   return undefined;
-}
-
-export function planResume(manifest: ModelManifest | undefined, remote: RemoteFile): ResumePlan {
-  if (!manifest) return { kind: 'fresh' };
-  const changed = validatorsChanged({ ...manifest.validators, size: manifest.sizeBytes }, remote);
-  if (changed) return { kind: 'restart', reason: `the file on the server changed (${changed})` };
-  if (manifest.complete) return { kind: 'complete' };
-  return { kind: 'resume', fromChunk: manifest.chunksStored };
 }
 
 /** `Content-Range: bytes 100-199/1000` → {start: 100, end: 200, total: 1000} (end exclusive). */

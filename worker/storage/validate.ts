@@ -35,6 +35,10 @@ export async function validateGguf(src: ByteSource, what: string): Promise<{ fil
     if (e instanceof EdgewiseError && e.code === 'gguf-malformed') {
       throw new EdgewiseError('gguf-malformed', `${what} is not a valid GGUF model file (${e.message})`, { cause: e });
     }
+    // A source rejects reads past its end; a header whose lengths point there is malformed.
+    if (e instanceof RangeError) {
+      throw new EdgewiseError('gguf-malformed', `${what} is not a valid GGUF model file (its header points outside the file: ${e.message})`, { cause: e });
+    }
     throw e;
   }
   const summary = summarize(file, what);

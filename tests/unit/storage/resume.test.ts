@@ -1,35 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import type { ModelManifest } from '../../../worker/storage/manifest.ts';
-import { parseContentRange, planBody, planResume, validatorsChanged } from '../../../worker/storage/resume.ts';
+import { parseContentRange, planBody, validatorsChanged } from '../../../worker/storage/resume.ts';
 
-const manifest = (over: Partial<ModelManifest> = {}): ModelManifest => ({
-  id: 'm', name: 'm.gguf', source: { kind: 'url', url: 'https://x/m.gguf' }, sizeBytes: 1000,
-  validators: { etag: '"a"', lastModified: 'Mon, 01 Jan 2024 00:00:00 GMT' }, chunkSize: 100, chunkCount: 10,
-  chunksStored: 4, complete: false, createdAt: 0, updatedAt: 0,
-  summary: { architecture: 'llama', hasChatTemplate: false, tensorCount: 1, tensorTypes: ['F32'], dataOffset: 64 },
-  ...over,
-});
-
-describe('planResume', () => {
-  it('starts fresh when nothing is stored', () => {
-    expect(planResume(undefined, { size: 1000 })).toEqual({ kind: 'fresh' });
+describe('validatorsChanged', () => {
+  const stored = { size: 1000, etag: '"a"', lastModified: 'Mon, 01 Jan 2024 00:00:00 GMT' };
+  it('sees no change when size and ETag match', () => {
+    expect(validatorsChanged(stored, { size: 1000, etag: '"a"' })).toBeUndefined();
   });
-  it('resumes from the first missing chunk when the file is the same', () => {
-    expect(planResume(manifest(), { size: 1000, etag: '"a"' })).toEqual({ kind: 'resume', fromChunk: 4 });
-  });
-  it('is done when the stored model is complete', () => {
-    expect(planResume(manifest({ complete: true, chunksStored: 10 }), { size: 1000, etag: '"a"' })).toEqual({ kind: 'complete' });
-  });
-  it('restarts when the ETag, the size or (without ETags) Last-Modified changed', () => {
-    expect(planResume(manifest(), { size: 1000, etag: '"b"' }).kind).toBe('restart');
-    expect(planResume(manifest(), { size: 1001, etag: '"a"' }).kind).toBe('restart');
-    expect(planResume(manifest({ validators: { lastModified: 'x' } }), { size: 1000, lastModified: 'y' }).kind).toBe('restart');
+  it('sees a change of ETag, of size, or (without ETags) of Last-Modified', () => {
+    expect(validatorsChanged(stored, { size: 1000, etag: '"b"' })).toMatch(/ETag/);
+    expect(validatorsChanged(stored, { size: 1001, etag: '"a"' })).toMatch(/size/);
+    expect(validatorsChanged({ size: 1, lastModified: 'x' }, { size: 1, lastModified: 'y' })).toMatch(/Last-Modified/);
   });
   it('lets a matching ETag win over a differing Last-Modified', () => {
     expect(validatorsChanged({ size: 1, etag: 'e', lastModified: 'x' }, { size: 1, etag: 'e', lastModified: 'y' })).toBeUndefined();
   });
-  it('cannot tell a change when the server gives no validators, and resumes', () => {
-    expect(planResume(manifest({ validators: {} }), { size: 1000 })).toEqual({ kind: 'resume', fromChunk: 4 });
+  it('cannot tell a change when the server gives no validators', () => {
+    expect(validatorsChanged({ size: 1000 }, { size: 1000 })).toBeUndefined();
   });
 });
 
