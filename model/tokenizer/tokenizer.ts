@@ -61,7 +61,7 @@ export class Tokenizer {
       for (const f of fragments) {
         if (typeof f === 'number') { out.push(f); prevSpecial = true; continue; }
         const t = v.addSpacePrefix && prevSpecial ? ' ' + f : f;
-        spmTokenize(v, t.replaceAll(' ', '\u2581'), out);
+        this.encodeSpm(t.replaceAll(' ', '\u2581'), out);
         prevSpecial = false;
       }
     } else {
@@ -74,11 +74,26 @@ export class Tokenizer {
     return out;
   }
 
+  private encodeSpm(text: string, out: number[]): void {
+    if (!this.vocab.spmWordsIndependent) { spmTokenize(this.vocab, text, out); return; }
+    // Cut before every ▁ that follows another character: "▁the▁▁cat" → "▁the", "▁▁cat".
+    let start = 0;
+    for (let i = 1; i < text.length; i++) {
+      if (text.charCodeAt(i) === 0x2581 && text.charCodeAt(i - 1) !== 0x2581) {
+        this.encodeWord(text.slice(start, i), out);
+        start = i;
+      }
+    }
+    this.encodeWord(text.slice(start), out);
+  }
+
+  /** A pre-token (BPE) or ▁-led word (SPM), through the cache. */
   private encodeWord(word: string, out: number[]): void {
     const hit = this.wordCache.get(word);
     if (hit) { for (const id of hit) out.push(id); return; }
     const start = out.length;
-    bpeTokenizeWord(this.vocab, word, out);
+    if (this.vocab.type === 'spm') spmTokenize(this.vocab, word, out);
+    else bpeTokenizeWord(this.vocab, word, out);
     if (this.wordCache.size >= WORD_CACHE_LIMIT) this.wordCache.clear();
     this.wordCache.set(word, out.slice(start));
   }

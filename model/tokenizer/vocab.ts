@@ -52,6 +52,11 @@ export interface Vocab {
   readonly cleanSpaces: boolean;
   readonly ignoreMerges: boolean;
   readonly eog: ReadonlySet<number>;
+  /**
+   * SPM only: no token has a ▁ right after another character, so no merge can cross the start of a
+   * ▁-led word and words can be tokenized (and cached) one by one with the same result.
+   */
+  readonly spmWordsIndependent: boolean;
   /** CONTROL, USER_DEFINED and UNKNOWN tokens, longest text (in UTF-8 bytes) first. */
   readonly specialTokens: readonly number[];
 }
@@ -202,5 +207,6 @@ export function buildVocab(raw: RawVocab): Vocab {
     bos, eos, eot, eom, unk, sep, pad,
     addBos, addEos, addSpacePrefix, cleanSpaces, ignoreMerges: pre?.ignoreMerges ?? false,
     eog, specialTokens,
+    spmWordsIndependent: type === 'spm' && !tokens.some((t) => /[^\u2581]\u2581/u.test(t)),
   };
 }
