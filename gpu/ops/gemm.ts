@@ -15,7 +15,7 @@ export interface GemmTile {
   readonly units: number;
 }
 
-export const GEMM_DEFAULT_TILE: GemmTile = { tokens: 32, rows: 32, units: 4 };
+export const GEMM_DEFAULT_TILE: GemmTile = { tokens: 32, rows: 32, units: 2 };
 
 export interface GemmOptions {
   readonly weight: WeightTensor;

@@ -31,10 +31,8 @@ describe('gemv', () => {
   });
 
   it('sweeps workgroup size, rows per workgroup and batch size', async () => {
-    for (const wg of [1, 32, 64, 128, 256]) await check({ type: 'Q4_0', k: 512, n: 13, wg });
-    for (const rows of [1, 2, 3, 4]) await check({ type: 'Q6_K', k: 512, n: 13, rows });
-    for (const tokens of [2, 3, 8]) await check({ type: 'Q5_1', k: 128, n: 11, tokens, rows: 3 });
-    await check({ type: 'Q4_K', k: 256, n: 9, tokens: 8, rows: 4, wg: 256 });
+    for (const wg of [1, 32, 64, 256]) await check({ type: 'Q4_0', k: 512, n: 13, wg });
+    for (const [rows, tokens] of [[1, 8], [3, 3], [4, 2]]) await check({ type: 'Q6_K', k: 512, n: 13, rows, tokens });
   });
 
   it('bias, in-place accumulate and activation slices', async () => {

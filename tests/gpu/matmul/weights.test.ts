@@ -1,0 +1,56 @@
+// Weight upload: bytes streamed in chunks of awkward sizes land unchanged in labelled buffers,
+// split by whole rows when a binding limit (here artificially small) is passed.
+import { describe, expect, it } from 'vitest';
+import { planWeightParts, uploadWeight, WeightUpload } from '../../../gpu/weights.ts';
+import { gpuContext } from '../fixture.ts';
+import { readBytes } from '../harness.ts';
+import { rng, typeId } from './data.ts';
+
+function randomBytes(n: number, seed: number): Uint8Array {
+  const r = rng(seed);
+  return Uint8Array.from({ length: n }, () => Math.floor(r() * 256));
+}
+
+describe('weight upload', () => {
+  it('plans even parts of whole rows within the limit (padded to words)', () => {
+    const shape = { name: 'blk.0.ffn_up.weight', type: typeId('Q4_0'), dims: [64, 45] };  // 36-byte rows
+    expect(planWeightParts(shape, 1 << 30)).toEqual([{ rowStart: 0, rows: 45 }]);
+    const parts = planWeightParts(shape, 10 * 36 + 3);
+    expect(parts.map((p) => p.rows)).toEqual([9, 9, 9, 9, 9]);
+    expect(() => planWeightParts(shape, 35)).toThrow(/one row is 36 bytes/);
+    expect(() => planWeightParts({ ...shape, dims: [48, 2] }, 1 << 20)).toThrow(/not a whole number of Q4_0 blocks/);
+    expect(() => planWeightParts({ ...shape, type: typeId('IQ2_XXS'), dims: [256, 2] }, 1 << 20)).toThrow(/cannot read/);
+  });
+
+  it('streams chunks of any size into split, labelled buffers, byte for byte', async () => {
+    const { device } = await gpuContext();
+    const shape = { name: 'token_embd.weight', type: typeId('Q5_0'), dims: [32, 37] };  // 22-byte rows
+    const bytes = randomBytes(22 * 37, 1);
+    const upload = new WeightUpload(device, shape, 5 * 22);
+    for (let at = 0, i = 0; at < bytes.length; i++) {
+      const n = [1, 3, 7, 64, 2, 5][i % 6];
+      upload.write(bytes.slice(at, at + n));
+      at += n;
+    }
+    const t = upload.finish();
+    // 110 bytes allowed → 108 after word padding → 4 rows of 22 per part.
+    expect(t.parts.map((p) => p.rows)).toEqual([4, 4, 4, 4, 4, 4, 4, 4, 4, 1]);
+    expect(t.parts.map((p) => p.buffer.label)).toEqual(t.parts.map((_, i) => `token_embd.weight[${i}]`));
+    for (const p of t.parts) {
+      const got = await readBytes(device, p.buffer, p.rows * 22);
+      expect(Buffer.from(got).equals(Buffer.from(bytes.subarray(p.rowStart * 22, (p.rowStart + p.rows) * 22))), `part at row ${p.rowStart}`).toBe(true);
+    }
+    const whole = uploadWeight(device, shape, bytes);
+    expect(whole.parts.length).toBe(1);
+    expect(whole.parts[0].buffer.label).toBe('token_embd.weight');
+  });
+
+  it('rejects too few or too many bytes', async () => {
+    const { device } = await gpuContext();
+    const shape = { name: 'output.weight', type: typeId('F16'), dims: [3, 5] };
+    const short = new WeightUpload(device, shape);
+    short.write(new Uint8Array(29));
+    expect(() => short.finish()).toThrow(/got 29 of its 30 bytes/);
+    expect(() => uploadWeight(device, shape, new Uint8Array(31))).toThrow(/more bytes than its 30-byte size/);
+  });
+});
