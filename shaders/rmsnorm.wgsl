@@ -8,7 +8,7 @@
 // (1 for a shared weight, n_group for Mamba-2's grouped norm); n_groups = 0 means no weight.
 #include "common.wgsl"
 
-override WG: u32 = 256;
+override WG: u32 = 256;   // power of two, ≤ 256 (the reduction array)
 
 struct Params {
   n_rows: u32,          // total rows = n_tokens · rows_per_token

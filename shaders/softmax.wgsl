@@ -1,7 +1,7 @@
 // Softmax over rows (the MoE router's probabilities) and the router's top-k expert selection.
 #include "common.wgsl"
 
-override WG: u32 = 64;
+override WG: u32 = 64;    // power of two, ≤ 256 (the reduction array)
 
 struct Params {
   n_rows: u32,

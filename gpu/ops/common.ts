@@ -50,3 +50,9 @@ export function sparseBindGroup(device: GPUDevice, pipeline: GPUComputePipeline,
     entries: Object.entries(entries).map(([binding, buffer]) => ({ binding: Number(binding), resource: { buffer } })),
   });
 }
+
+/** Workgroup sizes a tree reduction over a 256-slot workgroup array accepts. */
+export function reductionWorkgroupSize(label: string, size: number): number {
+  if (![32, 64, 128, 256].includes(size)) throw new RangeError(`${label}: workgroup size ${size} must be a power of two from 32 to 256`);
+  return size;
+}

@@ -2,7 +2,7 @@
 // a token), grouped norm (n_groups weight rows), no-weight form, in place or out of place.
 import { bindGroup, uniformBuffer, type Dispatch } from '../dispatch.ts';
 import source from '../../shaders/rmsnorm.wgsl';
-import { checkWithin, grid, packUniform, placeholderBuffer, sparseBindGroup, type OpEnv } from './common.ts';
+import { checkWithin, grid, packUniform, placeholderBuffer, reductionWorkgroupSize, sparseBindGroup, type OpEnv } from './common.ts';
 
 export interface RmsNormArgs {
   readonly label: string;
@@ -37,7 +37,7 @@ export async function prepareRmsNorm(env: OpEnv, a: RmsNormArgs): Promise<Dispat
   checkWithin(a.label, a.y, yOffset + (a.nTokens - 1) * yStride + tokenWidth);
   if (a.x) checkWithin(a.label, a.x, xOffset + (a.nTokens - 1) * xStride + tokenWidth);
   if (a.weight) checkWithin(a.label, a.weight, nGroups * a.rowLen);
-  const wg = a.workgroupSize ?? (a.rowLen <= 256 ? 64 : 256);
+  const wg = reductionWorkgroupSize(a.label, a.workgroupSize ?? (a.rowLen <= 256 ? 64 : 256));
   const inplace = !a.x;
   const pipeline = await env.pipelines.get({
     family: 'rmsnorm', source, entryPoint: inplace ? 'rmsnorm_inplace' : 'rmsnorm', variant: {}, constants: { WG: wg },

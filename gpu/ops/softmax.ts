@@ -1,7 +1,7 @@
 // Row softmax (shaders/softmax.wgsl): the MoE router's probabilities over experts.
 import { bindGroup, uniformBuffer, type Dispatch } from '../dispatch.ts';
 import source from '../../shaders/softmax.wgsl';
-import { checkWithin, grid, packUniform, type OpEnv } from './common.ts';
+import { checkWithin, grid, packUniform, reductionWorkgroupSize, type OpEnv } from './common.ts';
 
 export interface SoftmaxArgs {
   readonly label: string;
@@ -22,7 +22,7 @@ export async function prepareSoftmax(env: OpEnv, a: SoftmaxArgs): Promise<Dispat
   const xo = a.xOffset ?? 0, xs = a.xStride ?? a.rowLen, yo = a.yOffset ?? 0, ys = a.yStride ?? a.rowLen;
   checkWithin(`${a.label} x`, a.x, xo + (a.nRows - 1) * xs + a.rowLen);
   checkWithin(`${a.label} y`, a.y, yo + (a.nRows - 1) * ys + a.rowLen);
-  const wg = a.workgroupSize ?? 64;
+  const wg = reductionWorkgroupSize(a.label, a.workgroupSize ?? 64);
   const pipeline = await env.pipelines.get({ family: 'softmax', source, variant: {}, constants: { WG: wg } });
   const params = uniformBuffer(env.ctx.device, `${a.label}/params`, packUniform([
     ['u32', a.nRows], ['u32', a.rowLen], ['u32', xo], ['u32', xs], ['u32', yo], ['u32', ys], ['u32', 0], ['u32', 0],
