@@ -1,5 +1,5 @@
 import { describe, it } from 'vitest';
-import { prepareRope } from '../../../gpu/ops/rope.ts';
+import { prepareRope, ropeInvFreq } from '../../../gpu/ops/rope.ts';
 import { createStepBuffer, writeStep } from '../../../gpu/ops/step.ts';
 import { rope, type RopeParams } from '../../../model/reference/rope.ts';
 import { expectClose, readF32, runDispatches, storageBuffer } from '../harness.ts';
@@ -38,6 +38,37 @@ describe('rope', () => {
         for (let t = 0; t < c.nTokens; t++) want.set(rotated.subarray(t * width, (t + 1) * width), t * stride);
         expectClose(await readF32(device, buf, qkv.length), want, TOLERANCE.f32Transcendental, label);
       }
+    }
+  });
+
+  it('stays accurate at long-context positions (θ up to 2.6·10^5 rad, reduced into [-π, π] before sin/cos)', async () => {
+    // θ itself is an f32 product, as in llama.cpp, so the reference takes the same f32 θ and
+    // applies f64 sin/cos: what is checked is the range reduction and the rotation.
+    const env = await opEnv();
+    const { device } = env.ctx;
+    const step = createStepBuffer(device, 'step');
+    const headDim = 128, nHeads = 2, nTokens = 3, nPast = 262144 - nTokens;
+    for (const neox of [false, true]) {
+      const p: RopeParams = { nRot: headDim, freqBase: 10000, freqScale: 1, neox };
+      const x = randomF32(nTokens * nHeads * headDim, neox ? 11 : 12, -2, 2);
+      const buf = storageBuffer(device, 'q', x);
+      writeStep(device.queue, step, nPast);
+      await runDispatches(device, [await prepareRope(env, { label: `rope long neox${neox}`, x: buf, step, nTokens, nHeads, headDim, rope: p })]);
+      const inv = ropeInvFreq(p);
+      const want = Float32Array.from(x);
+      const half = headDim / 2;
+      for (let t = 0; t < nTokens; t++) {
+        for (let h = 0; h < nHeads; h++) {
+          const base = (t * nHeads + h) * headDim;
+          for (let i = 0; i < half; i++) {
+            const theta = Math.fround((nPast + t) * inv[i]);
+            const i0 = base + (neox ? i : 2 * i), i1 = i0 + (neox ? half : 1);
+            want[i0] = x[i0] * Math.cos(theta) - x[i1] * Math.sin(theta);
+            want[i1] = x[i0] * Math.sin(theta) + x[i1] * Math.cos(theta);
+          }
+        }
+      }
+      expectClose(await readF32(device, buf, x.length), want, TOLERANCE.f32Transcendental, `rope at position ${nPast} neox${neox}`);
     }
   });
 });
