@@ -56,6 +56,19 @@ export function keptCount(probs: Float32Array, topP = 1, minP = 0): number {
 export interface DrawOptions {
   readonly topP?: number;
   readonly minP?: number;
+  /**
+   * The temperature the GPU applied. Given, top-p and min-p judge the untempered distribution
+   * (q ∝ p^temperature), as llama.cpp's default chain does (top-k, top-p, min-p, then temperature);
+   * omitted, they judge the tempered p, as Hugging Face's order does. The draw always uses p.
+   */
+  readonly temperature?: number;
+}
+
+/** p^t renormalized: undoes a temperature t applied to a softmax. */
+export function untempered(probs: Float32Array, t: number): Float32Array {
+  const q = probs.map((p) => Math.pow(p, t));
+  const sum = q.reduce((a, b) => a + b, 0);
+  return q.map((x) => x / sum);
 }
 
 export class Sampler {
@@ -67,7 +80,8 @@ export class Sampler {
   /** One token id from the candidates after top-p and min-p, renormalized. */
   draw(c: Candidates, options: DrawOptions = {}): number {
     if (c.ids.length === 0) throw new RangeError('sampler: no candidates');
-    const n = keptCount(c.probs, options.topP, options.minP);
+    const judged = options.temperature !== undefined && options.temperature !== 1 ? untempered(c.probs, options.temperature) : c.probs;
+    const n = keptCount(judged, options.topP, options.minP);
     let total = 0;
     for (let i = 0; i < n; i++) total += c.probs[i];
     const r = this.random() * total;

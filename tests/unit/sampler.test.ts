@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { keptCount, parseCandidates, Sampler, seededRandom, type Candidates } from '../../gpu/sampler.ts';
+import { keptCount, parseCandidates, Sampler, seededRandom, untempered, type Candidates } from '../../gpu/sampler.ts';
+import { topK } from '../../model/reference/sampling.ts';
 
 const cands: Candidates = { ids: Uint32Array.from([7, 3, 11, 2]), probs: Float32Array.from([0.5, 0.3, 0.15, 0.05]) };
 
@@ -46,5 +47,21 @@ describe('sampler (CPU end)', () => {
     const c = parseCandidates(words, 3);
     expect(Array.from(c.ids)).toEqual([5, 9]);
     expect(Array.from(c.probs)).toEqual([0.75, 0.25]);
+  });
+
+  it('with the GPU temperature given, top-p and min-p judge the untempered distribution (llama.cpp order)', () => {
+    const logits = Float32Array.from([2, 1.5, 1, -1, 0.5]);
+    const hot = topK(logits, 5, 0.25);
+    const plain = topK(logits, 5, 1);
+    const q = untempered(hot.probs, 0.25);
+    q.forEach((x, i) => expect(x).toBeCloseTo(plain.probs[i], 5));
+    // At T = 0.25 the best token holds ~0.86 of the tempered mass but ~0.44 untempered: top-p 0.8
+    // keeps one candidate when judging p, more when judging q.
+    expect(keptCount(hot.probs, 0.8)).toBe(1);
+    expect(keptCount(q, 0.8)).toBe(3);
+    const s = new Sampler(5);
+    const seen = new Set<number>();
+    for (let i = 0; i < 400; i++) seen.add(s.draw(hot, { topP: 0.8, temperature: 0.25 }));
+    expect([...seen].sort()).toEqual([0, 1, 2]);
   });
 });
