@@ -1,4 +1,9 @@
 // Every CLI subcommand, by name. Each lives in its own file.
 import type { CliCommand } from '../args.ts';
+import { detokenize } from './detokenize.ts';
+import { tokenize } from './tokenize.ts';
 
-export const COMMANDS: Record<string, CliCommand> = {};
+export const COMMANDS: Record<string, CliCommand> = {
+  tokenize,
+  detokenize,
+};
