@@ -65,3 +65,25 @@ export function notGguf(n: number, seed = 7): Uint8Array {
   b.set(new TextEncoder().encode('PK\u0003\u0004'), 0);
   return b;
 }
+
+/**
+ * A valid GGUF header whose one tensor claims `totalBytes` of data: serve it with
+ * RangeServer.put(path, header, totalBytes) (the body reads as zeros). The writer needs real data,
+ * so a small tensor is written and its row count patched in the header.
+ */
+export function hugeModelHeader(totalBytes: number): Uint8Array {
+  const rowBytes = (256 / 32) * 34;                       // Q8_0 rows of 256 values
+  const bytes = writeGguf({
+    metadata: { 'general.architecture': 'llama', 'llama.context_length': 4096 },
+    tensors: [{ name: 'token_embd.weight', dims: [256, 3], type: GgmlTypeId.Q8_0, bytes: new Uint8Array(3 * rowBytes) }],
+  });
+  const name = new TextEncoder().encode('token_embd.weight');
+  let at = 0;
+  while (!name.every((b, i) => bytes[at + i] === b)) at++;
+  const view = new DataView(bytes.buffer, bytes.byteOffset);
+  const rowsAt = at + name.length + 4 + 8;                 // n_dims u32, ne[0] u64, then ne[1]
+  if (view.getBigUint64(rowsAt, true) !== 3n) throw new Error('unexpected GGUF layout');
+  const dataOffset = bytes.length - Math.ceil((3 * rowBytes) / 32) * 32;   // the writer pads data to the alignment
+  view.setBigUint64(rowsAt, BigInt(Math.floor((totalBytes - dataOffset) / rowBytes)), true);
+  return bytes.slice(0, dataOffset);
+}

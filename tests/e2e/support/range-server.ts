@@ -9,6 +9,8 @@ import type { AddressInfo } from 'node:net';
 
 export interface ServedFile {
   bytes: Uint8Array;
+  /** Total size when larger than `bytes`: the rest reads as zeros (a "huge" file costs nothing). */
+  size: number;
   etag: string;
   lastModified: string;
 }
@@ -73,9 +75,9 @@ export class RangeServer {
   }
 
   /** Serves `bytes` at `path`; the ETag is a hash of the content, so new content has a new ETag. */
-  put(path: string, bytes: Uint8Array): string {
-    const etag = `"${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}"`;
-    this.files.set(path, { bytes, etag, lastModified: new Date(Date.UTC(2025, 0, 1) + this.files.size * 1000).toUTCString() });
+  put(path: string, bytes: Uint8Array, size = bytes.byteLength): string {
+    const etag = `"${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}-${size}"`;
+    this.files.set(path, { bytes, size, etag, lastModified: new Date(Date.UTC(2025, 0, 1) + this.files.size * 1000).toUTCString() });
     return `${this.origin}${path}`;
   }
 
@@ -109,7 +111,7 @@ export class RangeServer {
       res.writeHead(file ? 405 : 404).end();
       return;
     }
-    const size = file.bytes.byteLength;
+    const size = file.size;
     const range = req.headers.range;
     let from = 0;
     let to = size;
@@ -160,7 +162,7 @@ export class RangeServer {
     const pump = () => {
       while (at < end) {
         const n = Math.min(WRITE, end - at);
-        const chunk = file.bytes.subarray(at, at + n);
+        const chunk = at + n <= file.bytes.byteLength ? file.bytes.subarray(at, at + n) : new Uint8Array(n);
         at += n;
         entry.sent += n;
         if (!res.write(chunk)) {
