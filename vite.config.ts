@@ -1,9 +1,16 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import solid from 'vite-plugin-solid';
 import { wgslVitePlugin } from './scripts/wgsl.mjs';
+import { workboxPlugin } from './scripts/workbox-plugin.mjs';
 
 export default defineConfig({
-  plugins: [wgslVitePlugin(), solid()],
+  plugins: [wgslVitePlugin(), solid(), workboxPlugin()],
+  resolve: {
+    // The Markdown parser's browser build decodes entities through innerHTML; the plain build
+    // uses a table, so no HTML parser is ever involved in rendering model output.
+    alias: [{ find: /^decode-named-character-reference$/, replacement: fileURLToPath(new URL('node_modules/decode-named-character-reference/index.js', import.meta.url)) }],
+  },
   build: { target: 'es2022', outDir: 'dist/app', emptyOutDir: true },
   worker: { format: 'es', plugins: () => [wgslVitePlugin()] },
   preview: { host: '127.0.0.1', port: 5173, strictPort: true },
@@ -14,7 +21,8 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 120_000,
     hookTimeout: 120_000,
-    // Solid's plugin would otherwise resolve the browser build in node tests.
-    server: { deps: { inline: [] } },
+    // Solid's plugin would otherwise resolve the browser build in node tests. The Markdown
+    // parser is inlined so that the alias above applies to it in tests too.
+    server: { deps: { inline: [/micromark/, /mdast-util-from-markdown/] } },
   },
 });

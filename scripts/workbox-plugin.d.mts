@@ -1,0 +1,3 @@
+import type { Plugin } from 'vite';
+export const PRECACHE_GLOBS: string[];
+export function workboxPlugin(): Plugin;
