@@ -28,7 +28,7 @@ test('a file larger than the free space is refused up front with "needs X, Y fre
   const header = hugeModelHeader(quota - usage + 1e9);
   const url = server.put('/huge.gguf', header, quota - usage + 1e9);
   const error = expectFailure(await download(page, url));
-  expect(error.code).toBe('storage-quota');
+  expect(error.code, error.message).toBe('storage-quota');
   expect(error.message).toMatch(/needs \d+(\.\d)? GB, \d+(\.\d)? GB free/);
   // Only the header was read, and nothing was stored for it.
   expect(server.requestsFor('/huge.gguf').reduce((n, r) => n + r.sent, 0)).toBeLessThanOrEqual(1024 * 1024);

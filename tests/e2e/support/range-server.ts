@@ -48,6 +48,13 @@ export interface CutOptions {
 
 const WRITE = 16 * 1024;
 
+/** `n` bytes at `at` of `bytes` followed by zeros. */
+function zeroPadded(bytes: Uint8Array, at: number, n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  if (at < bytes.byteLength) out.set(bytes.subarray(at, Math.min(bytes.byteLength, at + n)));
+  return out;
+}
+
 export class RangeServer {
   readonly files = new Map<string, ServedFile>();
   readonly log: LoggedRequest[] = [];
@@ -162,7 +169,7 @@ export class RangeServer {
     const pump = () => {
       while (at < end) {
         const n = Math.min(WRITE, end - at);
-        const chunk = at + n <= file.bytes.byteLength ? file.bytes.subarray(at, at + n) : new Uint8Array(n);
+        const chunk = at + n <= file.bytes.byteLength ? file.bytes.subarray(at, at + n) : zeroPadded(file.bytes, at, n);
         at += n;
         entry.sent += n;
         if (!res.write(chunk)) {
