@@ -31,7 +31,7 @@ describe('gemv', () => {
   });
 
   it('sweeps workgroup size, rows per workgroup and batch size', async () => {
-    for (const wg of [1, 32, 64, 256]) await check({ type: 'Q4_0', k: 512, n: 13, wg });
+    for (const wg of [1, 32, 64, 128, 256]) await check({ type: 'Q4_0', k: 512, n: 13, wg });
     for (const [rows, tokens] of [[1, 8], [3, 3], [4, 2]]) await check({ type: 'Q6_K', k: 512, n: 13, rows, tokens });
   });
 
