@@ -176,9 +176,3 @@ export function uploadWeight(device: GPUDevice, shape: WeightShape, bytes: Uint8
   return upload.finish();
 }
 
-/** The part holding row `row`, for ops that address single rows. */
-export function partOfRow(t: WeightTensor, row: number): WeightPart {
-  const p = t.parts.find((q) => row >= q.rowStart && row < q.rowStart + q.rows);
-  if (!p) throw new RangeError(`tensor "${t.name}": row ${row} out of range`);
-  return p;
-}
