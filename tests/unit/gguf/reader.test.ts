@@ -7,6 +7,7 @@ import { nodeFileSource } from '../../../cli/file-source.ts';
 import { ggmlType, ggmlTypeByName } from '../../../model/quant/types.ts';
 import { EdgewiseError, GgufFormatError } from '../../../model/errors.ts';
 import type { GgufValue } from '../../../model/gguf/types.ts';
+import { writeGguf } from '../../../model/gguf/writer.ts';
 import { fixtureBytes, fixtureCases } from './fixtures.ts';
 
 const cases = fixtureCases();
@@ -105,6 +106,37 @@ describe('readGguf byte sources', () => {
     // One chunk past the header at most; a 2 GB file would read the same few hundred KB.
     expect(maxEnd).toBeLessThanOrEqual(Math.min(bytes.length, f.dataOffset + 256 * 1024));
     expect(reads.every(([, n]) => n <= 256 * 1024)).toBe(true);
+  });
+});
+
+describe('readGguf on a 2 GiB file', () => {
+  it('reads only its header', async () => {
+    // A real header whose one F32 tensor is then declared 256 × 2^21 (2 GiB): the data is never read.
+    const small = writeGguf({
+      metadata: { 'general.architecture': 'llama', 'general.name': 'big' },
+      tensors: [{ name: 'big.weight', dims: [256, 1], type: ggmlTypeByName('F32')!.id, bytes: new Uint8Array(1024) }],
+    });
+    const header = small.slice(0, (await readGguf(memorySource(small))).dataOffset);
+    const ne1At = findInfoEnd(header, 'big.weight') - 12 - 8;
+    new DataView(header.buffer).setBigUint64(ne1At, 2n ** 21n, true);
+    const size = header.length + 2 ** 31;
+    let bytesRead = 0;
+    let maxEnd = 0;
+    const source = {
+      size,
+      async read(offset: number, length: number) {
+        bytesRead += length;
+        maxEnd = Math.max(maxEnd, offset + length);
+        const out = new Uint8Array(length);
+        out.set(header.subarray(Math.min(offset, header.length), Math.min(offset + length, header.length)));
+        return out;
+      },
+    };
+    const f = await readGguf(source);
+    expect(f.tensors[0].byteSize).toBe(2 ** 31);
+    expect(f.tensors[0].offset + f.tensors[0].byteSize).toBe(size);
+    expect(bytesRead).toBeLessThanOrEqual(256 * 1024);
+    expect(maxEnd).toBeLessThanOrEqual(256 * 1024);
   });
 });
 
@@ -211,3 +243,88 @@ function findInfoEnd(bytes: Uint8Array, name: string): number {
   }
   throw new Error(`tensor info ${name} not found`);
 }
+
+describe('readGguf checks each field', () => {
+  const f32 = ggmlTypeByName('F32')!.id;
+  const q8 = ggmlTypeByName('Q8_0')!.id;
+  const base = () => writeGguf({
+    metadata: { 'a.x': 1, 'a.y': 2, 'a.flag': true },
+    tensors: [
+      { name: 'first', dims: [32], type: q8, bytes: new Uint8Array(34) },
+      { name: 'second', dims: [8, 2], type: f32, bytes: new Uint8Array(64) },
+    ],
+  });
+  const at = (bytes: Uint8Array, text: string) => {
+    const enc = new TextEncoder().encode(text);
+    for (let i = 0; i < bytes.length; i++) if (enc.every((b, k) => bytes[i + k] === b)) return i;
+    throw new Error(`${text} not found`);
+  };
+  const put64 = (b: Uint8Array, i: number, v: bigint) => new DataView(b.buffer).setBigUint64(i, v, true);
+  const put32 = (b: Uint8Array, i: number, v: number) => new DataView(b.buffer).setUint32(i, v, true);
+
+  it('accepts the unmodified file', async () => {
+    const f = await readGguf(memorySource(base()));
+    expect(f.tensors.map((t) => [t.name, t.byteSize])).toEqual([['first', 34], ['second', 64]]);
+    expect(f.metadata.get('a.flag')).toBe(true);
+  });
+
+  it('refuses a duplicate key', async () => {
+    const b = base();
+    b[at(b, 'a.y')] = 'a'.charCodeAt(0);
+    b[at(b, 'a.y') + 2] = 'x'.charCodeAt(0);
+    expect(await errorOf(b)).toMatchObject({ message: expect.stringMatching(/duplicate key "a\.x"/) });
+  });
+
+  it('refuses a bool that is neither 0 nor 1', async () => {
+    const b = base();
+    b[at(b, 'a.flag') + 6 + 4] = 2;
+    expect(await errorOf(b)).toMatchObject({ field: 'metadata "a.flag"' });
+  });
+
+  it('refuses n_dims outside 1..4', async () => {
+    for (const n of [0, 5]) {
+      const b = base();
+      put32(b, at(b, 'first') + 5, n);
+      expect(await errorOf(b)).toMatchObject({ field: 'tensor "first" n_dims', offset: at(b, 'first') + 5 });
+    }
+  });
+
+  it('refuses a row length that is not a whole number of blocks', async () => {
+    const b = base();
+    put64(b, at(b, 'first') + 9, 33n);
+    expect(await errorOf(b)).toMatchObject({ message: expect.stringMatching(/33 is not a multiple of the Q8_0 block size 32/) });
+  });
+
+  it('refuses a zero or overflowing dimension', async () => {
+    for (const ne of [0n, 2n ** 62n]) {
+      const b = base();
+      put64(b, at(b, 'second') + 6 + 4 + 8, ne);
+      expect(await errorOf(b)).toMatchObject({ field: 'tensor "second" ne[1]' });
+    }
+  });
+
+  it('refuses an unaligned tensor offset', async () => {
+    const b = base();
+    put64(b, at(b, 'second') + 6 + 4 + 16 + 4, 40n);
+    expect(await errorOf(b)).toMatchObject({ message: expect.stringMatching(/not a multiple of the alignment 32/) });
+  });
+
+  it('refuses a bad general.alignment', async () => {
+    const b = writeGguf({ metadata: { 'general.alignment': 24 } });
+    expect(await errorOf(b)).toMatchObject({ field: 'general.alignment' });
+  });
+
+  it('refuses arrays nested too deep, and reads shallower nesting', async () => {
+    let deep: GgufValue = new Int32Array([1]);
+    for (let i = 0; i < 12; i++) deep = [deep];
+    expect(await errorOf(writeGguf({ metadata: { deep } }))).toMatchObject({ message: expect.stringMatching(/nested/) });
+    const ok: GgufValue = [[[new Int32Array([1])]]];
+    expect((await readGguf(memorySource(writeGguf({ metadata: { ok } })))).metadata.get('ok')).toEqual(ok);
+  });
+
+  it('refuses an unknown metadata value type', async () => {
+    const b = base();
+    put32(b, at(b, 'a.x') + 3, 13);
+    expect(await errorOf(b)).toMatchObject({ field: 'metadata "a.x" type', offset: at(b, 'a.x') + 3 });
+  });
+});
