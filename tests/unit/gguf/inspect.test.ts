@@ -10,7 +10,6 @@ import { inspectGguf } from '../../../cli/commands/inspect.ts';
 import { readGguf } from '../../../model/gguf/reader.ts';
 import { memorySource } from '../../../model/gguf/sources.ts';
 import { ggmlTypeByName, tensorBytes } from '../../../model/quant/types.ts';
-import { buildCli } from '../../../scripts/build-cli.mjs';
 import { fixtureCases } from './fixtures.ts';
 
 const ROOT = join(import.meta.dirname, '../../..');
@@ -62,13 +61,7 @@ describe('edgewise inspect (built CLI)', () => {
     .catch((e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }));
 
   beforeAll(async () => {
-    const cwd = process.cwd();
-    process.chdir(ROOT);
-    try {
-      await buildCli();
-    } finally {
-      process.chdir(cwd);
-    }
+    await promisify(execFile)('node', ['scripts/build-cli.mjs'], { cwd: ROOT });
   }, 120_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
