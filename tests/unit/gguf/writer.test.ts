@@ -6,7 +6,7 @@ import { readGguf } from '../../../model/gguf/reader.ts';
 import { memorySource } from '../../../model/gguf/sources.ts';
 import { writeGguf, type GgufWriteTensor } from '../../../model/gguf/writer.ts';
 import { GgufValueType, type GgufValue } from '../../../model/gguf/types.ts';
-import { dequantize } from '../../../model/quant/index.ts';
+import { dequantize, quantize } from '../../../model/quant/index.ts';
 import { ggmlTypeByName, tensorBytes } from '../../../model/quant/types.ts';
 import { fixtureCases } from './fixtures.ts';
 
@@ -107,6 +107,7 @@ describe('writeGguf tensors', () => {
       { name: 'd.q4_0', dims: [32], type: typeId('Q4_0'), data: randomF32(32, 3) },
       { name: 'e.q4k', dims: [256, 2], type: typeId('Q4_K'), bytes: q4k },
       { name: 'f.bf16', dims: [5, 1, 1, 1], type: typeId('BF16'), data: new Float32Array([1, 2, 3, 4, -5]) },
+      { name: 'g.q6k', dims: [256, 3], type: typeId('Q6_K'), data: randomF32(768, 4) },
     ];
     for (const alignment of [32, 64]) {
       const bytes = writeGguf({ metadata: { 'general.architecture': 'test' }, tensors, alignment });
@@ -125,6 +126,8 @@ describe('writeGguf tensors', () => {
       back.forEach((v, i) => expect(Math.abs(v - q8[i])).toBeLessThan(1 / 127 + 1e-3));
       expect(data('e.q4k')).toEqual(q4k);
       expect(f.tensors.find((t) => t.name === 'f.bf16')!.dims).toEqual([5, 1, 1, 1]);
+      expect(data('g.q6k')).toEqual(quantize(typeId('Q6_K'), (tensors[6] as { data: Float32Array }).data));
+      expect(data('d.q4_0')).toEqual(quantize(typeId('Q4_0'), (tensors[3] as { data: Float32Array }).data));
     }
   });
 
