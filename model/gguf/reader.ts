@@ -151,6 +151,8 @@ class Cursor {
 const int64 = (v: bigint): number | bigint =>
   v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v;
 
+// Views the little-endian file bytes directly, which assumes a little-endian host (every browser and
+// Node platform Edgewise targets). `bytes` is a fresh copy, so its buffer is aligned and unshared.
 function typedArray(type: number, bytes: Uint8Array): GgufValue {
   const b = bytes.buffer as ArrayBuffer;
   switch (type) {
