@@ -29,6 +29,8 @@ export interface ForwardBackend {
   /** Returns to the state after the first `n` history tokens, if it can (false: reset needed). */
   rewind(n: number): boolean;
   reset(): void;
+  /** Called once before a generation's first evalAndSample (e.g. to seed its sampler). */
+  beginGeneration?(sampling: SamplingSettings): void;
 }
 
 export interface TextDecoder {
@@ -104,6 +106,7 @@ export async function generate(backend: ForwardBackend, prompt: readonly number[
   const stops = (opts.stop ?? []).filter((s) => s.length > 0);
   const t0 = now();
   const pending = reusePrefix(backend, prompt);
+  backend.beginGeneration?.(opts.sampling);
   const tokens: number[] = [];
   let text = '';      // everything decoded so far
   let emitted = 0;    // how much of `text` went out through onText

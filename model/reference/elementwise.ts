@@ -61,3 +61,20 @@ export function moeTopK(probs: Float32Array, nExperts: number, k: number): MoeSe
   }
   return { ids, weights };
 }
+
+/**
+ * MoE combine for one expert: y (nRows, width) += w·x where w is the weight row t gave expert e
+ * (sum over its k slots with that id), divided by the row's weight sum when `normalize`.
+ */
+export function moeCombine(y: Float32Array, x: Float32Array, sel: MoeSelection, k: number, expert: number, width: number, normalize: boolean, scale = 1): void {
+  const nRows = y.length / width;
+  for (let t = 0; t < nRows; t++) {
+    let w = 0, sum = 0;
+    for (let j = 0; j < k; j++) {
+      sum += sel.weights[t * k + j];
+      if (sel.ids[t * k + j] === expert) w += sel.weights[t * k + j];
+    }
+    if (normalize) w /= sum;
+    for (let c = 0; c < width; c++) y[t * width + c] += scale * w * x[t * width + c];
+  }
+}
