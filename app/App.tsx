@@ -1,7 +1,10 @@
-import { createEffect, For, lazy, Match, Switch } from 'solid-js';
+import { createEffect, For, lazy, Match, onMount, Switch } from 'solid-js';
 import { route, ROUTES } from './state/route.ts';
 import { settings } from './state/settings.ts';
 import { GpuStatus } from './screens/GpuStatus.tsx';
+import { UpdateBanner } from './components/UpdateBanner.tsx';
+import { startModels } from './state/models.ts';
+import { registerServiceWorker } from './pwa/register.ts';
 import './styles.css';
 
 const Summarize = lazy(() => import('./screens/Summarize.tsx'));
@@ -13,6 +16,10 @@ const SettingsScreen = lazy(() => import('./screens/Settings.tsx'));
 export function App() {
   createEffect(() => {
     document.documentElement.dataset.theme = settings.theme;
+  });
+  onMount(() => {
+    registerServiceWorker();
+    void startModels();
   });
   return (
     <div class="shell">
@@ -31,6 +38,7 @@ export function App() {
           </ul>
         </nav>
       </header>
+      <UpdateBanner />
       <GpuStatus />
       <main id="main" tabindex="-1">
         <Switch>

@@ -1,3 +1,161 @@
+// Summarize: paste text or open/drop a file; style and length; token count against the
+// context; map-reduce with progress for long documents; streamed output; stop, copy, export.
+import { createEffect, createSignal, For, on, Show } from 'solid-js';
+import { Markdown } from '../components/Markdown.tsx';
+import { ModelBar } from '../components/ModelBar.tsx';
+import { Timings } from '../components/Timings.tsx';
+import { browserPdfLib } from '../documents/pdf-browser.ts';
+import { ACCEPTED_FILES, extractDocument } from '../documents/extract.ts';
+import { engine } from '../state/engine.ts';
+import { createGeneration } from '../state/generation.ts';
+import { models } from '../state/models.ts';
+import { settings } from '../state/settings.ts';
+import { samplingOptions, tokenBudget } from '../tasks/sampling.ts';
+import {
+  PROMPT_OVERHEAD_TOKENS, SUMMARY_LENGTHS, SUMMARY_MAX_TOKENS, SUMMARY_STYLES, summarizeDocument,
+  type SummaryLength, type SummaryProgress, type SummaryStyle,
+} from '../tasks/summarize.ts';
+import { errorMessage } from '../util/format.ts';
+import { fileStem, saveTextFile } from '../util/save-file.ts';
+
 export default function Summarize() {
-  return <section aria-labelledby="summarize-title"><h2 id="summarize-title">Summarize</h2><p>Coming in this release.</p></section>;
+  const [text, setText] = createSignal('');
+  const [docName, setDocName] = createSignal<string>();
+  const [docError, setDocError] = createSignal<string>();
+  const [reading, setReading] = createSignal(false);
+  const [style, setStyle] = createSignal<SummaryStyle>('key-points');
+  const [length, setLength] = createSignal<SummaryLength>('medium');
+  const [tokens, setTokens] = createSignal<number>();
+  const [progress, setProgress] = createSignal<SummaryProgress>();
+  const [copied, setCopied] = createSignal(false);
+  const gen = createGeneration();
+
+  async function openFile(file: File | undefined) {
+    if (!file) return;
+    setDocError(undefined);
+    setReading(true);
+    try {
+      const doc = await extractDocument(file, { pdf: browserPdfLib });
+      setText(doc.text);
+      setDocName(doc.name);
+    } catch (e) {
+      setDocError(errorMessage(e));
+    } finally {
+      setReading(false);
+    }
+  }
+
+  // Token count of the document, once a model is loaded (debounced while typing).
+  let countTimer: ReturnType<typeof setTimeout> | undefined;
+  createEffect(on([text, () => models.loaded], ([t, loaded]) => {
+    clearTimeout(countTimer);
+    setTokens(undefined);
+    if (!loaded || !t.trim()) return;
+    countTimer = setTimeout(() => {
+      engine().countTokens(t).then(setTokens, () => setTokens(undefined));
+    }, 300);
+  }));
+
+  const budget = () => (models.loaded ? models.loaded.contextLength - PROMPT_OVERHEAD_TOKENS - SUMMARY_MAX_TOKENS[length()] : 0);
+
+  async function summarize() {
+    const loaded = models.loaded;
+    if (!loaded || !text().trim()) return;
+    gen.begin();
+    setProgress(undefined);
+    setCopied(false);
+    gen.setRunning(true);
+    const controller = new AbortController();
+    try {
+      await summarizeDocument(text(), style(), length(), {
+        contextLength: loaded.contextLength,
+        countTokens: (s) => engine().countTokens(s),
+        signal: controller.signal,
+        onProgress: (p) => {
+          setProgress(p);
+          if (p.kind !== 'part') gen.setText('');
+        },
+        onToken: (d) => gen.setText((t) => t + d),
+        generate: async (messages, maxTokens, onToken) => {
+          const r = await engine().generate({ messages, maxTokens: tokenBudget(maxTokens, settings), sampling: samplingOptions(settings) }, onToken);
+          gen.setResult(r);
+          if (r.stopReason === 'aborted' || gen.stopped) controller.abort();
+          return r.text;
+        },
+      });
+    } catch (e) {
+      if (!controller.signal.aborted) gen.setError(errorMessage(e));
+    } finally {
+      gen.setRunning(false);
+    }
+  }
+
+  async function copy() {
+    await navigator.clipboard.writeText(gen.text());
+    setCopied(true);
+  }
+
+  const progressText = () => {
+    const p = progress();
+    if (!p || p.kind === 'single') return undefined;
+    return p.kind === 'part' ? `Summarizing part ${p.part} of ${p.parts}` : `Combining the parts${p.round > 1 ? ` (round ${p.round})` : ''}`;
+  };
+
+  return (
+    <section aria-labelledby="summarize-title" class="screen">
+      <h2 id="summarize-title">Summarize</h2>
+      <ModelBar />
+      <div
+        class="drop"
+        onDragOver={(e) => { e.preventDefault(); }}
+        onDrop={(e) => { e.preventDefault(); void openFile(e.dataTransfer?.files[0]); }}
+      >
+        <label for="doc-text">Document text</label>
+        <textarea id="doc-text" value={text()} onInput={(e) => { setText(e.currentTarget.value); setDocName(undefined); }}
+          placeholder="Paste text here, or drop a .txt, .md, .html, .pdf or .docx file" />
+        <div class="row">
+          <label class="file-button">
+            <span>Open a file…</span>
+            <input type="file" accept={ACCEPTED_FILES} data-testid="doc-file" onChange={(e) => { void openFile(e.currentTarget.files?.[0]); e.currentTarget.value = ''; }} />
+          </label>
+          <span class="muted" data-testid="doc-info" aria-live="polite">
+            {reading() ? 'Reading the file…' : ''}
+            {docName() ? `${docName()} · ` : ''}
+            {text() ? `${text().length.toLocaleString('en')} characters` : ''}
+            <Show when={tokens() !== undefined && models.loaded}>
+              {' · '}<span data-testid="token-count">{tokens()!.toLocaleString('en')} tokens of a {models.loaded!.contextLength.toLocaleString('en')}-token context</span>
+              {tokens()! > budget() ? ' — longer than fits at once, so it will be summarized in parts' : ''}
+            </Show>
+          </span>
+        </div>
+        <Show when={docError()}><p role="alert" class="error" data-testid="doc-error">{docError()}</p></Show>
+      </div>
+
+      <div class="row options">
+        <label for="sum-style">Style</label>
+        <select id="sum-style" onChange={(e) => setStyle(e.currentTarget.value as SummaryStyle)}>
+          <For each={SUMMARY_STYLES}>{(s) => <option value={s.id} selected={s.id === style()}>{s.label}</option>}</For>
+        </select>
+        <label for="sum-length">Length</label>
+        <select id="sum-length" onChange={(e) => setLength(e.currentTarget.value as SummaryLength)}>
+          <For each={SUMMARY_LENGTHS}>{(l) => <option value={l.id} selected={l.id === length()}>{l.label}</option>}</For>
+        </select>
+      </div>
+      <div class="row">
+        <button type="button" onClick={() => void summarize()} disabled={!models.loaded || !text().trim() || gen.running()}>Summarize</button>
+        <button type="button" class="secondary" onClick={() => void gen.stop()} disabled={!gen.running()}>Stop</button>
+        <button type="button" class="secondary" onClick={() => void copy()} disabled={!gen.text() || gen.running()}>{copied() ? 'Copied' : 'Copy'}</button>
+        <button type="button" class="secondary" disabled={!gen.text() || gen.running()}
+          onClick={() => saveTextFile(`${fileStem(docName()?.replace(/\.[^.]+$/, '') ?? 'summary', 'summary')}-summary.md`, gen.text(), 'text/markdown')}>Export .md</button>
+      </div>
+      <Show when={progressText()}><p class="progress" data-testid="summary-progress" aria-live="polite">{progressText()}</p></Show>
+      <Show when={gen.error()}><p role="alert" class="error" data-testid="summary-error">{gen.error()}</p></Show>
+      <Show when={gen.text() || gen.running()}>
+        <article class="output" aria-live="polite" aria-busy={gen.running()} aria-label="Summary">
+          <Markdown text={gen.text()} testId="summary-output" />
+        </article>
+      </Show>
+      <Timings result={gen.result()} />
+    </section>
+  );
 }

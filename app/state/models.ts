@@ -1,0 +1,119 @@
+// What the app knows about models: device capabilities, the catalog, stored models, transfers
+// in flight with their progress, and the loaded model. One store; the screens read it and call
+// the actions, which talk to the engine. The last loaded model is loaded again on start.
+import { createStore, produce } from 'solid-js/store';
+import type { Capabilities, CatalogEntry, LoadedModelInfo, LoadProgress, StoredModel, TransferProgress } from '../../worker/api.ts';
+import { errorMessage } from '../util/format.ts';
+import { engine } from './engine.ts';
+import { settings } from './settings.ts';
+
+export interface ModelsState {
+  capabilities?: Capabilities;
+  catalog: readonly CatalogEntry[];
+  stored: readonly StoredModel[];
+  /** Transfers in flight by model id (catalog id, or the URL/file name until the worker says). */
+  transfers: Record<string, { name: string; progress?: TransferProgress }>;
+  loaded?: LoadedModelInfo;
+  loading?: { id: string; progress?: LoadProgress };
+  error?: string;
+  ready: boolean;
+}
+
+const LAST_MODEL_KEY = 'edgewise.lastModel';
+
+const [models, setModels] = createStore<ModelsState>({ catalog: [], stored: [], transfers: {}, ready: false });
+export { models };
+
+let started: Promise<void> | undefined;
+
+/** Asks the engine for everything once; loads the model used last time if it is stored. */
+export function startModels(): Promise<void> {
+  started ??= (async () => {
+    try {
+      const e = engine();
+      const [capabilities, catalog, stored] = await Promise.all([e.capabilities(), e.catalog(), e.models()]);
+      setModels({ capabilities, catalog, stored, ready: true });
+      const last = localStorage.getItem(LAST_MODEL_KEY);
+      if (last && stored.some((m) => m.id === last && m.complete) && capabilities.webgpu) await loadModel(last);
+    } catch (e) {
+      setModels({ error: errorMessage(e), ready: true });
+    }
+  })();
+  return started;
+}
+
+export async function refreshModels(): Promise<void> {
+  const e = engine();
+  const [stored, capabilities] = await Promise.all([e.models(), e.capabilities()]);
+  setModels({ stored, capabilities });
+}
+
+function setProgress(key: string, progress: TransferProgress) {
+  setModels('transfers', key, 'progress', progress);
+}
+
+async function transfer(key: string, name: string, run: (onProgress: (p: TransferProgress) => void) => Promise<StoredModel>): Promise<StoredModel | undefined> {
+  setModels(produce((s) => { s.transfers[key] = { name }; s.error = undefined; }));
+  try {
+    return await run((p) => setProgress(key, p));
+  } catch (e) {
+    const msg = errorMessage(e);
+    if (!/cancel/i.test(msg)) setModels({ error: msg });
+    return undefined;
+  } finally {
+    setModels(produce((s) => { delete s.transfers[key]; }));
+    await refreshModels().catch(() => undefined);
+  }
+}
+
+export function downloadModel(entry: CatalogEntry | { url: string; name?: string }): Promise<StoredModel | undefined> {
+  const key = 'id' in entry ? entry.id : entry.url;
+  return transfer(key, entry.name ?? entry.url, (onProgress) => engine().download(entry, onProgress));
+}
+
+/** Resumes a partly stored download (the store keeps its URL). */
+export function resumeModel(m: StoredModel): Promise<StoredModel | undefined> {
+  if (m.source.kind !== 'url') return Promise.resolve(undefined);
+  const entry = models.catalog.find((c) => c.id === m.id);
+  return downloadModel(entry ?? { url: m.source.url, name: m.name });
+}
+
+export function importModel(file: File): Promise<StoredModel | undefined> {
+  return transfer(`file:${file.name}`, file.name, (onProgress) => engine().importFile(file, onProgress));
+}
+
+/** Cancels by the key the transfer is listed under; for a URL download the worker's id is used. */
+export async function cancelTransfer(key: string): Promise<void> {
+  const stored = models.stored.find((m) => m.id === key || (m.source.kind === 'url' && m.source.url === key));
+  await engine().cancelDownload(stored?.id ?? key);
+}
+
+export async function removeModel(id: string): Promise<void> {
+  try {
+    await engine().remove(id);
+    if (models.loaded?.id === id) setModels({ loaded: undefined });
+    if (localStorage.getItem(LAST_MODEL_KEY) === id) localStorage.removeItem(LAST_MODEL_KEY);
+  } catch (e) {
+    setModels({ error: errorMessage(e) });
+  }
+  await refreshModels();
+}
+
+export async function loadModel(id: string): Promise<LoadedModelInfo | undefined> {
+  setModels({ loading: { id }, error: undefined, loaded: undefined });
+  try {
+    const info = await engine().load(id, (progress) => setModels('loading', { id, progress }), { contextLength: settings.contextLength });
+    setModels({ loaded: info });
+    localStorage.setItem(LAST_MODEL_KEY, id);
+    return info;
+  } catch (e) {
+    setModels({ error: errorMessage(e) });
+    return undefined;
+  } finally {
+    setModels({ loading: undefined });
+  }
+}
+
+export function storedName(id: string): string {
+  return models.stored.find((m) => m.id === id)?.name ?? id;
+}
