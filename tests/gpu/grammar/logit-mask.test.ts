@@ -33,7 +33,7 @@ describe('logit mask kernel', () => {
       const op = await prepareLogitMask(env, { label: `mask ${n}`, logits: buf, nVocab: n });
       for (const [k, density] of [0.5, 0.02, 0, 1].entries()) {
         const mask = randomMask(n, n * 31 + k, density);
-        device.queue.writeBuffer(buf, 0, logits);
+        device.queue.writeBuffer(buf, 0, logits.buffer, logits.byteOffset, logits.byteLength);
         op.write(device.queue, mask);
         await runDispatches(device, [op.dispatch]);
         const got = await readF32(device, buf, n);
@@ -56,7 +56,7 @@ describe('logit mask kernel', () => {
       const sample = await prepareSample(env, { label: `top-${k}`, logits: buf, nVocab: n, k });
       for (const density of [0.3, 0.001]) {
         const mask = randomMask(n, n + Math.round(density * 1000), density);
-        device.queue.writeBuffer(buf, 0, logits);
+        device.queue.writeBuffer(buf, 0, logits.buffer, logits.byteOffset, logits.byteLength);
         op.write(device.queue, mask);
         sample.configure(device.queue, 1, 0.8);
         await runDispatches(device, [op.dispatch, ...sample.dispatches]);
