@@ -85,6 +85,8 @@ export interface GenerateRequest {
 
 export interface GenerateTimings {
   readonly promptTokens: number;
+  /** Prompt tokens actually run; the rest were reused from the state the model already held. */
+  readonly prefilledTokens?: number;
   readonly generatedTokens: number;
   readonly timeToFirstTokenMs: number;
   readonly prefillTokensPerSecond: number;

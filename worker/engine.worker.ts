@@ -3,10 +3,12 @@
 // can rebuild the EdgewiseError (comlink would keep only an Error's message).
 import * as Comlink from 'comlink';
 import type { EngineApi } from './api.ts';
+import { acquireDevice } from '../gpu/device.ts';
+import { GpuRuntime } from '../gpu/runtime.ts';
 import { createEngine } from './engine.ts';
 import { serializeError } from './errors.ts';
 
-const engine = createEngine();
+const engine = createEngine({ runtime: new GpuRuntime(() => acquireDevice(navigator.gpu)) });
 
 /** Every method of `api`, rethrowing failures as SerializedError. */
 function serializingErrors(api: EngineApi): EngineApi {

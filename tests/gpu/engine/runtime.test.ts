@@ -1,0 +1,88 @@
+// The GPU runtime as the app and CLI use it: greedy generation equal to llama.cpp's tokens,
+// seeded sampling reproducible, conversations continued without re-running their prefix,
+// regenerate without prefill on a recurrent model, stop strings, abort and a full context.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GpuRuntime } from '../../../gpu/runtime.ts';
+import { readGguf } from '../../../model/gguf/reader.ts';
+import { memorySource } from '../../../model/gguf/sources.ts';
+import { FIXTURES } from '../../unit/gguf/fixtures.ts';
+import { gpuContext } from '../fixture.ts';
+
+async function loaded(name: string, contextLength = 256): Promise<{ runtime: GpuRuntime; manifest: any }> {
+  const runtime = new GpuRuntime(gpuContext, { chunkTokens: 32 });
+  const source = memorySource(new Uint8Array(readFileSync(join(FIXTURES, name, 'model.gguf'))));
+  await runtime.load(source, await readGguf(source), () => {}, { id: name, contextLength });
+  return { runtime, manifest: JSON.parse(readFileSync(join(FIXTURES, name, 'manifest.json'), 'utf8')) };
+}
+
+const GREEDY = { temperature: 0, repetitionPenalty: 1 };
+
+describe.each(['qwen3-F32', 'jamba-F32'])('GPU runtime: %s', (name) => {
+  let runtime: GpuRuntime;
+  let manifest: any;
+  beforeAll(async () => ({ runtime, manifest } = await loaded(name)));
+  afterAll(() => runtime?.unload());
+
+  it("generates llama.cpp's greedy tokens and streams exactly the returned text", async () => {
+    const n: number = manifest.greedy.n_strict;
+    expect(n).toBeGreaterThan(8);
+    let streamed = '';
+    const r = await runtime.generateTokens(manifest.tokens, { maxTokens: n, sampling: GREEDY }, (d) => (streamed += d));
+    const want: number[] = manifest.greedy.tokens.slice(0, n);
+    const eos = want.findIndex((t) => runtime.loaded!.tokenizer.isEog(t));
+    expect(r.tokens).toEqual(eos >= 0 ? want.slice(0, eos) : want);
+    expect(streamed).toBe(r.text);
+    expect(r.text).toBe(runtime.loaded!.tokenizer.decode(r.tokens));
+    expect(r.timings.generatedTokens).toBe(r.tokens.length);
+  });
+
+  it('continues a conversation without re-running its prefix, and regenerates without prefill', async () => {
+    const prompt: number[] = manifest.tokens;
+    runtime.loaded!.session.reset();
+    const first = await runtime.generateTokens(prompt, { maxTokens: 4, sampling: GREEDY }, () => {});
+    const again = await runtime.generateTokens(prompt, { maxTokens: 4, sampling: GREEDY }, () => {});
+    expect(again.tokens).toEqual(first.tokens);
+    // Regenerate: only the last prompt token runs again (state saved after the prompt).
+    expect(first.timings.prefilledTokens).toBe(prompt.length);
+    expect(again.timings.prefilledTokens).toBe(1);
+    const follow = [...prompt, ...first.tokens, 5, 6, 7];
+    const before = runtime.loaded!.session.history.length;
+    const cont = await runtime.generateTokens(follow, { maxTokens: 2, sampling: GREEDY }, () => {});
+    expect(before).toBe(prompt.length + first.tokens.length - 1);
+    expect(cont.timings.promptTokens).toBe(follow.length);
+    expect(cont.timings.prefilledTokens).toBe(follow.length - before);
+    // The continuation equals a fresh run of the whole conversation.
+    runtime.loaded!.session.reset();
+    const fresh = await runtime.generateTokens(follow, { maxTokens: 2, sampling: GREEDY }, () => {});
+    expect(cont.tokens).toEqual(fresh.tokens);
+  });
+
+  it('samples reproducibly from a seed', async () => {
+    const sampling = { temperature: 1.5, topK: 40, topP: 0.95, minP: 0, repetitionPenalty: 1.1, seed: 1234 };
+    const a = await runtime.generateTokens(manifest.tokens, { maxTokens: 12, sampling }, () => {});
+    const b = await runtime.generateTokens(manifest.tokens, { maxTokens: 12, sampling }, () => {});
+    const c = await runtime.generateTokens(manifest.tokens, { maxTokens: 12, sampling: { ...sampling, seed: 99 } }, () => {});
+    expect(b.tokens).toEqual(a.tokens);
+    expect(c.tokens).not.toEqual(a.tokens);
+  });
+
+  it('stops on a stop string, on abort, and at a full context', async () => {
+    const full = await runtime.generateTokens(manifest.tokens, { maxTokens: 12, sampling: GREEDY }, () => {});
+    const stop = full.text.slice(3, 6);
+    if (stop.length === 3) {
+      const r = await runtime.generateTokens(manifest.tokens, { maxTokens: 12, sampling: GREEDY, stop: [stop] }, () => {});
+      expect(r.stopReason).toBe('stop-string');
+      expect(r.text).toBe(full.text.slice(0, full.text.indexOf(stop)));
+    }
+    let n = 0;
+    const aborted = await runtime.generateTokens(manifest.tokens, { maxTokens: 50, sampling: GREEDY }, () => { if (++n === 2) runtime.abort(); });
+    expect(aborted.stopReason).toBe('aborted');
+    const { runtime: small } = await loaded(name, manifest.tokens.length + 3);
+    const r = await small.generateTokens(manifest.tokens, { maxTokens: 50, sampling: GREEDY }, () => {});
+    expect(r.stopReason === 'context-full' || r.stopReason === 'eos').toBe(true);
+    await expect(small.generateTokens([...manifest.tokens, 1, 2, 3, 4], { maxTokens: 5 }, () => {})).rejects.toThrow(/context/);
+    small.unload();
+  });
+});
