@@ -1,8 +1,9 @@
-// The GGUF architectures the engine can run: the one place the store and the catalog ask. When
-// model/arch/index.ts lands, `checkArchitecture` asks its planModel instead of this list.
+// The GGUF architectures the engine can run, as the store and the catalog ask: the list comes
+// from model/arch's table, so supporting a new architecture is one file there.
+import { SUPPORTED_ARCHITECTURES } from '../model/arch/index.ts';
 import { EdgewiseError } from '../model/errors.ts';
 
-export const SUPPORTED_ARCHITECTURES: readonly string[] = ['llama', 'qwen2', 'qwen3', 'mamba', 'mamba2', 'jamba', 'granitehybrid'];
+export { SUPPORTED_ARCHITECTURES };
 
 export function isArchitectureSupported(architecture: string): boolean {
   return SUPPORTED_ARCHITECTURES.includes(architecture);
