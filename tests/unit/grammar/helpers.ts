@@ -25,7 +25,7 @@ const int = (r: () => number, lo: number, hi: number) => lo + Math.floor(r() * (
 const WORDS = ['id', 'name', 'title', 'a', 'ab', 'abc', 'nämé', '日付', 'émoji🤖', 'x y', 'q"uote', 'back\\slash', 'tab\t', 'k'];
 const STRINGS = ['red', 'green', 'café', 'naïve', '日本語', '日本', '🤖', '👍🏽', 'a"b', 'c\\d', 'line\nbreak', '', 'Ω'];
 
-/** A random schema of the subset; `budget` keeps outputs short enough for random models to finish. */
+/** A random schema of the subset, nested at most two deep; strings are mostly bounded so random models finish. */
 export function randomSchema(r: () => number, depth = 0): Record<string, unknown> {
   const leaf = depth >= 2 || r() < 0.35;
   const kinds = leaf
@@ -101,7 +101,7 @@ export function splittingVocab(r: () => number, texts: readonly string[]): Gramm
       add(b.subarray(a, c));
     }
   }
-  return { pieces: [...pieces, null as unknown as Uint8Array], eog: [pieces.length] };
+  return { pieces: [...pieces, null], eog: [pieces.length] };
 }
 
 /** Literal texts of a schema (keys and JSON of enum/const values), to seed a vocabulary. */

@@ -76,10 +76,10 @@ describe('grammar masks equal brute force', () => {
 describe('multi-byte UTF-8', () => {
   const enc = new TextEncoder();
   const vocab = (texts: string[]) => {
-    const pieces = texts.map((t) => enc.encode(t));
+    const pieces: (Uint8Array | null)[] = texts.map((t) => enc.encode(t));
     // raw byte tokens: lead and continuation bytes of 日 (e6 97 a5) and é (c3 a9)
     for (const b of [0xe6, 0x97, 0xa5, 0xc3, 0xa9, 0x22, 0x80]) pieces.push(Uint8Array.of(b));
-    return new TokenIndex({ pieces: [...pieces, null as unknown as Uint8Array], eog: [pieces.length] });
+    return new TokenIndex({ pieces: [...pieces, null], eog: [pieces.length] });
   };
 
   it('enum values with non-ASCII characters are reachable through tokens that split code points', () => {
