@@ -35,6 +35,13 @@ const SCHEMAS: Record<string, unknown> = {
     required: ['name', 'role'],
   },
   tags: { type: 'array', items: { type: 'string', maxLength: 24 }, minItems: 1, maxItems: 20 },
+  // Two anyOf branches stay alive through the shared "text" string: the fast path over several stacks.
+  note: {
+    anyOf: [
+      { type: 'object', properties: { text: { type: 'string', maxLength: 200 }, lang: { enum: ['en', 'fr', 'de'] } }, required: ['text', 'lang'] },
+      { type: 'object', properties: { text: { type: 'string', maxLength: 150 }, done: { type: 'boolean' } }, required: ['text'] },
+    ],
+  },
   events: {
     type: 'array',
     maxItems: 8,

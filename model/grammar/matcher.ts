@@ -49,7 +49,14 @@ export class CompiledGrammar {
   private computeMask(states: readonly Stack[]): Uint32Array {
     const ix = this.index;
     const mask = new Uint32Array(ix.words);
-    const room = states.length === 1 ? stringBoundaryRoom(states[0]) : -1;
+    // All stacks at a string boundary (anyOf branches alike so far): a token that stays inside
+    // the string is allowed iff it fits the roomiest of them.
+    let room = -1;
+    for (const s of states) {
+      const r = stringBoundaryRoom(s);
+      if (r < 0) { room = -1; break; }
+      room = Math.max(room, r);
+    }
     if (room >= 0) {
       mask.set(ix.inside);
       for (let i = 0; i < ix.insideIds.length && ix.insideCounts[i] > room; i++) {

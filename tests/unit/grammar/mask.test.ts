@@ -128,3 +128,22 @@ describe('multi-byte UTF-8', () => {
     expect(g.matcher().acceptBytes(enc.encode('"abc'))).toBe(false);
   });
 });
+
+describe('anyOf branches inside the same string', () => {
+  it('masks equal brute force while several stacks are in string bodies of different room', async () => {
+    const ix = await fixtureIndex('llama-F32');
+    const schema = {
+      anyOf: [
+        { type: 'object', properties: { text: { type: 'string', maxLength: 9 }, lang: { enum: ['en', 'fr'] } }, required: ['text', 'lang'] },
+        { type: 'object', properties: { text: { type: 'string', maxLength: 4, minLength: 2 }, done: { type: 'boolean' } }, required: ['text'] },
+      ],
+    };
+    for (let i = 0; i < 8; i++) {
+      const r = prng(SEED + 77 + i);
+      const g = grammarFor(schema, ix);
+      const m = g.matcher();
+      expect(m.acceptBytes(new TextEncoder().encode('{"text":"'))).toBe(true);
+      checkWalk(m, r, 25, `two-branch string walk ${i}`);
+    }
+  });
+});
