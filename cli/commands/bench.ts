@@ -1,0 +1,193 @@
+// edgewise bench <model.gguf> [--prompt-tokens N] [--gen-tokens N] [--ctx N] [--chunk N] [--json] [--out file.json]
+// Prefill and decode speed of a model on this adapter, time to first token, planned GPU memory,
+// and the decode bandwidth floor: the bytes one decoded token must read (every weight once, the
+// token embedding's one row, the KV cache up to the current position, the recurrent state read
+// and written) divided by the adapter's buffer-copy bandwidth, measured in the same run. Decode
+// speed is reported as a fraction of that floor (DESIGN.md, "Performance model").
+import { writeFile } from 'node:fs/promises';
+import type { AdapterSummary, GpuContext } from '../../gpu/device.ts';
+import { acquireNodeDevice } from '../../gpu/node-gpu.ts';
+import type { MemoryPlan } from '../../gpu/memory-plan.ts';
+import { GpuSession } from '../../gpu/session.ts';
+import type { ModelPlan } from '../../model/arch/plan.ts';
+import { DEFAULT_SAMPLING } from '../../model/generate.ts';
+import type { GgufFile } from '../../model/gguf/types.ts';
+import { parse, type CliCommand } from '../args.ts';
+import { intOption, openGguf } from '../open-model.ts';
+
+const GREEDY = { ...DEFAULT_SAMPLING, temperature: 0, repetitionPenalty: 1 };
+
+export interface BenchOptions {
+  readonly promptTokens: number;
+  readonly genTokens: number;
+  /** Run the prompt and one decode step once before timing (compiles the odd chunk's pipelines). */
+  readonly warmup: boolean;
+}
+
+export interface BenchResult {
+  readonly model: { readonly arch: string; readonly nLayer: number; readonly nEmbd: number; readonly nVocab: number; readonly fileBytes: number };
+  readonly adapter: AdapterSummary;
+  readonly features: GpuContext['features'];
+  readonly contextLength: number;
+  readonly chunkTokens: number;
+  readonly promptTokens: number;
+  readonly genTokens: number;
+  readonly timeToFirstTokenMs: number;
+  readonly prefillTokensPerSecond: number;
+  readonly decodeTokensPerSecond: number;
+  readonly weightBytes: number;
+  /** The session's memory plan: what it asked the GPU for. */
+  readonly gpuMemoryPlanned: MemoryPlan;
+  readonly bandwidthFloor: {
+    /** Mean over the decoded tokens of the bytes each must read. */
+    readonly bytesPerToken: number;
+    /** Buffer-to-buffer copy: (bytes read + bytes written) per second, in GB/s (1e9). */
+    readonly copyGBps: number;
+    readonly copyBufferBytes: number;
+    /** copyGBps·1e9 ÷ bytesPerToken: the decode speed a pure bandwidth-bound engine would reach. */
+    readonly floorTokensPerSecond: number;
+    readonly fractionOfFloor: number;
+  };
+}
+
+/**
+ * Bytes one decode step at `position` reads: every weight the plan uploads, except the token
+ * embedding of an untied model (one row is looked up), plus the K and V of `position` tokens and
+ * the conv/SSM state (read and written back).
+ */
+export function bytesPerDecodedToken(plan: ModelPlan, file: GgufFile, memory: MemoryPlan, contextLength: number, position: number): number {
+  const byName = new Map(file.tensors.map((t) => [t.name, t.byteSize]));
+  let weights = 0;
+  for (const spec of plan.tensors) {
+    const bytes = byName.get(spec.name) ?? 0;
+    weights += spec.name === plan.tokenEmbedding && !plan.tied ? bytes / plan.nVocab : bytes;
+  }
+  const kvPerPosition = memory.kvCacheBytes / contextLength;
+  return weights + kvPerPosition * position + 2 * memory.recurrentStateBytes;
+}
+
+/** Copy bandwidth of the device, (read + write) bytes per second ÷ 1e9, timed with onSubmittedWorkDone. */
+export async function copyBandwidth(ctx: GpuContext, requestedBytes = 256 << 20, reps = 8): Promise<{ gbps: number; bytes: number }> {
+  const { device } = ctx;
+  // A quarter of the largest buffer at most, so that small devices can still run it.
+  const bytes = Math.min(requestedBytes, Math.floor(ctx.limits.maxBufferSize / 4 / 256) * 256);
+  const usage = GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+  const a = device.createBuffer({ label: 'bench/copy-src', size: bytes, usage });
+  const b = device.createBuffer({ label: 'bench/copy-dst', size: bytes, usage });
+  const run = async (n: number) => {
+    const enc = device.createCommandEncoder({ label: 'bench/copy' });
+    for (let i = 0; i < n; i++) enc.copyBufferToBuffer(a, 0, b, 0, bytes);
+    device.queue.submit([enc.finish()]);
+    await device.queue.onSubmittedWorkDone();
+  };
+  try {
+    await run(1);
+    const t0 = performance.now();
+    await run(reps);
+    const seconds = (performance.now() - t0) / 1000;
+    return { gbps: (2 * bytes * reps) / seconds / 1e9, bytes };
+  } finally {
+    a.destroy();
+    b.destroy();
+  }
+}
+
+/** A prompt of `n` ids spread over the vocabulary, starting with `first` (BOS where the model has one). */
+export function benchPrompt(n: number, nVocab: number, first: number): number[] {
+  return Array.from({ length: n }, (_, i) => (i === 0 && first >= 0 ? first : (i * 7919 + 13) % nVocab));
+}
+
+export async function runBench(session: GpuSession, file: GgufFile, o: BenchOptions, bos = 1): Promise<BenchResult> {
+  const { plan, ctx } = session;
+  const prompt = benchPrompt(o.promptTokens, plan.nVocab, bos < plan.nVocab ? bos : -1);
+  const gen = Math.max(1, Math.min(o.genTokens, session.contextLength - prompt.length));
+  session.beginGeneration(GREEDY);
+  if (o.warmup) {
+    session.reset();
+    const t = await session.evalAndSample(prompt, GREEDY);
+    await session.evalAndSample([t], GREEDY);
+  }
+  session.reset();
+  const t0 = performance.now();
+  let next = await session.evalAndSample(prompt, GREEDY);
+  const t1 = performance.now();
+  for (let i = 0; i < gen; i++) next = await session.evalAndSample([next], GREEDY);
+  const t2 = performance.now();
+
+  const copy = await copyBandwidth(ctx);
+  // Decode steps run at positions prompt.length .. prompt.length + gen - 1: the mean KV length.
+  const bytesPerToken = bytesPerDecodedToken(plan, file, session.memory, session.contextLength, prompt.length + (gen - 1) / 2);
+  const decodeTokensPerSecond = gen / ((t2 - t1) / 1000);
+  const floorTokensPerSecond = (copy.gbps * 1e9) / bytesPerToken;
+  return {
+    model: { arch: plan.arch, nLayer: plan.nLayer, nEmbd: plan.nEmbd, nVocab: plan.nVocab, fileBytes: file.fileSize },
+    adapter: ctx.adapterInfo,
+    features: ctx.features,
+    contextLength: session.contextLength,
+    chunkTokens: session.chunkTokens,
+    promptTokens: prompt.length,
+    genTokens: gen,
+    timeToFirstTokenMs: t1 - t0,
+    prefillTokensPerSecond: prompt.length / ((t1 - t0) / 1000),
+    decodeTokensPerSecond,
+    weightBytes: session.memory.weightBytes,
+    gpuMemoryPlanned: session.memory,
+    bandwidthFloor: {
+      bytesPerToken, copyGBps: copy.gbps, copyBufferBytes: copy.bytes, floorTokensPerSecond,
+      fractionOfFloor: decodeTokensPerSecond / floorTokensPerSecond,
+    },
+  };
+}
+
+const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+
+export function formatBench(r: BenchResult): string {
+  const a = r.adapter;
+  const f = r.bandwidthFloor;
+  return [
+    `adapter   ${[a.vendor, a.architecture, a.device, a.description].filter(Boolean).join(' / ')} (f16 ${r.features.f16}, subgroups ${r.features.subgroups})`,
+    `model     ${r.model.arch}, ${r.model.nLayer} layers, n_embd ${r.model.nEmbd}, vocab ${r.model.nVocab}, weights ${mb(r.weightBytes)}, GPU memory planned ${mb(r.gpuMemoryPlanned.totalBytes)}`,
+    `prefill   ${r.promptTokens} tokens: ${r.prefillTokensPerSecond.toFixed(1)} tokens/s, time to first token ${r.timeToFirstTokenMs.toFixed(0)} ms`,
+    `decode    ${r.genTokens} tokens: ${r.decodeTokensPerSecond.toFixed(2)} tokens/s`,
+    `floor     ${mb(f.bytesPerToken)} per token ÷ copy ${f.copyGBps.toFixed(1)} GB/s = ${f.floorTokensPerSecond.toFixed(1)} tokens/s; decode at ${(100 * f.fractionOfFloor).toFixed(1)} % of it`,
+  ].join('\n');
+}
+
+export const bench: CliCommand = {
+  summary: 'prefill/decode tokens per second, time to first token, memory and the bandwidth floor',
+  usage: 'usage: edgewise bench <model.gguf> [--prompt-tokens N] [--gen-tokens N] [--ctx N] [--chunk N] [--json] [--out file.json]\n' +
+    '  --prompt-tokens N  prompt length (default 128)\n' +
+    '  --gen-tokens N     tokens decoded after it (default 32)\n' +
+    '  --ctx N            context length (default: prompt + generated tokens)\n' +
+    '  --chunk N          prefill chunk size (default 256)\n' +
+    '  --json             one JSON object instead of text; --out also writes it to a file',
+  async run(argv) {
+    const { values, positionals } = parse(argv, {
+      'prompt-tokens': { type: 'string' }, 'gen-tokens': { type: 'string' }, ctx: { type: 'string' },
+      chunk: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' },
+    }, 1);
+    const promptTokens = intOption(values['prompt-tokens'], '--prompt-tokens', 128);
+    const genTokens = intOption(values['gen-tokens'], '--gen-tokens', 32);
+    const contextLength = intOption(values.ctx, '--ctx', promptTokens + genTokens + 1, 2);
+    const chunkTokens = intOption(values.chunk, '--chunk', 256);
+    const { source, file } = await openGguf(positionals[0]);
+    try {
+      const ctx = await acquireNodeDevice();
+      const session = await GpuSession.load(ctx, file, source, { contextLength, chunkTokens });
+      try {
+        const bos = file.metadata.get('tokenizer.ggml.bos_token_id');
+        const result = await runBench(session, file, { promptTokens: Math.min(promptTokens, session.contextLength - 1), genTokens, warmup: true },
+          typeof bos === 'number' ? bos : -1);
+        const json = JSON.stringify(result, null, 2);
+        if (values.out !== undefined) await writeFile(values.out, json + '\n');
+        console.log(values.json ? json : formatBench(result));
+      } finally {
+        session.destroy();
+        ctx.device.destroy();
+      }
+      return 0;
+    } finally {
+      await source.close();
+    }
+  },
+};
