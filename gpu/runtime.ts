@@ -7,6 +7,7 @@ import { EdgewiseError } from '../model/errors.ts';
 import { DEFAULT_SAMPLING, generate, type SamplingSettings } from '../model/generate.ts';
 import type { ByteSource, GgufFile } from '../model/gguf/types.ts';
 import { tokenizerFromGguf, type Tokenizer } from '../model/tokenizer/tokenizer.ts';
+import { CompiledGrammar, ConstrainedBackend, TokenIndex, compileJsonSchema, grammarVocabFromTokenizer } from '../model/grammar/index.ts';
 import type { GenerateRequest, GenerateResult, LoadedModelInfo, LoadProgress } from '../worker/api.ts';
 import type { ModelRuntime, RuntimeLoadOptions } from '../worker/runtime.ts';
 import type { GpuContext } from './device.ts';
@@ -21,6 +22,9 @@ export interface LoadedModel {
   readonly tokenizer: Tokenizer;
   readonly template: ChatTemplate;
   readonly info: LoadedModelInfo;
+  /** Grammars compiled for this model's vocabulary, by schema text; the token index is built once. */
+  readonly grammars: Map<string, CompiledGrammar>;
+  tokenIndex?: TokenIndex;
 }
 
 export function samplingSettings(s: GenerateRequest['sampling'] = {}): SamplingSettings {
@@ -55,7 +59,7 @@ export class GpuRuntime implements ModelRuntime {
       onProgress: (p) => onProgress({ phase: p.phase, done: p.done, total: p.total }),
     }, this.pipelines);
     const info: LoadedModelInfo = { id: options.id, architecture: session.plan.arch, contextLength: session.contextLength, vocabSize: session.plan.nVocab };
-    this.model = { session, tokenizer, template, info };
+    this.model = { session, tokenizer, template, info, grammars: new Map() };
     return info;
   }
 
@@ -95,7 +99,8 @@ export class GpuRuntime implements ModelRuntime {
     const controller = new AbortController();
     this.controller = controller;
     try {
-      const out = await generate(session, prompt, {
+      const constrained = request.schema === undefined ? undefined : this.constrained(request.schema);
+      const out = await generate(constrained ?? session, prompt, {
         maxTokens: request.maxTokens ?? DEFAULT_MAX_TOKENS,
         sampling: samplingSettings(request.sampling),
         stop: request.stop,
@@ -107,7 +112,7 @@ export class GpuRuntime implements ModelRuntime {
       return {
         text: out.text,
         tokens: out.tokens,
-        stopReason: out.stopReason,
+        stopReason: constrained?.completed ? 'schema-complete' : out.stopReason,
         timings: {
           promptTokens: out.timings.promptTokens,
           prefilledTokens: out.timings.prefilledTokens,
@@ -120,6 +125,21 @@ export class GpuRuntime implements ModelRuntime {
     } finally {
       this.controller = undefined;
     }
+  }
+
+  /** A backend whose every token keeps the output valid JSON for `schema`. */
+  private constrained(schema: unknown): ConstrainedBackend {
+    const model = this.require();
+    const key = JSON.stringify(schema);
+    let grammar = model.grammars.get(key);
+    if (!grammar) {
+      model.tokenIndex ??= new TokenIndex(grammarVocabFromTokenizer(model.tokenizer));
+      grammar = new CompiledGrammar(compileJsonSchema(schema), model.tokenIndex);
+      model.grammars.set(key, grammar);
+    }
+    const end = grammar.index.eog.includes(model.tokenizer.eos) ? model.tokenizer.eos : grammar.index.eog[0];
+    if (end === undefined) throw new EdgewiseError('usage', 'constrained decoding needs a model with an end-of-generation token');
+    return new ConstrainedBackend(model.session, grammar.matcher(), end);
   }
 
   abort(): void {

@@ -27,6 +27,9 @@ import { prepareRmsNorm } from './ops/rmsnorm.ts';
 import { prepareRope } from './ops/rope.ts';
 import { MAX_TOP_K, prepareSample, type PreparedSample } from './ops/sample.ts';
 import { prepareSoftmax } from './ops/softmax.ts';
+import { prepareLogitMask, type PreparedLogitMask } from './ops/logit-mask.ts';
+import { maskCandidates } from '../model/grammar/candidates.ts';
+import type { MaskableBackend } from '../model/grammar/constrained.ts';
 import { prepareSsdScan } from './ops/ssd-scan.ts';
 import { rowSlice } from './ops/ssm-common.ts';
 import { prepareSsmConv } from './ops/ssm-conv.ts';
@@ -80,13 +83,14 @@ function storage(device: GPUDevice, label: string, floats: number): GPUBuffer {
   return device.createBuffer({ label, size: Math.max(16, Math.ceil(floats) * 4), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
 }
 
-export class GpuSession implements ForwardBackend {
+export class GpuSession implements ForwardBackend, MaskableBackend {
   readonly contextLength: number;
   readonly chunkTokens: number;
   readonly history: number[] = [];
   private readonly env: OpEnv;
   private readonly lists = new Map<string, Promise<Dispatch[]>>();
   private readonly samplers = new Map<number, Promise<PreparedSample>>();
+  private logitMask?: Promise<PreparedLogitMask>;
   private logitsAll?: GPUBuffer;
   private readonly readSmall: GPUBuffer;
   private readonly readCandidates: GPUBuffer;
@@ -220,7 +224,16 @@ export class GpuSession implements ForwardBackend {
     this.sampler = new Sampler(sampling.seed);
   }
 
-  async evalAndSample(tokens: readonly number[], sampling: SamplingSettings): Promise<number> {
+  evalAndSample(tokens: readonly number[], sampling: SamplingSettings): Promise<number> {
+    return this.sampleNext(tokens, sampling);
+  }
+
+  /** As evalAndSample, drawing only tokens whose bit is set in `mask` (constrained decoding). */
+  evalAndSampleMasked(tokens: readonly number[], sampling: SamplingSettings, mask: Uint32Array): Promise<number> {
+    return this.sampleNext(tokens, sampling, mask);
+  }
+
+  private async sampleNext(tokens: readonly number[], sampling: SamplingSettings, mask?: Uint32Array): Promise<number> {
     if (tokens.length === 0) throw new RangeError('evalAndSample: no tokens');
     this.checkRoom(tokens.length);
     // Run all but the last token, save the recurrent state there (so "regenerate" needs no
@@ -233,18 +246,27 @@ export class GpuSession implements ForwardBackend {
     const greedy = !(sampling.temperature > 0);
     const k = greedy ? 1 : Math.max(1, Math.min(sampling.topK > 0 ? sampling.topK : MAX_TOP_K, MAX_TOP_K, this.plan.nVocab));
     const sample = await this.prepareSampler(k);
+    const masking = mask ? await (this.logitMask ??= prepareLogitMask(this.env, { label: 'logit_mask', logits: this.s.logits, nVocab: this.plan.nVocab })) : undefined;
+    if (masking) masking.write(this.ctx.device.queue, mask!);
     this.writeRecent([...this.history, ...last], sampling.penaltyLastN);
     sample.configure(this.ctx.device.queue, sampling.repetitionPenalty > 0 ? sampling.repetitionPenalty : 1, greedy ? 1 : sampling.temperature);
     const words = await this.run(last, 'last', (enc) => {
       const pass = enc.beginComputePass({ label: 'sample' });
-      encodeDispatches(pass, sample.dispatches);
+      encodeDispatches(pass, masking ? [masking.dispatch, ...sample.dispatches] : sample.dispatches);
       pass.end();
       const target = greedy ? this.readSmall : this.readCandidates;
       enc.copyBufferToBuffer(sample.result, 0, target, 0, greedy ? 4 : k * 8);
       return { buffer: target, bytes: greedy ? 4 : k * 8 };
     });
     if (greedy) return words![0];
-    return this.sampler.draw(parseCandidates(words!, k), { topP: sampling.topP, minP: sampling.minP });
+    let candidates = parseCandidates(words!, k);
+    if (mask) {
+      // Refused tokens have probability 0 after the mask; drop them so the draw cannot pick one.
+      const allowed = maskCandidates(candidates, mask);
+      if (!allowed) throw new EdgewiseError('usage', 'constrained decoding: the mask left no token to sample');
+      candidates = allowed;
+    }
+    return this.sampler.draw(candidates, { topP: sampling.topP, minP: sampling.minP });
   }
 
   /** Logits (tokens.length, nVocab) for each input position, advancing the state. */
@@ -298,6 +320,7 @@ export class GpuSession implements ForwardBackend {
     }
     for (const b of Object.values(this.s)) b.destroy();
     this.logitsAll?.destroy();
+    void this.logitMask?.then((m) => m.bitset.destroy());
     this.readSmall.destroy();
     this.readCandidates.destroy();
   }

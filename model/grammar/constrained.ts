@@ -49,6 +49,7 @@ export class ConstrainedBackend implements ForwardBackend {
     return id;
   }
 
+  beginGeneration(sampling: SamplingSettings): void { this.inner.beginGeneration?.(sampling); }
   rewind(n: number): boolean { return this.inner.rewind(n); }
   reset(): void { this.inner.reset(); }
 }

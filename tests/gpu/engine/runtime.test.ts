@@ -86,3 +86,28 @@ describe.each(['qwen3-F32', 'jamba-F32'])('GPU runtime: %s', (name) => {
     small.unload();
   });
 });
+
+describe('GPU runtime: JSON-schema constrained generation', () => {
+  it('always yields JSON valid for the schema, greedy and sampled, ending when the value closes', async () => {
+    const { default: Ajv } = await import('ajv');
+    const { runtime, manifest } = await loaded('llama-F32', 512);
+    const schema = {
+      type: 'object',
+      properties: {
+        ok: { type: 'boolean' },
+        n: { type: 'integer' },
+        tag: { type: 'string', enum: ['alpha', 'beta', 'größe'] },
+        items: { type: 'array', items: { type: 'string', maxLength: 6 }, maxItems: 3 },
+      },
+      required: ['ok', 'n', 'tag', 'items'],
+    };
+    const validate = new Ajv().compile(schema);
+    for (const sampling of [GREEDY, { temperature: 1, topK: 40, seed: 7 }, { temperature: 2, topK: 64, topP: 1, minP: 0, seed: 8 }]) {
+      const r = await runtime.generateTokens(manifest.tokens, { maxTokens: 200, sampling, schema }, () => {});
+      expect(r.stopReason, r.text).toBe('schema-complete');
+      const value = JSON.parse(r.text);
+      expect(validate(value), `${r.text}: ${JSON.stringify(validate.errors)}`).toBe(true);
+    }
+    runtime.unload();
+  });
+});
