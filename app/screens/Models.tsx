@@ -1,6 +1,7 @@
 // Models: the first-run path (WebGPU check, catalog with what fits first, one-click download,
 // a URL, a local .gguf) and the manager (stored models, storage, resume/cancel/delete, load).
 import { createSignal, For, Show } from 'solid-js';
+import type { StoredModel } from '../../worker/api.ts';
 import { TransferBar } from '../components/TransferBar.tsx';
 import {
   cancelTransfer, downloadModel, importModel, loadModel, models, removeModel, resumeModel,
@@ -11,7 +12,9 @@ import { formatBytes } from '../util/format.ts';
 export default function Models() {
   const [url, setUrl] = createSignal('');
   const transfersFor = (key: string) => models.transfers[key];
-  const otherTransfers = () => Object.entries(models.transfers).filter(([k]) => !models.catalog.some((c) => c.id === k));
+  const transferOf = (m: StoredModel) => models.transfers[m.id];
+  // Transfers with no stored entry or catalog card to show them yet.
+  const otherTransfers = () => Object.entries(models.transfers).filter(([k]) => !models.catalog.some((c) => c.id === k) && !models.stored.some((m) => m.id === k));
   const storedById = (id: string) => models.stored.find((m) => m.id === id);
 
   return (
@@ -36,16 +39,16 @@ export default function Models() {
                   <span class="muted">{formatBytes(m.sizeBytes)}{m.architecture ? ` · ${m.architecture}` : ''}{m.contextLength ? ` · ${m.contextLength.toLocaleString('en')} context` : ''}</span>
                 </div>
                 <Show when={!m.complete}><p class="muted">{formatBytes(m.storedBytes)} of {formatBytes(m.sizeBytes)} stored — download paused</p></Show>
-                <Show when={transfersFor(m.id)}>{(t) => <TransferBar name={m.name} progress={t().progress} />}</Show>
+                <Show when={transferOf(m)}>{(t) => <TransferBar name={m.name} progress={t().progress} />}</Show>
                 <div class="row">
                   <Show when={m.complete}>
                     <button type="button" onClick={() => void loadModel(m.id)} disabled={!!models.loading}
                       aria-label={`Load ${m.name}`}>{models.loaded?.id === m.id ? 'Loaded' : 'Load'}</button>
                   </Show>
-                  <Show when={!m.complete && !transfersFor(m.id) && m.source.kind === 'url'}>
+                  <Show when={!m.complete && !transferOf(m) && m.source.kind === 'url'}>
                     <button type="button" onClick={() => void resumeModel(m)} aria-label={`Resume ${m.name}`}>Resume</button>
                   </Show>
-                  <Show when={transfersFor(m.id)}>
+                  <Show when={transferOf(m)}>
                     <button type="button" class="secondary" onClick={() => void cancelTransfer(m.id)} aria-label={`Cancel ${m.name}`}>Cancel</button>
                   </Show>
                   <button type="button" class="secondary" onClick={() => { if (confirm(`Delete ${m.name} from this device?`)) void removeModel(m.id); }}
@@ -58,7 +61,7 @@ export default function Models() {
       </Show>
       <For each={otherTransfers()}>{([key, t]) => (
         <div class="card"><TransferBar name={t.name} progress={t.progress} />
-          <button type="button" class="secondary" onClick={() => void cancelTransfer(key)}>Cancel</button></div>
+          <button type="button" class="secondary" onClick={() => void cancelTransfer(key)} aria-label={`Cancel ${t.name}`}>Cancel</button></div>
       )}</For>
 
       <h3>Get a model</h3>

@@ -3,6 +3,7 @@
 // the actions, which talk to the engine. The last loaded model is loaded again on start.
 import { createStore, produce } from 'solid-js/store';
 import type { Capabilities, CatalogEntry, LoadedModelInfo, LoadProgress, StoredModel, TransferProgress } from '../../worker/api.ts';
+import { fileNameFromUrl, modelIdForFile, modelIdForUrl } from '../../worker/storage/ids.ts';
 import { errorMessage } from '../util/format.ts';
 import { engine } from './engine.ts';
 import { settings } from './settings.ts';
@@ -11,7 +12,7 @@ export interface ModelsState {
   capabilities?: Capabilities;
   catalog: readonly CatalogEntry[];
   stored: readonly StoredModel[];
-  /** Transfers in flight by model id (catalog id, or the URL/file name until the worker says). */
+  /** Transfers in flight by the model id the worker gives them (worker/storage/ids.ts). */
   transfers: Record<string, { name: string; progress?: TransferProgress }>;
   loaded?: LoadedModelInfo;
   loading?: { id: string; progress?: LoadProgress };
@@ -48,8 +49,10 @@ export async function refreshModels(): Promise<void> {
   setModels({ stored, capabilities });
 }
 
+// Progress arrives over its own comlink port, so a last report can land after the call has
+// returned; it is dropped once the transfer or load is over.
 function setProgress(key: string, progress: TransferProgress) {
-  setModels('transfers', key, 'progress', progress);
+  if (models.transfers[key]) setModels('transfers', key, 'progress', progress);
 }
 
 async function transfer(key: string, name: string, run: (onProgress: (p: TransferProgress) => void) => Promise<StoredModel>): Promise<StoredModel | undefined> {
@@ -67,8 +70,8 @@ async function transfer(key: string, name: string, run: (onProgress: (p: Transfe
 }
 
 export function downloadModel(entry: CatalogEntry | { url: string; name?: string }): Promise<StoredModel | undefined> {
-  const key = 'id' in entry ? entry.id : entry.url;
-  return transfer(key, entry.name ?? entry.url, (onProgress) => engine().download(entry, onProgress));
+  const key = 'id' in entry ? entry.id : modelIdForUrl(entry.url);
+  return transfer(key, entry.name ?? fileNameFromUrl(entry.url), (onProgress) => engine().download(entry, onProgress));
 }
 
 /** Resumes a partly stored download (the store keeps its URL). */
@@ -79,13 +82,11 @@ export function resumeModel(m: StoredModel): Promise<StoredModel | undefined> {
 }
 
 export function importModel(file: File): Promise<StoredModel | undefined> {
-  return transfer(`file:${file.name}`, file.name, (onProgress) => engine().importFile(file, onProgress));
+  return transfer(modelIdForFile(file), file.name, (onProgress) => engine().importFile(file, onProgress));
 }
 
-/** Cancels by the key the transfer is listed under; for a URL download the worker's id is used. */
-export async function cancelTransfer(key: string): Promise<void> {
-  const stored = models.stored.find((m) => m.id === key || (m.source.kind === 'url' && m.source.url === key));
-  await engine().cancelDownload(stored?.id ?? key);
+export async function cancelTransfer(id: string): Promise<void> {
+  await engine().cancelDownload(id);
 }
 
 export async function removeModel(id: string): Promise<void> {
@@ -102,7 +103,9 @@ export async function removeModel(id: string): Promise<void> {
 export async function loadModel(id: string): Promise<LoadedModelInfo | undefined> {
   setModels({ loading: { id }, error: undefined, loaded: undefined });
   try {
-    const info = await engine().load(id, (progress) => setModels('loading', { id, progress }), { contextLength: settings.contextLength });
+    const info = await engine().load(id, (progress) => {
+      if (models.loading?.id === id) setModels('loading', { id, progress });
+    }, { contextLength: settings.contextLength });
     setModels({ loaded: info });
     localStorage.setItem(LAST_MODEL_KEY, id);
     return info;

@@ -1,0 +1,293 @@
+// The app end to end in real Chromium with WebGPU (SwiftShader) and the real worker engine: first
+// run, a model downloaded from a loopback server through the UI, then Summarize (.txt, .pdf,
+// .docx, stream + stop, map-reduce), Agenda (view, .md/.ics export), Chat (two turns,
+// regenerate), the XSS corpus as documents and messages, and every screen at 360/1280 px. One
+// page and one loaded model for the whole file (serial), to keep SwiftShader time down. The
+// model is random-weight noise: these tests check plumbing, never wording.
+import { readFileSync } from 'node:fs';
+import { expect, test, type BrowserContext, type Page } from '@playwright/test';
+import { makeDocx, makePdf } from '../unit/app/document-files.ts';
+import { XSS_CORPUS } from '../unit/app/xss-corpus.ts';
+import { RangeServer } from './support/range-server.ts';
+import {
+  MODEL_FILE, chatModel, expectLabelledControls, expectOnlyLocalHosts, loadStoredModel, recordRequests, seedSettings, snapScreen,
+} from './app-support.ts';
+
+test.describe.configure({ mode: 'serial' });
+
+const server = new RangeServer();
+let context: BrowserContext;
+let page: Page;
+let requests: string[];
+let modelUrl: string;
+const dialogs: string[] = [];
+
+test.beforeAll(async ({ browser }) => {
+  await server.start();
+  modelUrl = server.put(`/models/${MODEL_FILE}`, await chatModel());
+  context = await browser.newContext({ acceptDownloads: true });
+  requests = recordRequests(context);
+  await seedSettings(context);
+  page = await context.newPage();
+  page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
+});
+
+test.afterAll(async () => {
+  await context?.close();
+  await server.stop();
+});
+
+/** In-app navigation (a hash change): a full page load would load the model again. */
+async function nav(p: Page, screen: string) {
+  await p.evaluate((id) => { location.hash = `#/${id}`; }, screen);
+  await expect(p.locator('main h2')).toHaveText(screen[0].toUpperCase() + screen.slice(1));
+}
+
+const output = () => page.getByTestId('summary-output');
+const timings = () => page.getByTestId('timings');
+
+async function setSetting(label: string, value: string) {
+  await nav(page, 'settings');
+  const input = page.getByLabel(label, { exact: true });
+  await input.fill(value);
+  await input.press('Tab');
+}
+
+async function summarizeFile(name: string, mimeType: string, buffer: Buffer, expected: string) {
+  await nav(page, 'summarize');
+  await page.getByTestId('doc-file').setInputFiles({ name, mimeType, buffer });
+  await expect(page.getByTestId('doc-info')).toContainText(name);
+  await expect(page.getByLabel('Document text')).toHaveValue(new RegExp(expected));
+  await expect(page.getByTestId('token-count')).toContainText(/\d+ tokens of a 768-token context/);
+  await page.getByRole('button', { name: 'Summarize' }).click();
+  await expect(timings()).toContainText(/First token \d+ ms .* decode [\d.]+ tok\/s \(\d+ tokens\)/, { timeout: 60_000 });
+  await expect(output()).not.toBeEmpty();
+}
+
+test('first run: WebGPU found, catalog sorted by fit with size and licence, nothing to load yet', async ({}, testInfo) => {
+  await page.goto('/#/summarize');
+  await expect(page.getByTestId('adapter')).toContainText('GPU:', { timeout: 30_000 });
+  await expect(page.getByTestId('model-bar')).toContainText('No model yet');
+  await snapScreen(page, testInfo, 'first-run-summarize');
+  await nav(page, 'models');
+  const cards = page.getByTestId('catalog-entry');
+  await expect(cards.first()).toBeVisible();
+  await expect(cards.first()).toContainText('Fits this device');
+  await expect(cards.first()).toContainText(/licence \S+/);
+  await expect(cards.first()).toContainText(/\d+(\.\d)? (MB|GB)/);
+  // Unsupported architectures are listed last and cannot be downloaded.
+  await expect(cards.last()).toContainText('Not supported yet');
+  await expect(cards.last().getByRole('button', { name: /Download/ })).toBeDisabled();
+  await expectLabelledControls(page);
+  await snapScreen(page, testInfo, 'first-run-models');
+});
+
+test('a download shows progress, can be cancelled and resumed, then the model loads', async () => {
+  // The server holds the body after 100 KB, so the transfer is caught in flight.
+  server.stallAt = 100_000;
+  await nav(page, 'models');
+  await page.getByLabel('Link to a .gguf file').fill(modelUrl);
+  await page.getByRole('button', { name: 'Download', exact: true }).click();
+  // The engine reports body progress per stored chunk (32 MiB), so this small file shows its
+  // size from the header phase; speed and time left appear with chunk progress.
+  await expect(page.getByTestId('transfer')).toContainText(/(Checking|Downloading) [\d.]+ K?B of 162 KB/, { timeout: 30_000 });
+  await page.getByRole('button', { name: `Cancel ${MODEL_FILE}` }).click();
+  await expect(page.getByTestId('transfer')).toHaveCount(0);
+  const stored = page.getByTestId('stored-model').filter({ hasText: MODEL_FILE });
+  await expect(stored).toContainText('download paused');
+  server.releaseStalled();
+  await stored.getByRole('button', { name: `Resume ${MODEL_FILE}` }).click();
+  await loadStoredModel(page);
+  await expect(page.getByTestId('stored-model')).toContainText(MODEL_FILE);
+  await expect(page.getByTestId('storage')).toContainText(/used/);
+  expect(server.requestsFor(`/models/${MODEL_FILE}`).length).toBeGreaterThan(0);
+  await nav(page, 'summarize');
+  await expect(page.getByTestId('loaded-model')).toContainText(/context 768 tokens/);
+});
+
+test('summarizes a .txt file', async () => {
+  await summarizeFile('notes.txt', 'text/plain', Buffer.from('Budget review.\n\nThe team agreed to move the launch to May.'), 'launch to May');
+});
+
+test('summarizes a .pdf file (pdf.js in its worker)', async () => {
+  await summarizeFile('report.pdf', 'application/pdf', Buffer.from(makePdf(['Quarterly report', 'Sales rose in the north region.'])), 'Sales rose in the north region');
+});
+
+test('summarizes a .docx file', async () => {
+  await summarizeFile('minutes.docx', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+    Buffer.from(await makeDocx(['Minutes of the meeting', 'Action: Ana sends the draft by Friday.'])), 'Ana sends the draft');
+});
+
+test('an encrypted PDF and a non-Word .docx get a clear message', async () => {
+  await nav(page, 'summarize');
+  await page.getByTestId('doc-file').setInputFiles({ name: 'locked.pdf', mimeType: 'application/pdf', buffer: Buffer.from(makePdf(['x'], { encrypted: true })) });
+  await expect(page.getByTestId('doc-error')).toContainText('locked.pdf is password-protected');
+  await page.getByTestId('doc-file').setInputFiles({ name: 'fake.docx', mimeType: 'application/octet-stream', buffer: Buffer.from('plain text') });
+  await expect(page.getByTestId('doc-error')).toContainText('fake.docx is not a Word');
+});
+
+test('output streams and stops on request', async () => {
+  await setSetting('Max tokens', '600');
+  await nav(page, 'summarize');
+  await page.getByLabel('Document text').fill('A short note about the garden and the weather.');
+  await page.getByRole('button', { name: 'Summarize' }).click();
+  // Text arrives while the generation is still running: streamed, not delivered at the end.
+  await expect(output()).not.toBeEmpty({ timeout: 60_000 });
+  await expect(page.getByRole('button', { name: 'Stop' })).toBeEnabled();
+  const partial = (await output().textContent()) ?? '';
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await expect(timings()).toContainText('stopped', { timeout: 60_000 });
+  const generated = Number(/decode [\d.]+ tok\/s \((\d+) tokens\)/.exec((await timings().textContent()) ?? '')?.[1]);
+  expect(generated).toBeGreaterThan(0);
+  expect(generated).toBeLessThan(600);
+  expect(((await output().textContent()) ?? '').length).toBeGreaterThanOrEqual(partial.length);
+  await setSetting('Max tokens', '8');
+});
+
+test('a document longer than the context is summarized in parts, with progress', async ({}, testInfo) => {
+  await nav(page, 'summarize');
+  const paragraphs = Array.from({ length: 14 }, (_, i) => `Paragraph ${i + 1}. The committee reviewed item ${i + 1} of the plan, heard the finance lead, and asked for a revised estimate before the next meeting in spring.`);
+  await page.getByLabel('Document text').fill(paragraphs.join('\n\n'));
+  await page.getByLabel('Length').selectOption('short');
+  await expect(page.getByTestId('doc-info')).toContainText('summarized in parts');
+  const seen = new Set<string>();
+  const progress = page.getByTestId('summary-progress');
+  const watcher = (async () => {
+    for (;;) {
+      const t = await progress.textContent({ timeout: 500 }).catch(() => null);
+      if (t) seen.add(t);
+      if (t?.startsWith('Combining')) return;
+      await page.waitForTimeout(50);
+    }
+  })();
+  await page.getByRole('button', { name: 'Summarize' }).click();
+  await watcher;
+  await expect(timings()).toBeVisible({ timeout: 120_000 });
+  await expect(page.getByRole('button', { name: 'Summarize' })).toBeEnabled({ timeout: 120_000 });
+  const parts = [...seen].map((s) => /part (\d+) of (\d+)/.exec(s)).filter((m) => m !== null);
+  expect(parts.length).toBeGreaterThan(0);
+  const total = Number(parts[0]![2]);
+  expect(total).toBeGreaterThan(1);
+  expect([...seen].some((s) => s.startsWith('Combining'))).toBe(true);
+  await expect(output()).not.toBeEmpty();
+  await snapScreen(page, testInfo, 'summarize-map-reduce');
+});
+
+test('agenda from an email thread renders as an editable view and exports .md and .ics', async ({}, testInfo) => {
+  await nav(page, 'agenda');
+  await page.getByLabel('Email thread or meeting notes').fill([
+    'From: Ana Ruiz <ana@example.org>', 'To: Ben Okafor <ben@example.org>, Chen Wu <chen@example.org>', 'Subject: Re: Q3 roadmap review',
+    '', 'Can we meet on 2025-07-03 at 14:00 for 45 minutes? Ben to present the hiring plan, Chen the budget.',
+    'Please read the Q2 retro first. We need to decide on the launch date.',
+  ].join('\n'));
+  await page.getByRole('button', { name: 'Draft agenda' }).click();
+  const view = page.getByTestId('agenda-view');
+  await expect(view).toBeVisible({ timeout: 60_000 });
+  await expect(timings()).toBeVisible();
+  const title = page.getByLabel('Title', { exact: true });
+  await expect(title).not.toHaveValue('');
+  await expect(page.getByTestId('agenda-item').first()).toBeVisible();
+  // Editable: the edit is what gets exported.
+  await title.fill('Q3 roadmap review (edited)');
+  const [md] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export .md' }).click()]);
+  expect(md.suggestedFilename()).toBe('q3-roadmap-review-edited.md');
+  expect(readFileSync(await md.path(), 'utf8')).toMatch(/^# Q3 roadmap review \(edited\)\n[\s\S]*## Agenda\n\n1\. /);
+  const [ics] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export .ics' }).click()]);
+  expect(ics.suggestedFilename()).toBe('q3-roadmap-review-edited.ics');
+  const cal = readFileSync(await ics.path(), 'utf8');
+  expect(cal).toContain('BEGIN:VCALENDAR');
+  expect(cal).toContain('SUMMARY:Q3 roadmap review (edited)');
+  await expectLabelledControls(page);
+  await snapScreen(page, testInfo, 'agenda');
+});
+
+test('chat: two turns, then regenerate the last answer', async ({}, testInfo) => {
+  await nav(page, 'chat');
+  const input = page.getByLabel('Message');
+  const answers = page.getByTestId('turn-assistant');
+  await input.fill('Hello there');
+  await input.press('Enter');
+  await expect(page.getByTestId('turn-user')).toHaveCount(1);
+  await expect(answers).toHaveCount(1);
+  await expect(page.getByRole('button', { name: 'Send' })).toBeDisabled();
+  await expect(page.getByRole('button', { name: 'Regenerate' })).toBeEnabled({ timeout: 60_000 });
+  await expect(answers.first()).not.toHaveText(/^Assistant$/);
+  await input.fill('And a second question?');
+  await page.getByRole('button', { name: 'Send' }).click();
+  await expect(page.getByTestId('turn-user')).toHaveCount(2);
+  await expect(answers).toHaveCount(2);
+  await expect(page.getByRole('button', { name: 'Regenerate' })).toBeEnabled({ timeout: 60_000 });
+  const firstTimings = await timings().textContent();
+  expect(firstTimings).toMatch(/prefill [\d.]+ tok\/s \((\d+) tokens\)/);
+  await page.getByRole('button', { name: 'Regenerate' }).click();
+  await expect(page.getByRole('button', { name: 'Regenerate' })).toBeEnabled({ timeout: 60_000 });
+  // Still two answers: the last was replaced, not appended.
+  await expect(answers).toHaveCount(2);
+  await expect(page.getByTestId('turn-user')).toHaveCount(2);
+  await expect(page.getByTestId('turn-user').last()).toHaveText(/And a second question\?/);
+  await expect(timings()).toBeVisible();
+  await expectLabelledControls(page);
+  await snapScreen(page, testInfo, 'chat');
+});
+
+test('the XSS corpus as a pasted document, as .html and .md files, and as chat messages executes nothing', async () => {
+  const corpus = XSS_CORPUS.join('\n\n');
+  const injected = () => page.evaluate(() => ({
+    flag: (window as { __xss?: unknown }).__xss,
+    foreign: document.querySelectorAll('main script, main img, main svg, main iframe, main math, main [onerror], main [onload], main [onclick], main a[href^="javascript"]').length,
+  }));
+  await nav(page, 'summarize');
+  await page.getByLabel('Document text').fill(corpus);
+  await page.getByRole('button', { name: 'Summarize' }).click();
+  await expect(page.getByRole('button', { name: 'Summarize' })).toBeEnabled({ timeout: 60_000 });
+  expect(await injected()).toEqual({ flag: undefined, foreign: 0 });
+
+  await page.getByTestId('doc-file').setInputFiles({ name: 'evil.html', mimeType: 'text/html', buffer: Buffer.from(`<html><body><h1>Visible heading</h1>${corpus}<p>Visible end</p></body></html>`) });
+  await expect(page.getByLabel('Document text')).toHaveValue(/Visible heading[\s\S]*Visible end/);
+  expect(await page.getByLabel('Document text').inputValue()).not.toContain('window.__xss = "script"');
+  await page.getByTestId('doc-file').setInputFiles({ name: 'evil.md', mimeType: 'text/markdown', buffer: Buffer.from(corpus) });
+  await expect(page.getByLabel('Document text')).toHaveValue(corpus);
+  expect(await injected()).toEqual({ flag: undefined, foreign: 0 });
+
+  await nav(page, 'chat');
+  await page.getByLabel('Message').fill(corpus);
+  await page.getByRole('button', { name: 'Send' }).click();
+  await expect(page.getByTestId('turn-user').last()).toContainText('<script>window.__xss = "script"</script>');
+  await expect(page.getByRole('button', { name: 'Regenerate' })).toBeEnabled({ timeout: 60_000 });
+  expect(await injected()).toEqual({ flag: undefined, foreign: 0 });
+  expect(dialogs).toEqual([]);
+});
+
+test('every screen at 360 px and 1280 px, labelled controls, keyboard reachable', async ({}, testInfo) => {
+  for (const screen of ['summarize', 'models', 'settings']) {
+    await nav(page, screen);
+    await expect(page.locator('main h2')).toBeVisible();
+    await expectLabelledControls(page);
+    await snapScreen(page, testInfo, screen);
+  }
+  await expect(page.getByTestId('device-info')).toContainText('Adapter');
+  // Keyboard: from the skip link, Tab walks the navigation and then every control of the
+  // screen, each with a visible focus ring.
+  await nav(page, 'summarize');
+  await page.getByRole('link', { name: 'Skip to content' }).focus();
+  await expect(page.getByRole('link', { name: 'Skip to content' })).toBeInViewport();
+  const reached: string[] = [];
+  for (let i = 0; i < 16; i++) {
+    await page.keyboard.press('Tab');
+    reached.push(await page.evaluate(() => {
+      const el = document.activeElement as HTMLInputElement;
+      const ring = getComputedStyle(el).outlineStyle !== 'none' || getComputedStyle(el.closest('label') ?? el).outlineStyle !== 'none'
+        || getComputedStyle(el.parentElement?.querySelector('span') ?? el).outlineStyle !== 'none';
+      const name = el.getAttribute('aria-label') || el.labels?.[0]?.textContent?.trim() || el.textContent?.trim() || el.tagName;
+      return `${el.tagName.toLowerCase()}:${name}${ring ? '' : ' (no focus ring)'}`;
+    }));
+  }
+  expect(reached).toEqual(expect.arrayContaining(['a:Summarize', 'a:Settings', 'textarea:Document text', 'input:Open a file…', 'select:Style', 'select:Length']));
+  // Past the last control focus leaves the page (body); every control before it shows a ring.
+  expect(reached.filter((r) => !r.startsWith('body:') && r.includes('no focus ring'))).toEqual([]);
+});
+
+test('the whole file asked no host but the local test servers', async () => {
+  expectOnlyLocalHosts(requests);
+  expect(requests.some((u) => u.startsWith(server.origin))).toBe(true);
+});
