@@ -12,6 +12,7 @@ import { AGENDA_SCHEMA, agendaMessages, agendaToIcs, agendaToMarkdown, parseAgen
 import { draftFromSource } from '../tasks/agenda-draft.ts';
 import type { Agenda } from '../tasks/agenda-schema.ts';
 import { samplingOptions, tokenBudget } from '../tasks/sampling.ts';
+import { errorMessage } from '../util/format.ts';
 import { fileStem, saveTextFile } from '../util/save-file.ts';
 
 const AGENDA_MAX_TOKENS = 900;
@@ -45,6 +46,15 @@ export default function AgendaScreen() {
   }
 
   const a = () => agenda.value!;
+  const [exportError, setExportError] = createSignal<string>();
+  function exportIcs() {
+    setExportError(undefined);
+    try {
+      saveTextFile(`${fileStem(a().title, 'agenda')}.ics`, agendaToIcs(a()), 'text/calendar');
+    } catch (e) {
+      setExportError(`${errorMessage(e)}; check the date and time fields`);
+    }
+  }
   const set = <K extends keyof Agenda>(key: K, value: Agenda[K]) => setAgenda('value', key, value);
   const opt = (v: string) => (v.trim() ? v.trim() : undefined);
 
@@ -108,8 +118,9 @@ export default function AgendaScreen() {
           <textarea id="ag-decisions" class="short" value={a().decisionsNeeded.join('\n')} onChange={(e) => set('decisionsNeeded', lines(e.currentTarget.value))} />
           <div class="row">
             <button type="button" onClick={() => saveTextFile(`${fileStem(a().title, 'agenda')}.md`, agendaToMarkdown(a()), 'text/markdown')}>Export .md</button>
-            <button type="button" onClick={() => saveTextFile(`${fileStem(a().title, 'agenda')}.ics`, agendaToIcs(a()), 'text/calendar')}>Export .ics</button>
+            <button type="button" onClick={exportIcs}>Export .ics</button>
           </div>
+          <Show when={exportError()}><p role="alert" class="error">{exportError()}</p></Show>
         </form>
       </Show>
       <Timings result={gen.result()} />

@@ -148,7 +148,7 @@ export default function Summarize() {
         <button type="button" class="secondary" disabled={!gen.text() || gen.running()}
           onClick={() => saveTextFile(`${fileStem(docName()?.replace(/\.[^.]+$/, '') ?? 'summary', 'summary')}-summary.md`, gen.text(), 'text/markdown')}>Export .md</button>
       </div>
-      <Show when={progressText()}><p class="progress" data-testid="summary-progress" aria-live="polite">{progressText()}</p></Show>
+      <Show when={gen.running() && progressText()}><p class="progress" data-testid="summary-progress" aria-live="polite">{progressText()}</p></Show>
       <Show when={gen.error()}><p role="alert" class="error" data-testid="summary-error">{gen.error()}</p></Show>
       <Show when={gen.text() || gen.running()}>
         <article class="output" aria-live="polite" aria-busy={gen.running()} aria-label="Summary">
