@@ -21,6 +21,7 @@ let page: Page;
 let requests: string[];
 let modelUrl: string;
 const dialogs: string[] = [];
+const problems: string[] = [];
 
 test.beforeAll(async ({ browser }) => {
   await server.start();
@@ -30,6 +31,8 @@ test.beforeAll(async ({ browser }) => {
   await seedSettings(context);
   page = await context.newPage();
   page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
+  page.on('pageerror', (e) => problems.push(`uncaught: ${e.message}`));
+  page.on('console', (m) => { if (/Content.Security.Policy|Refused to/i.test(m.text())) problems.push(`csp: ${m.text()}`); });
 });
 
 test.afterAll(async () => {
@@ -287,7 +290,8 @@ test('every screen at 360 px and 1280 px, labelled controls, keyboard reachable'
   expect(reached.filter((r) => !r.startsWith('body:') && r.includes('no focus ring'))).toEqual([]);
 });
 
-test('the whole file asked no host but the local test servers', async () => {
+test('the whole file asked no host but the local test servers, broke no CSP rule and threw nothing', async () => {
+  expect(problems).toEqual([]);
   expectOnlyLocalHosts(requests);
   expect(requests.some((u) => u.startsWith(server.origin))).toBe(true);
 });

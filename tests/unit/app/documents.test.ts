@@ -58,3 +58,14 @@ describe('extractDocument', () => {
     expect(await failure(extractDocument(file('model.gguf', 'GGUF'), deps))).toMatch(/not a file type Edgewise reads/);
   });
 });
+
+describe('renameHandlerAttributes (HTML files, before DOMParser sees them)', () => {
+  it('renames on… attributes inside tags, whatever the separator or case, and leaves text alone', async () => {
+    const { renameHandlerAttributes: r } = await import('../../../app/documents/html.ts');
+    expect(r('<img src=x onerror="a()">')).toBe('<img src=x data-blocked-onerror="a()">');
+    expect(r('<svg/onload=x>')).toBe('<svg/data-blocked-onload=x>');
+    expect(r('<div data-on="1" ONMOUSEOVER=2>')).toBe('<div data-on="1" data-blocked-ONMOUSEOVER=2>');
+    expect(r('<a title=">" onclick=1>t</a> onclick=2 text')).toBe('<a title=">" data-blocked-onclick=1>t</a> onclick=2 text');
+    expect(r('if a < b onx=1')).toBe('if a < b onx=1');
+  });
+});
