@@ -22,6 +22,7 @@ let requests: string[];
 let modelUrl: string;
 const dialogs: string[] = [];
 const problems: string[] = [];
+let acceptConfirms = false;
 
 test.beforeAll(async ({ browser }) => {
   await server.start();
@@ -30,7 +31,7 @@ test.beforeAll(async ({ browser }) => {
   requests = recordRequests(context);
   await seedSettings(context);
   page = await context.newPage();
-  page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
+  page.on('dialog', (d) => { dialogs.push(d.message()); void (d.type() === 'confirm' && acceptConfirms ? d.accept() : d.dismiss()); });
   page.on('pageerror', (e) => problems.push(`uncaught: ${e.message}`));
   page.on('console', (m) => { if (/Content.Security.Policy|Refused to/i.test(m.text())) problems.push(`csp: ${m.text()}`); });
 });
@@ -288,6 +289,19 @@ test('every screen at 360 px and 1280 px, labelled controls, keyboard reachable'
   expect(reached).toEqual(expect.arrayContaining(['a:Summarize', 'a:Settings', 'textarea:Document text', 'input:Open a file…', 'select:Style', 'select:Length']));
   // Past the last control focus leaves the page (body); every control before it shows a ring.
   expect(reached.filter((r) => !r.startsWith('body:') && r.includes('no focus ring'))).toEqual([]);
+});
+
+test('a local .gguf opens from disk, is stored beside the download, and can be deleted', async () => {
+  await nav(page, 'models');
+  await page.getByTestId('gguf-file').setInputFiles({ name: 'imported.gguf', mimeType: 'application/octet-stream', buffer: Buffer.from(await chatModel()) });
+  const imported = page.getByTestId('stored-model').filter({ hasText: 'imported.gguf' });
+  await expect(imported.getByRole('button', { name: 'Load imported.gguf' })).toBeVisible({ timeout: 30_000 });
+  await expect(imported).toContainText('162 KB · llama');
+  acceptConfirms = true;
+  await imported.getByRole('button', { name: 'Delete imported.gguf' }).click();
+  await expect(imported).toHaveCount(0);
+  await expect(page.getByTestId('stored-model')).toHaveCount(1);
+  expect(dialogs).toEqual(['Delete imported.gguf from this device?']);
 });
 
 test('the whole file asked no host but the local test servers, broke no CSP rule and threw nothing', async () => {
