@@ -9,85 +9,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { planModel } from '../../../model/arch/index.ts';
 import { readGguf } from '../../../model/gguf/reader.ts';
 import { memorySource } from '../../../model/gguf/sources.ts';
-import { GgufValueType, type GgufValue } from '../../../model/gguf/types.ts';
-import { writeGguf, type GgufWriteTensor } from '../../../model/gguf/writer.ts';
 import { referenceForward } from '../../../model/reference/forward.ts';
 import { loadReferenceWeights } from '../../../model/reference/weights.ts';
-import { fixtureBytes } from '../gguf/fixtures.ts';
+import { F32, ModelBuilder, llamaCppLogits, swigluFfn, type Built } from '../../support/random-model.ts';
 import { describeDistance, distance } from './fixture-model.ts';
 
 /** F32 models: llama.cpp and f64 math agree to ~1e-5 on the fixtures; 1e-3 is the F32 floor there. */
 const TOL = { maxAbs: 1e-3 };
 const SEED = 20250501;
-
-class Rng {
-  constructor(private s: number) {}
-  next(): number {
-    this.s = (Math.imul(this.s, 1664525) + 1013904223) >>> 0;
-    return this.s / 2 ** 32;
-  }
-  array(n: number, lo: number, hi: number): Float32Array {
-    return Float32Array.from({ length: n }, () => lo + (hi - lo) * this.next());
-  }
-}
-
-interface Built { bytes: Uint8Array; tokens: number[] }
-
-class ModelBuilder {
-  readonly rng: Rng;
-  readonly metadata = new Map<string, GgufValue>();
-  readonly types = new Map<string, GgufValueType>();
-  readonly tensors: GgufWriteTensor[] = [];
-  private arrayTypes?: ReadonlyMap<string, GgufValueType>;
-  nVocab = 0;
-
-  constructor(seed: number) {
-    this.rng = new Rng(seed);
-  }
-
-  async vocabulary(): Promise<void> {
-    const vocab = await readGguf(memorySource(fixtureBytes('llama-F32')));
-    for (const [key, value] of vocab.metadata) {
-      if (!key.startsWith('tokenizer.')) continue;
-      this.metadata.set(key, value);
-      this.types.set(key, vocab.metadataTypes.get(key)!);
-    }
-    this.arrayTypes = vocab.arrayTypes;
-    this.nVocab = (vocab.metadata.get('tokenizer.ggml.tokens') as string[]).length;
-  }
-
-  meta(key: string, value: GgufValue, type?: GgufValueType): void {
-    this.metadata.set(key, value);
-    if (type !== undefined) this.types.set(key, type);
-  }
-
-  tensor(name: string, dims: number[], lo: number, hi: number): void {
-    this.tensors.push({ name, dims, type: 0, data: this.rng.array(dims.reduce((a, b) => a * b, 1), lo, hi) });
-  }
-
-  mat(name: string, nIn: number, nOut: number, extra: number[] = []): void {
-    const s = 1 / Math.sqrt(nIn);
-    this.tensor(name, [nIn, nOut, ...extra], -s * 1.7, s * 1.7);
-  }
-
-  norm(name: string, dims: number[]): void {
-    this.tensor(name, dims, 0.8, 1.2);
-  }
-
-  build(nTokens: number): Built {
-    const tokens = [1, ...Array.from({ length: nTokens - 1 }, () => 3 + Math.floor(this.rng.next() * (this.nVocab - 3)))];
-    const bytes = writeGguf({ metadata: this.metadata, metadataTypes: this.types, arrayTypes: this.arrayTypes, tensors: this.tensors });
-    return { bytes, tokens };
-  }
-}
-
-const F32 = GgufValueType.FLOAT32;
-
-function swigluFfn(b: ModelBuilder, i: number, nEmbd: number, nFf: number, suffix: string, extra: number[] = []): void {
-  b.mat(`blk.${i}.ffn_gate${suffix}.weight`, nEmbd, nFf, extra);
-  b.mat(`blk.${i}.ffn_up${suffix}.weight`, nEmbd, nFf, extra);
-  b.mat(`blk.${i}.ffn_down${suffix}.weight`, nFf, nEmbd, extra);
-}
 
 async function graniteMoe(seed: number): Promise<Built> {
   const b = new ModelBuilder(seed);
@@ -180,34 +109,6 @@ async function llamaMoe(seed: number): Promise<Built> {
   b.norm('output_norm.weight', [nEmbd]);
   b.mat('output.weight', nEmbd, b.nVocab);
   return b.build(24);
-}
-
-/** llama.cpp's logits (tokens.length, nVocab) for every prompt position, one decode. */
-async function llamaCppLogits(path: string, tokens: number[], nVocab: number): Promise<Float32Array> {
-  const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
-  const llama = await getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.error });
-  const model = await llama.loadModel({ modelPath: path });
-  try {
-    // F32 KV cache and no flash attention, as the fixtures were made: F16 KV alone moves logits by ~1e-3.
-    const context = await model.createContext({
-      contextSize: 64, flashAttention: false, experimentalKvCacheKeyType: 'F32', experimentalKvCacheValueType: 'F32',
-    });
-    try {
-      const input = tokens.map((t) => [t, { generateNext: { logits: true } }] as const);
-      const result = await context.getSequence().controlledEvaluate(input as never);
-      const out = new Float32Array(tokens.length * nVocab);
-      result.forEach((r, p) => {
-        const logits = r?.next?.logits;
-        if (!logits) throw new Error(`llama.cpp returned no logits for position ${p}`);
-        for (const [id, value] of logits) out[p * nVocab + Number(id)] = value;
-      });
-      return out;
-    } finally {
-      await context.dispose();
-    }
-  } finally {
-    await model.dispose();
-  }
 }
 
 describe('reference forward vs llama.cpp on variants the fixtures lack', () => {
