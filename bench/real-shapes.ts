@@ -53,7 +53,12 @@ class RealBuilder {
   private seed = 1;
   /** The tokenizer of a fixture vocabulary, padded with unused tokens to `nVocab` entries. */
   vocabulary(fixture: string, nVocab: number): void {
-    const bytes = new Uint8Array(readFileSync(join(FIXTURES, fixture, 'vocab.gguf')));
+    const path = join(FIXTURES, fixture, 'vocab.gguf');
+    if (!existsSync(path)) {
+      this.syntheticVocabulary(nVocab);
+      return;
+    }
+    const bytes = new Uint8Array(readFileSync(path));
     this.pendingVocab = readGguf(memorySource(bytes)).then((file) => {
       for (const [key, value] of file.metadata) {
         if (!key.startsWith('tokenizer.')) continue;
@@ -75,6 +80,17 @@ class RealBuilder {
   }
 
   pendingVocab: Promise<void> = Promise.resolve();
+
+  /** Where the fixtures did not travel (a bare GPU machine): an SPM-typed list of placeholder pieces. */
+  private syntheticVocabulary(nVocab: number): void {
+    const tokens = Array.from({ length: nVocab }, (_, i) => (i === 0 ? '<unk>' : i === 1 ? '<s>' : i === 2 ? '</s>' : `▁p${i}`));
+    this.meta('tokenizer.ggml.model', 'llama');
+    this.meta('tokenizer.ggml.tokens', tokens);
+    this.meta('tokenizer.ggml.scores', Float32Array.from({ length: nVocab }, (_, i) => -i));
+    this.meta('tokenizer.ggml.token_type', Int32Array.from({ length: nVocab }, (_, i) => (i === 0 ? 2 : i < 3 ? 3 : 1)));
+    this.meta('tokenizer.ggml.bos_token_id', 1, GgufValueType.UINT32);
+    this.meta('tokenizer.ggml.eos_token_id', 2, GgufValueType.UINT32);
+  }
 
   meta(key: string, value: GgufValue, type?: GgufValueType): void {
     this.metadata.set(key, value);
