@@ -28,6 +28,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (e instanceof EdgewiseError) {
       console.error(`edgewise ${name}: ${e.message}`);
+      if (e.code === 'usage') return 2;
       return e.code.startsWith('gguf-') || e.code.startsWith('tensor-') || e.code === 'tokenizer' ? 3 : 1;
     }
     console.error(`edgewise ${name}: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);

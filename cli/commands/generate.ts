@@ -2,10 +2,10 @@
 // Streams the continuation to stdout as it is decoded, or with --json prints one object
 // {"tokens": [...generated ids], "text": "...", "timings": {...}}. --chat renders one user message
 // with the model's chat template; --temperature 0 is greedy (argmax, lowest id on ties).
-//
-// Constrained decoding (`--schema file.json`, model/grammar) plugs in at `constrainedRequest`
-// below once the GPU session can sample under a token mask (MaskableBackend); until then the
-// flag is not offered.
+// --schema file.json constrains the output to JSON valid for that schema (model/grammar): the
+// schema is read and compiled before the model loads, so a bad one fails at once.
+import { readFileSync } from 'node:fs';
+import { compileJsonSchema } from '../../model/grammar/schema.ts';
 import { acquireNodeDevice } from '../../gpu/node-gpu.ts';
 import { GpuRuntime } from '../../gpu/runtime.ts';
 import type { GenerateRequest, SamplingOptions } from '../../worker/api.ts';
@@ -19,7 +19,7 @@ const OPTIONS = {
   prompt: { type: 'string' }, chat: { type: 'string' }, tokens: { type: 'string' },
   'max-tokens': { type: 'string' }, temperature: { type: 'string' }, 'top-k': { type: 'string' },
   'top-p': { type: 'string' }, 'min-p': { type: 'string' }, 'repeat-penalty': { type: 'string' },
-  seed: { type: 'string' }, ctx: { type: 'string' }, json: { type: 'boolean' },
+  seed: { type: 'string' }, ctx: { type: 'string' }, json: { type: 'boolean' }, schema: { type: 'string' },
 } as const;
 
 function unitInterval(value: string | undefined, what: string): number | undefined {
@@ -45,16 +45,29 @@ export function samplingFromArgs(v: Partial<Record<keyof typeof OPTIONS, string 
   };
 }
 
-/** Where a `--schema` request would turn into a constrained generation (see the header). */
-function constrainedRequest(request: GenerateRequest): GenerateRequest {
-  if (request.schema !== undefined) throw new UsageError('constrained decoding is not available in this build');
-  return request;
+/** The JSON schema in `path`, checked to be in the subset model/grammar compiles. */
+function readSchema(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UsageError(`--schema: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  let schema: unknown;
+  try {
+    schema = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`--schema: ${path} is not JSON (${(e as Error).message})`);
+  }
+  compileJsonSchema(schema);
+  return schema;
 }
 
 export const generate: CliCommand = {
   summary: 'generate text on the GPU from a prompt, a chat message or token ids',
   usage: 'usage: edgewise generate <model.gguf> (--prompt T | --chat T | --tokens 1,2,3) [--max-tokens N]\n' +
-    '                [--temperature X] [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R] [--seed S] [--ctx N] [--json]\n' +
+    '                [--temperature X] [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R] [--seed S] [--ctx N]\n' +
+    '                [--schema file.json] [--json]\n' +
     '  --prompt T          raw text (BOS added as the model says)\n' +
     '  --chat T            one user message rendered with the model\'s chat template\n' +
     '  --tokens 1,2,3      prompt token ids as they are\n' +
@@ -62,6 +75,7 @@ export const generate: CliCommand = {
     '  --temperature X     0 = greedy (default 0.7); --top-k/--top-p/--min-p as llama.cpp\n' +
     '  --repeat-penalty R  default 1 (off), as llama.cpp\n' +
     '  --ctx N             context length (default: the model\'s, at most 4096)\n' +
+    '  --schema F          output is JSON valid for the JSON Schema in file F; ends when the value is complete\n' +
     '  --json              print {"tokens", "text", "timings"} instead of streaming text',
   async run(argv) {
     const { values, positionals } = parse(argv, OPTIONS, 1);
@@ -72,11 +86,12 @@ export const generate: CliCommand = {
     const contextLength = values.ctx === undefined ? undefined : intOption(values.ctx, '--ctx', 2, 2);
     const ids = values.tokens === undefined ? undefined : intList(values.tokens, '--tokens');
     if (ids && ids.length === 0) throw new UsageError('--tokens needs at least one id');
-    const request = constrainedRequest({
-      maxTokens, sampling,
+    const schema = values.schema === undefined ? undefined : readSchema(values.schema);
+    const request: GenerateRequest = {
+      maxTokens, sampling, ...(schema !== undefined ? { schema } : {}),
       ...(values.chat !== undefined ? { messages: [{ role: 'user' as const, content: values.chat }] } : {}),
       ...(values.prompt !== undefined ? { prompt: values.prompt } : {}),
-    });
+    };
 
     const { source, file } = await openGguf(positionals[0]);
     const runtime = new GpuRuntime(() => acquireNodeDevice());

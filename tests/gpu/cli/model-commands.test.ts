@@ -95,6 +95,36 @@ describe('edgewise logits / generate / bench (built CLI on the GPU)', () => {
     expect(out.tokens.length).toBeLessThanOrEqual(4);
   }, GPU_RUN);
 
+  it('generate --schema prints JSON valid for the schema and stops when the value closes (sampled)', async () => {
+    const { default: Ajv } = await import('ajv');
+    const schema = {
+      type: 'object',
+      properties: {
+        title: { type: 'string', maxLength: 12 },
+        when: { type: 'string', format: 'date' },
+        items: { type: 'array', items: { type: 'integer' }, minItems: 1, maxItems: 3 },
+        done: { type: 'boolean' },
+      },
+      required: ['title', 'when', 'items', 'done'],
+    };
+    const file = join(dir, 'schema.json');
+    writeFileSync(file, JSON.stringify(schema));
+    const validate = new Ajv({ formats: { date: /^\d{4}-\d{2}-\d{2}$/ } }).compile(schema);
+    const name = 'llama-F32';
+    const common = ['--schema', file, '--temperature', '1.5', '--top-k', '64', '--max-tokens', '300'];
+    const [json, streamed] = await Promise.all([
+      runCli(['generate', modelPath(name), '--prompt', 'agenda:', '--seed', '3', ...common, '--json']),
+      runCli(['generate', modelPath(name), '--prompt', 'agenda:', '--seed', '4', ...common]),
+    ]);
+    expect(json.code, json.stderr).toBe(0);
+    const out = JSON.parse(json.stdout);
+    expect(out.stopReason, out.text).toBe('schema-complete');
+    expect(validate(JSON.parse(out.text)), `${out.text}: ${JSON.stringify(validate.errors)}`).toBe(true);
+    expect(streamed.code, streamed.stderr).toBe(0);
+    const text = streamed.stdout.replace(/\n$/, '');
+    expect(validate(JSON.parse(text)), `${text}: ${JSON.stringify(validate.errors)}`).toBe(true);
+  }, GPU_RUN);
+
   it('bench --json reports speeds, memory, adapter and the bandwidth floor', async () => {
     const name = 'granitehybrid-Q4_K_M';
     const out = join(dir, 'bench.json');
@@ -121,6 +151,7 @@ describe('edgewise logits / generate / bench (built CLI on the GPU)', () => {
 
   it('exits 2 on bad usage', async () => {
     const model = modelPath('llama-F32');
+    const writeText = (file: string, text: string) => (writeFileSync(join(dir, file), text), join(dir, file));
     const cases = [
       ['logits', model, '--tokens', '1,2'],                       // no --out
       ['logits', model, '--out', join(dir, 'x.f32')],             // no --tokens
@@ -133,11 +164,14 @@ describe('edgewise logits / generate / bench (built CLI on the GPU)', () => {
       ['bench', model, '--gen-tokens', '0'],
       ['bench'],
       ['generate', join(dir, 'no-such-file.gguf'), '--prompt', 'a'],
+      ['generate', model, '--prompt', 'a', '--schema', join(dir, 'no-such-schema.json')],
+      ['generate', model, '--prompt', 'a', '--schema', writeText('not-json.json', '{"type": ')],
+      ['generate', model, '--prompt', 'a', '--schema', writeText('unsupported.json', '{"type": "string", "pattern": "^a+$"}')],
     ];
     for (const args of cases) {
       const r = await runCli(args);
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
-      expect(r.stderr).toMatch(/usage: edgewise|cannot open/);
+      expect(r.stderr).toMatch(/usage: edgewise|cannot open|JSON schema at/);
     }
   }, GPU_RUN);
 
