@@ -1,11 +1,17 @@
-// `npm test`: every runner (vitest: unit + GPU; Playwright: e2e), then one closing line
+// `npm test`: every runner (vitest: unit + GPU on SwiftShader; vitest: the GPU suites again on
+// lavapipe for the f16 paths; Playwright: e2e), then one closing line
 // `N passed, N failed` summing them all. Exits non-zero if any test failed or a runner broke.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { hasChromium, INSTALL_HINT } from './browser.mjs';
+import { hasLavapipe, LAVAPIPE_HINT, lavapipeIcd } from './lavapipe.mjs';
 
 if (!hasChromium()) {
   console.error(INSTALL_HINT);
+  process.exit(1);
+}
+if (!hasLavapipe()) {
+  console.error(LAVAPIPE_HINT);
   process.exit(1);
 }
 
@@ -13,9 +19,9 @@ const OUT = '.test-out';
 rmSync(OUT, { recursive: true, force: true });
 mkdirSync(OUT, { recursive: true });
 
-function run(label, cmd, args) {
+function run(label, cmd, args, env = {}) {
   console.log(`\n== ${label}: ${cmd} ${args.join(' ')}`);
-  const r = spawnSync(cmd, args, { stdio: 'inherit', env: process.env });
+  const r = spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, ...env } });
   return r.status ?? 1;
 }
 
@@ -25,15 +31,23 @@ function readJson(path) {
 
 const extra = process.argv.slice(2);
 const unitStatus = run('unit + gpu (vitest)', 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${OUT}/unit.json`, ...extra]);
+// The GPU tests again on lavapipe, whose shader-f16 makes the f16 paths (activations, KV cache)
+// run: kernels against their CPU references and the engine against llama.cpp's fixtures.
+const F16_SUITES = ['tests/gpu/matmul', 'tests/gpu/transformer', 'tests/gpu/mamba', 'tests/gpu/engine/session-fixtures.test.ts'];
+const f16Status = run('gpu, f16 paths on lavapipe (vitest)', 'npx',
+  ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${OUT}/f16.json`, ...F16_SUITES],
+  { VK_ICD_FILENAMES: lavapipeIcd(), EDGEWISE_REQUIRE_F16: '1' });
 const e2eStatus = run('e2e (playwright)', 'npx', ['playwright', 'test']);
 
 let passed = 0, failed = 0, skipped = 0;
-const unit = readJson(`${OUT}/unit.json`);
-if (unit) {
-  passed += unit.numPassedTests;
-  failed += unit.numFailedTests;
-  skipped += unit.numPendingTests + (unit.numTodoTests ?? 0);
-} else failed += 1;
+for (const file of ['unit.json', 'f16.json']) {
+  const unit = readJson(`${OUT}/${file}`);
+  if (unit) {
+    passed += unit.numPassedTests;
+    failed += unit.numFailedTests;
+    skipped += unit.numPendingTests + (unit.numTodoTests ?? 0);
+  } else failed += 1;
+}
 const e2e = readJson(`${OUT}/e2e.json`);
 if (e2e) {
   passed += e2e.stats.expected + e2e.stats.flaky;
@@ -41,7 +55,7 @@ if (e2e) {
   skipped += e2e.stats.skipped;
 } else failed += 1;
 
-const broken = (unitStatus !== 0 && failed === 0) || (e2eStatus !== 0 && failed === 0);
+const broken = [unitStatus, f16Status, e2eStatus].some((s) => s !== 0) && failed === 0;
 if (broken) failed += 1; // a runner failed outside any test (compile error, server did not start)
 console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
-process.exit(failed > 0 || unitStatus !== 0 || e2eStatus !== 0 ? 1 : 0);
+process.exit(failed > 0 || [unitStatus, f16Status, e2eStatus].some((s) => s !== 0) ? 1 : 0);

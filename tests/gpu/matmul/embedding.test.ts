@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { prepareEmbedding } from '../../../gpu/ops/embedding.ts';
 import { embeddingRows } from '../../../model/reference/matmul.ts';
 import { TOLERANCE } from '../../tolerances.ts';
-import { gpuContext } from '../fixture.ts';
+import { gpuContext, needsF16 } from '../fixture.ts';
 import { expectClose, runDispatches, storageBuffer } from '../harness.ts';
 import { BLOCK256_TYPES, LEGACY_TYPES, pipelineCache } from './check.ts';
 import { activationBuffer, randomF32, randomWeight, readActivations, rng } from './data.ts';
@@ -63,12 +63,8 @@ describe('embedding', () => {
     expect(await check({ type: 'Q6_K', k: 256, vocab: 45, tokens: 12, maxBytes: 7 * 210 })).toBeGreaterThan(1);
   });
 
-  it('f16 output (runs only where the device has shader-f16)', async () => {
-    const ctx = await gpuContext();
-    if (!ctx.features.f16) {
-      console.warn(`embedding f16 variant NOT RUN: adapter ${ctx.adapterInfo.vendor}/${ctx.adapterInfo.architecture} lacks shader-f16; it runs on a GPU machine`);
-      return;
-    }
-    await check({ type: 'Q4_K', k: 256, vocab: 45, tokens: 5, f16: true });
+  it('f16 output, every weight type (shader-f16)', async (test) => {
+    needsF16(await gpuContext(), test, 'the embedding f16 variant');
+    for (const type of [...LEGACY_TYPES, ...BLOCK256_TYPES]) await check({ type, k: 256, vocab: 45, tokens: 5, f16: true });
   });
 });

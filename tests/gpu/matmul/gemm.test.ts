@@ -1,7 +1,7 @@
 // GEMM on a real WebGPU device against model/reference/matmul.ts: every weight type, awkward
 // token and row counts (partial tiles), every tile shape, bias, accumulate, slices, split weights.
 import { describe, it } from 'vitest';
-import { gpuContext } from '../fixture.ts';
+import { gpuContext, needsF16 } from '../fixture.ts';
 import { BLOCK256_TYPES, checkMatmul, LEGACY_TYPES, type Case } from './check.ts';
 
 const check = (c: Case) => checkMatmul('gemm', c);
@@ -41,12 +41,8 @@ describe('gemm', () => {
     await check({ type: 'Q3_K', k: 256, n: 45, tokens: 9, bias: true, accumulate: true, maxBytes: 8 * 110 });
   });
 
-  it('f16 activations (runs only where the device has shader-f16)', async () => {
-    const ctx = await gpuContext();
-    if (!ctx.features.f16) {
-      console.warn(`gemm f16 variant NOT RUN: adapter ${ctx.adapterInfo.vendor}/${ctx.adapterInfo.architecture} lacks shader-f16; it runs on a GPU machine`);
-      return;
-    }
-    for (const type of ['F16', 'Q4_0', 'Q4_K']) await check({ type, k: 256, n: 45, tokens: 9, f16: true, bias: true });
+  it('f16 activations, every weight type (shader-f16)', async (test) => {
+    needsF16(await gpuContext(), test, 'the gemm f16 variant');
+    for (const type of [...LEGACY_TYPES, ...BLOCK256_TYPES]) await check({ type, k: 512, n: 45, tokens: 9, f16: true, bias: true, accumulate: true, seed: 12 });
   });
 });

@@ -1,7 +1,7 @@
 // GEMV on a real WebGPU device against model/reference/matmul.ts: every weight type, awkward
 // shapes, every override value swept, bias, in-place accumulate, activation slices, split weights.
 import { describe, expect, it } from 'vitest';
-import { gpuContext } from '../fixture.ts';
+import { gpuContext, needsF16 } from '../fixture.ts';
 import { BLOCK256_TYPES, checkMatmul, LEGACY_TYPES, type Case } from './check.ts';
 import { randomWeight } from './data.ts';
 
@@ -54,12 +54,8 @@ describe('gemv', () => {
     await check({ type: 'Q6_K', k: 256, n: 10, maxBytes: 3 * 210, accumulate: true });
   });
 
-  it('f16 activations (runs only where the device has shader-f16)', async () => {
-    const ctx = await gpuContext();
-    if (!ctx.features.f16) {
-      console.warn(`gemv f16 variant NOT RUN: adapter ${ctx.adapterInfo.vendor}/${ctx.adapterInfo.architecture} lacks shader-f16; it runs on a GPU machine`);
-      return;
-    }
-    for (const type of ['F16', 'Q4_0', 'Q4_K']) await check({ type, k: 256, n: 45, f16: true, bias: true, tokens: 2 });
+  it('f16 activations, every weight type (shader-f16)', async (test) => {
+    needsF16(await gpuContext(), test, 'the gemv f16 variant');
+    for (const type of [...LEGACY_TYPES, ...BLOCK256_TYPES]) await check({ type, k: 512, n: 45, f16: true, bias: true, tokens: 2, seed: 11 });
   });
 });

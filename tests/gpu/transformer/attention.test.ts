@@ -7,6 +7,7 @@ import { createStepBuffer, writeStep } from '../../../gpu/ops/step.ts';
 import { attention, attentionDecode, type AttentionShape } from '../../../model/reference/attention.ts';
 import { expectClose, readF32, runDispatches, storageBuffer } from '../harness.ts';
 import { TOLERANCE } from '../../tolerances.ts';
+import { needsF16 } from '../fixture.ts';
 import { opEnv, randomF32 } from './env.ts';
 
 // (head_dim, n_head, n_head_kv): GQA ratios 1, 4, 8 and MQA.
@@ -133,14 +134,9 @@ describe('attention', () => {
     }
   });
 
-  it('f16 KV cache (shader-f16 devices only)', async (test) => {
+  it('f16 KV cache (shader-f16)', async (test) => {
     const env = await opEnv();
-    if (!env.ctx.features.f16) {
-      const note = `NOT RUN: the f16 KV-cache attention path needs shader-f16, which this adapter (${env.ctx.adapterInfo.vendor} ${env.ctx.adapterInfo.architecture}) lacks; run the GPU tests on a GPU that has it`;
-      console.warn(note);
-      test.skip(note);
-      return;
-    }
+    needsF16(env.ctx, test, 'the f16 KV-cache attention path');
     const { device } = env.ctx;
     const step = createStepBuffer(device);
     for (const [headDim, nHead, nHeadKv] of SHAPES) {
