@@ -21,6 +21,7 @@ import { prepareEmbedding } from './ops/embedding.ts';
 import { prepareGemm } from './ops/gemm.ts';
 import { GEMV_MAX_TOKENS, prepareGemv } from './ops/gemv.ts';
 import { createKvCache, prepareKvWrite, type KvCache } from './ops/kv-cache.ts';
+import type { ExpertGate } from './ops/matrix-common.ts';
 import { prepareMoeCombine } from './ops/moe-combine.ts';
 import { prepareMoeTopK } from './ops/moe-topk.ts';
 import { prepareRmsNorm } from './ops/rmsnorm.ts';
@@ -462,13 +463,13 @@ class ForwardBuilder {
   }
 
   /** y = W x (+ bias) (+ y): GEMV for a few tokens, GEMM for more. */
-  private matmul(weight: string, x: Operand, y: Operand, o: { bias?: string; accumulate?: boolean; tokens?: number } = {}): void {
+  private matmul(weight: string, x: Operand, y: Operand, o: { bias?: string; accumulate?: boolean; tokens?: number; gate?: ExpertGate } = {}): void {
     const tokens = o.tokens ?? this.n;
     const args = {
       weight: this.w.get(weight), tokens,
       x: x.buffer, xOffset: x.offset, xStride: x.stride,
       y: y.buffer, yOffset: y.offset, yStride: y.stride,
-      bias: o.bias ? this.w.get(o.bias) : undefined, accumulate: o.accumulate,
+      bias: o.bias ? this.w.get(o.bias) : undefined, accumulate: o.accumulate, gate: o.gate,
     };
     this.add(tokens <= GEMV_MAX_TOKENS ? prepareGemv(this.env.ctx, this.env.pipelines, args) : prepareGemm(this.env.ctx, this.env.pipelines, args));
   }
@@ -587,10 +588,10 @@ class ForwardBuilder {
   }
 
   /** SwiGLU: silu(gate·h) * up·h into b; `finish` applies the down projection to it. */
-  private swiglu(label: string, gate: string, up: string, nFf: number, finish: (input: Operand) => void): void {
+  private swiglu(label: string, gate: string, up: string, nFf: number, finish: (input: Operand) => void, expert?: ExpertGate): void {
     const { s, n, env } = this;
-    this.matmul(gate, { buffer: s.h }, { buffer: s.a, offset: 0, stride: 2 * nFf });
-    this.matmul(up, { buffer: s.h }, { buffer: s.a, offset: nFf, stride: 2 * nFf });
+    this.matmul(gate, { buffer: s.h }, { buffer: s.a, offset: 0, stride: 2 * nFf }, { gate: expert });
+    this.matmul(up, { buffer: s.h }, { buffer: s.a, offset: nFf, stride: 2 * nFf }, { gate: expert });
     this.add(prepareElementwise(env, {
       label: `${label}.swiglu`, kind: 'swiglu', nRows: n, width: nFf,
       y: { buffer: s.b, offset: 0, stride: nFf }, a: { buffer: s.a, offset: 0, stride: 2 * nFf }, b: { buffer: s.a, offset: nFf, stride: 2 * nFf },
@@ -610,17 +611,20 @@ class ForwardBuilder {
     this.matmul(t.gateInp, { buffer: s.h }, { buffer: s.c, stride: f.nExpert });
     this.add(prepareSoftmax(env, { label: `${label}.router`, x: s.c, y: s.d, nRows: n, rowLen: f.nExpert }));
     this.add(prepareMoeTopK(env, { label: `${label}.topk`, probs: s.d, ids: s.moeIds, weights: s.moeWeights, nRows: n, nExperts: f.nExpert, k: f.nExpertUsed }));
-    // Every expert runs on every token and is combined with the weight the router gave it
-    // (zero when not chosen), so routing needs no read back.
+    // Routing needs no read back: every expert's matrices are dispatched, gated by the top-k ids
+    // (shaders/expert-gate.wgsl), so only the chosen experts' weights are read (for a prefill
+    // chunk, those chosen by some token of a tile); the combine adds each expert's output with
+    // the weight the router gave it, and skips the rows that did not choose it.
     for (let e = 0; e < f.nExpert; e++) {
       const el = `${label}.expert${e}`;
+      const gate: ExpertGate = { ids: s.moeIds, k: f.nExpertUsed, expert: e };
       this.swiglu(el, expertName(t.gateExps, e), expertName(t.upExps, e), f.nFf, (input) => {
-        this.matmul(expertName(t.downExps, e), input, { buffer: s.tmp });
+        this.matmul(expertName(t.downExps, e), input, { buffer: s.tmp }, { gate });
         this.add(prepareMoeCombine(env, {
           label: `${el}.combine`, ids: s.moeIds, weights: s.moeWeights, x: s.tmp, y: s.x, nRows: n, width: plan.nEmbd,
           k: f.nExpertUsed, expert: e, normalize: f.normalizeWeights, scale,
         }));
-      });
+      }, gate);
     }
     if (f.shared) {
       const sh = f.shared;

@@ -3,7 +3,8 @@
 // (tokens × rows), stepping over K by UT units (8·UT elements): it dequantizes the W tile and
 // loads the matching X tile into workgroup memory, then each thread accumulates a 4 × 4 block.
 // Within a K step the elements are kept in unit order (lo run, hi run), the same for W and X,
-// so the tile never needs the format's element order. W has ne {k, n}.
+// so the tile never needs the format's element order. W has ne {k, n}. With GATED (an MoE
+// expert's matrix), a tile none of whose tokens chose the expert reads and writes nothing.
 #include "quant/weights.wgsl"
 
 override TM: u32 = 32u;  // tokens per tile, multiple of 4
@@ -24,6 +25,8 @@ struct Params {
   y_offset: u32,    // elements; includes the part's first row
   y_stride: u32,
   bias_offset: u32, // elements; the part's first row
+  gate_expert: u32, // GATED: this matrix's expert id
+  gate_k: u32,      // GATED: experts chosen per token
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -35,6 +38,9 @@ struct Params {
 // (TN, UT, 2) and (TM, UT, 2) runs of 4: one K step of W rows and X tokens, in unit order.
 var<workgroup> ws: array<vec4<f32>, TN * UT * 2u>;
 var<workgroup> xs: array<vec4<f32>, TM * UT * 2u>;
+var<workgroup> tile_chosen: u32;
+
+#include "expert-gate.wgsl"
 
 fn x4(i: u32) -> vec4<f32> {
   return vec4<f32>(f32(x[i]), f32(x[i + 1u]), f32(x[i + 2u]), f32(x[i + 3u]));
@@ -47,7 +53,9 @@ fn gemm(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: ve
   let tx = lid % (TN / 4u);
   let ty = lid / (TN / 4u);
   var acc: array<vec4<f32>, 4>;  // [token i][row j]
-  let steps = (p.units + UT - 1u) / UT;
+  if (lid == 0u) { tile_chosen = select(0u, 1u, expert_chosen(tok0, min(tok0 + TM, p.tokens))); }
+  let chosen = workgroupUniformLoad(&tile_chosen) == 1u;
+  let steps = select(0u, (p.units + UT - 1u) / UT, chosen);
   for (var step = 0u; step < steps; step++) {
     for (var i = lid; i < TN * UT; i += WG) {
       let g = step * UT + i % UT;
@@ -80,6 +88,7 @@ fn gemm(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: ve
     }
     workgroupBarrier();
   }
+  if (!chosen) { return; }
   for (var i = 0u; i < 4u; i++) {
     let tok = tok0 + ty * 4u + i;
     if (tok >= p.tokens) { break; }

@@ -2,7 +2,8 @@
 // W read straight from its GGUF blocks (any type of quant/weights.wgsl). A workgroup computes
 // ROWS output rows for every token: its WG threads stride over the row's 8-element units, then
 // reduce over K in workgroup memory (a tree of log2(WG) steps; WG is a power of two).
-// W has ne {k, n}: row r is the k contiguous elements of output r.
+// W has ne {k, n}: row r is the k contiguous elements of output r. With GATED (an MoE expert's
+// matrix), nothing is read or written unless one of the tokens chose the expert.
 #include "quant/weights.wgsl"
 
 override WG: u32 = 64u;
@@ -25,6 +26,8 @@ struct Params {
   y_stride: u32,    // elements between tokens
   bias_offset: u32, // elements; the part's first row
   groups_x: u32,    // workgroups along x (the grid may be 2-D)
+  gate_expert: u32, // GATED: this matrix's expert id
+  gate_k: u32,      // GATED: experts chosen per token
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -32,6 +35,8 @@ struct Params {
 @group(0) @binding(2) var<storage, read> x: array<act>;          // (TOKENS, k) at x_offset, stride x_stride
 @group(0) @binding(3) var<storage, read_write> y: array<act>;    // (TOKENS, n) at y_offset, stride y_stride
 @group(0) @binding(4) var<storage, read> bias: array<f32>;       // (n) at bias_offset; F32 GGUF tensor
+
+#include "expert-gate.wgsl"
 
 var<workgroup> red: array<f32, WG * ROWS * TOKENS>;
 
@@ -43,7 +48,9 @@ fn x4(i: u32) -> vec4<f32> {
 fn gemv(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: vec3<u32>) {
   let row0 = (wg.x + wg.y * p.groups_x) * ROWS;
   var acc: array<f32, MAX_ROWS * MAX_TOKENS>;
-  for (var g = lid; g < p.units; g += WG) {
+  let chosen = expert_chosen(0u, TOKENS);
+  let units = select(0u, p.units, chosen);
+  for (var g = lid; g < units; g += WG) {
     let e = w_unit_pos(g % W_UNITS) + vec2<u32>((g / W_UNITS) * W_BLOCK_ELEMS);
     var xs: array<Unit, MAX_TOKENS>;
     for (var t = 0u; t < TOKENS; t++) {
@@ -72,6 +79,7 @@ fn gemv(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: ve
     }
     workgroupBarrier();
   }
+  if (!chosen) { return; }
   for (var i = lid; i < ROWS * TOKENS; i += WG) {
     let row = row0 + i / TOKENS;
     if (row < p.n) {

@@ -1,7 +1,7 @@
 // MoE combine: y (n_rows, width) += w(row, e) · x (n_rows, width), where w(row, e) is the router
 // weight that row gave expert e (the sum over its k slots whose id is e; 0 when e was not chosen).
-// The session runs every expert over every row and combines with this weight, so that routing
-// never needs a read back; the MoE top-k op (moe-topk.wgsl) produced `ids` and `weights`.
+// Rows with w = 0 are skipped: their x may be stale, since the expert's matrix products are gated
+// by the same ids (expert-gate.wgsl). The MoE top-k op (moe-topk.wgsl) produced `ids` and `weights`.
 #include "common.wgsl"
 
 override WG: u32 = 256;

@@ -52,15 +52,23 @@ export interface BenchResult {
 
 /**
  * Bytes one decode step at `position` reads: every weight the plan uploads, except the token
- * embedding of an untied model (one row is looked up), plus the K and V of `position` tokens and
- * the conv/SSM state (read and written back).
+ * embedding of an untied model (one row is looked up) and MoE expert tensors (the chosen k of n
+ * experts are read), plus the K and V of `position` tokens and the conv/SSM state (read and
+ * written back).
  */
 export function bytesPerDecodedToken(plan: ModelPlan, file: GgufFile, memory: MemoryPlan, contextLength: number, position: number): number {
   const byName = new Map(file.tensors.map((t) => [t.name, t.byteSize]));
+  // A decoded token reads the chosen experts' slices of a stacked expert tensor, no more.
+  const expertShare = new Map<string, number>();
+  for (const l of plan.layers) {
+    if (l.ffn.kind !== 'moe') continue;
+    const t = l.ffn.tensors;
+    for (const name of [t.gateExps, t.upExps, t.downExps]) expertShare.set(name, l.ffn.nExpertUsed / l.ffn.nExpert);
+  }
   let weights = 0;
   for (const spec of plan.tensors) {
     const bytes = byName.get(spec.name) ?? 0;
-    weights += spec.name === plan.tokenEmbedding && !plan.tied ? bytes / plan.nVocab : bytes;
+    weights += spec.name === plan.tokenEmbedding && !plan.tied ? bytes / plan.nVocab : bytes * (expertShare.get(spec.name) ?? 1);
   }
   const kvPerPosition = memory.kvCacheBytes / contextLength;
   return weights + kvPerPosition * position + 2 * memory.recurrentStateBytes;

@@ -6,7 +6,7 @@ import { bindGroup, uniformBuffer, type Dispatch } from '../dispatch.ts';
 import type { PipelineCache } from '../pipelines.ts';
 import type { ShaderVariant } from '../wgsl-variant.ts';
 import { weightConstants, weightGeometry, type WeightTensor } from '../weights.ts';
-import { checkActivation, checkBias, dummyStorage } from './matrix-common.ts';
+import { checkActivation, checkBias, dummyStorage, gateWords, type ExpertGate } from './matrix-common.ts';
 
 export interface GemmTile {
   /** Tokens × rows per workgroup tile (multiples of 4) and 8-element units per K step. */
@@ -32,6 +32,8 @@ export interface GemmOptions {
   readonly bias?: WeightTensor;
   /** Y = Y + X Wᵀ: the residual add, in place. */
   readonly accumulate?: boolean;
+  /** An MoE expert's matrix: work only for tokens whose top-k `ids` ((tokens, k) u32) chose `expert`. */
+  readonly gate?: ExpertGate;
   readonly variant?: ShaderVariant;
   readonly tile?: GemmTile;
 }
@@ -52,6 +54,7 @@ export async function prepareGemm(ctx: GpuContext, cache: PipelineCache, o: Gemm
   checkActivation('gemm x', o.x, xOffset, xStride, o.tokens, k, actBytes);
   checkActivation('gemm y', o.y, yOffset, yStride, o.tokens, n, actBytes);
   if (o.bias) checkBias(o.bias, n);
+  const gate = gateWords(device, o.gate, o.tokens);
   const tokenGroups = Math.ceil(o.tokens / tile.tokens);
   if (tokenGroups > limits.maxComputeWorkgroupsPerDimension) throw new RangeError(`gemm: ${o.tokens} tokens is too many for one dispatch`);
 
@@ -66,6 +69,7 @@ export async function prepareGemm(ctx: GpuContext, cache: PipelineCache, o: Gemm
       UT: tile.units,
       HAS_BIAS: o.bias ? 1 : 0,
       ACCUMULATE: o.accumulate ? 1 : 0,
+      GATED: gate.constant,
     },
   });
   const biasBuffer = o.bias ? o.bias.parts[0].buffer : dummyStorage(device);
@@ -75,12 +79,12 @@ export async function prepareGemm(ctx: GpuContext, cache: PipelineCache, o: Gemm
     if (rowGroups > limits.maxComputeWorkgroupsPerDimension) throw new RangeError(`gemm: ${part.rows} rows is too many for one dispatch`);
     const params = uniformBuffer(device, `${label} params`, new Uint32Array([
       k, part.rows, rowBytes, Math.ceil(k / 8), o.tokens,
-      xOffset, xStride, yOffset + part.rowStart, yStride, part.rowStart,
+      xOffset, xStride, yOffset + part.rowStart, yStride, part.rowStart, ...gate.words,
     ]));
     return {
       label,
       pipeline,
-      bindGroups: [bindGroup(device, pipeline, label, [params, part.buffer, o.x, o.y, biasBuffer])],
+      bindGroups: [bindGroup(device, pipeline, label, [params, part.buffer, o.x, o.y, biasBuffer, gate.buffer])],
       workgroups: [rowGroups, tokenGroups],
     };
   });

@@ -7,7 +7,7 @@ import { bindGroup, uniformBuffer, workgroupGrid, type Dispatch } from '../dispa
 import type { PipelineCache } from '../pipelines.ts';
 import type { ShaderVariant } from '../wgsl-variant.ts';
 import { weightConstants, weightGeometry, type WeightTensor } from '../weights.ts';
-import { checkActivation, checkBias, dummyStorage } from './matrix-common.ts';
+import { checkActivation, checkBias, dummyStorage, gateWords, type ExpertGate } from './matrix-common.ts';
 
 export const GEMV_MAX_TOKENS = 8;
 export const GEMV_MAX_ROWS = 4;
@@ -27,6 +27,8 @@ export interface GemvOptions {
   readonly bias?: WeightTensor;
   /** y = y + W x: the residual add, in place. */
   readonly accumulate?: boolean;
+  /** An MoE expert's matrix: work only for tokens whose top-k `ids` ((tokens, k) u32) chose `expert`. */
+  readonly gate?: ExpertGate;
   /** Text variant: f16 activations where the device has shader-f16. */
   readonly variant?: ShaderVariant;
   /** Threads per workgroup (power of two) and output rows per workgroup (1..4); see defaultGemvShape. */
@@ -63,6 +65,7 @@ export async function prepareGemv(ctx: GpuContext, cache: PipelineCache, o: Gemv
   checkActivation('gemv x', o.x, xOffset, xStride, tokens, k, actBytes);
   checkActivation('gemv y', o.y, yOffset, yStride, tokens, n, actBytes);
   if (o.bias) checkBias(o.bias, n);
+  const gate = gateWords(device, o.gate, tokens);
 
   const pipeline = await cache.get({
     family: 'gemv',
@@ -75,6 +78,7 @@ export async function prepareGemv(ctx: GpuContext, cache: PipelineCache, o: Gemv
       TOKENS: tokens,
       HAS_BIAS: o.bias ? 1 : 0,
       ACCUMULATE: o.accumulate ? 1 : 0,
+      GATED: gate.constant,
     },
   });
   const biasBuffer = o.bias ? o.bias.parts[0].buffer : dummyStorage(device);
@@ -84,12 +88,12 @@ export async function prepareGemv(ctx: GpuContext, cache: PipelineCache, o: Gemv
     const params = uniformBuffer(device, `${label} params`, new Uint32Array([
       k, part.rows, rowBytes, Math.ceil(k / 8),
       xOffset, xStride, yOffset + part.rowStart, yStride,
-      part.rowStart, gx,
+      part.rowStart, gx, ...gate.words,
     ]));
     return {
       label,
       pipeline,
-      bindGroups: [bindGroup(device, pipeline, label, [params, part.buffer, o.x, o.y, biasBuffer])],
+      bindGroups: [bindGroup(device, pipeline, label, [params, part.buffer, o.x, o.y, biasBuffer, gate.buffer])],
       workgroups: [gx, gy],
     };
   });

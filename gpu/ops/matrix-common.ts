@@ -3,6 +3,23 @@
 import { EdgewiseError } from '../../model/errors.ts';
 import type { WeightTensor } from '../weights.ts';
 
+/** Gating of an MoE expert's matrix product by the router's choice (shaders/expert-gate.wgsl). */
+export interface ExpertGate {
+  /** (tokens, k) expert ids, as the MoE top-k op writes them. */
+  readonly ids: GPUBuffer;
+  readonly k: number;
+  readonly expert: number;
+}
+
+/** Pipeline constant and uniform words for an optional gate. */
+export function gateWords(device: GPUDevice, gate: ExpertGate | undefined, tokens: number): { constant: number; words: [number, number]; buffer: GPUBuffer } {
+  if (!gate) return { constant: 0, words: [0, 0], buffer: dummyStorage(device) };
+  if (!(gate.k >= 1) || gate.ids.size < tokens * gate.k * 4) {
+    throw new RangeError(`expert gate: ${tokens} tokens × k=${gate.k} ids overrun buffer "${gate.ids.label}" of ${gate.ids.size} bytes`);
+  }
+  return { constant: 1, words: [gate.expert, gate.k], buffer: gate.ids };
+}
+
 /** Throws unless `rows` rows of `width` elements at offset/stride lie inside the buffer. */
 export function checkActivation(what: string, buffer: GPUBuffer, offset: number, stride: number, rows: number, width: number, elementBytes: number): void {
   const last = offset + (rows - 1) * stride + width;

@@ -1,7 +1,7 @@
 // The shared check of the matrix kernels (gemv, gemm): random weights of a type quantized by
 // model/quant, random activations (optionally a slice with gaps), run on the real device, compared
 // with model/reference/matmul.ts; the gaps and the elements before the slice must stay untouched.
-import { prepareGemm, type GemmTile } from '../../../gpu/ops/gemm.ts';
+import { GEMM_DEFAULT_TILE, prepareGemm, type GemmTile } from '../../../gpu/ops/gemm.ts';
 import { prepareGemv } from '../../../gpu/ops/gemv.ts';
 import { PipelineCache } from '../../../gpu/pipelines.ts';
 import { uploadWeight } from '../../../gpu/weights.ts';
@@ -31,6 +31,25 @@ export interface Case {
   /** gemm only. */
   tile?: GemmTile;
   seed?: number;
+  /** MoE gating: per token, whether its router chose this matrix's expert (k = 3 ids each). */
+  gate?: boolean[];
+}
+
+const GATE_EXPERT = 5, GATE_K = 3;
+
+/** (tokens, GATE_K) ids: GATE_EXPERT in a random slot where `chosen`, other experts elsewhere. */
+function gateIds(device: GPUDevice, chosen: boolean[], seed: number): GPUBuffer {
+  const ids = new Uint32Array(chosen.length * GATE_K);
+  let r = seed;
+  const next = () => (r = (Math.imul(r, 1103515245) + 12345) >>> 0) >>> 8;
+  chosen.forEach((c, t) => {
+    for (let j = 0; j < GATE_K; j++) ids[t * GATE_K + j] = GATE_EXPERT + 1 + (next() % 58);
+    if (c) ids[t * GATE_K + (next() % GATE_K)] = GATE_EXPERT;
+  });
+  const b = device.createBuffer({ label: 'gate ids', size: ids.byteLength, usage: GPUBufferUsage.STORAGE, mappedAtCreation: true });
+  new Uint32Array(b.getMappedRange()).set(ids);
+  b.unmap();
+  return b;
 }
 
 export async function checkMatmul(op: 'gemv' | 'gemm', c: Case): Promise<void> {
@@ -50,6 +69,7 @@ export async function checkMatmul(op: 'gemv' | 'gemm', c: Case): Promise<void> {
   const common = {
     weight: w.gpu, x: x.buffer, xOffset: slack, xStride, y: y.buffer, yOffset: slack, yStride, tokens,
     bias, accumulate: c.accumulate, variant: { f16 },
+    gate: c.gate ? { ids: gateIds(device, c.gate, seed + 4), k: GATE_K, expert: GATE_EXPERT } : undefined,
   };
   const dispatches = op === 'gemv'
     ? await prepareGemv(ctx, cache, { ...common, workgroupSize: c.wg, rowsPerWorkgroup: c.rows })
@@ -64,8 +84,14 @@ export async function checkMatmul(op: 'gemv' | 'gemm', c: Case): Promise<void> {
   }
   const want = matMul(w.ref, xs, tokens, { bias: c.bias ? biasValues : undefined, accumulate: c.accumulate ? acc : undefined });
   const what = `${op} ${JSON.stringify(c)}`;
+  // Gated: the kernel works per workgroup, on all of its tokens (gemv: every token; gemm: a tile)
+  // when any of them chose the expert; a group where none did leaves y as it was.
+  const group = op === 'gemv' ? tokens : (c.tile ?? GEMM_DEFAULT_TILE).tokens;
+  const groupChose = (t: number) => !c.gate || c.gate.slice(t - (t % group), t - (t % group) + group).some(Boolean);
   for (let t = 0; t < tokens; t++) {
-    expectClose(got.subarray(slack + t * yStride, slack + t * yStride + c.n), want.subarray(t * c.n, (t + 1) * c.n), f16 ? TOLERANCE.f16 : TOLERANCE.f32, `${what} token ${t}`);
+    const row = got.subarray(slack + t * yStride, slack + t * yStride + c.n);
+    if (groupChose(t)) expectClose(row, want.subarray(t * c.n, (t + 1) * c.n), f16 ? TOLERANCE.f16 : TOLERANCE.f32, `${what} token ${t}`);
+    else expectClose(row, y.seen.subarray(slack + t * yStride, slack + t * yStride + c.n), { abs: 0, rel: 0 }, `${what} token ${t} (expert not chosen: untouched)`);
     // The slack between token rows must be untouched.
     expectClose(got.subarray(slack + t * yStride + c.n, slack + (t + 1) * yStride), y.seen.subarray(slack + t * yStride + c.n, slack + (t + 1) * yStride), { abs: 0, rel: 0 }, `${what} gap ${t}`);
   }

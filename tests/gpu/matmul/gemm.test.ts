@@ -41,6 +41,14 @@ describe('gemm', () => {
     await check({ type: 'Q3_K', k: 256, n: 45, tokens: 9, bias: true, accumulate: true, maxBytes: 8 * 110 });
   });
 
+  it('MoE expert gating: tiles where a token chose the expert compute, the others leave y untouched', async () => {
+    const tile = { tokens: 8, rows: 16, units: 2 };
+    const gate = Array.from({ length: 40 }, (_, t) => t === 3 || t === 20 || t === 21);  // tiles 0 and 2 of 5
+    await check({ type: 'Q4_K', k: 512, n: 45, tokens: 40, tile, gate, accumulate: true });
+    await check({ type: 'Q5_0', k: 128, n: 33, tokens: 40, tile, gate: gate.map(() => false), bias: true });
+    await check({ type: 'F16', k: 64, n: 20, tokens: 9, gate: gate.slice(0, 9).map(() => true) });
+  });
+
   it('f16 activations, every weight type (shader-f16)', async (test) => {
     needsF16(await gpuContext(), test, 'the gemm f16 variant');
     for (const type of [...LEGACY_TYPES, ...BLOCK256_TYPES]) await check({ type, k: 512, n: 45, tokens: 9, f16: true, bias: true, accumulate: true, seed: 12 });

@@ -54,6 +54,13 @@ describe('gemv', () => {
     await check({ type: 'Q6_K', k: 256, n: 10, maxBytes: 3 * 210, accumulate: true });
   });
 
+  it('MoE expert gating: computes when any token chose the expert, leaves y untouched otherwise', async () => {
+    await check({ type: 'Q4_K', k: 512, n: 45, tokens: 1, gate: [true], accumulate: true });
+    await check({ type: 'Q4_K', k: 512, n: 45, tokens: 1, gate: [false], accumulate: true });
+    await check({ type: 'Q8_0', k: 256, n: 30, tokens: 3, gate: [false, true, false], bias: true });
+    await check({ type: 'Q6_K', k: 256, n: 30, tokens: 3, gate: [false, false, false], bias: true });
+  });
+
   it('f16 activations, every weight type (shader-f16)', async (test) => {
     needsF16(await gpuContext(), test, 'the gemv f16 variant');
     for (const type of [...LEGACY_TYPES, ...BLOCK256_TYPES]) await check({ type, k: 512, n: 45, f16: true, bias: true, tokens: 2, seed: 11 });
