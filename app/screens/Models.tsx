@@ -100,10 +100,17 @@ export default function Models() {
       </form>
 
       <h3>From this device</h3>
-      <label class="file-button">
-        <span>Open a .gguf file…</span>
-        <input type="file" accept=".gguf" data-testid="gguf-file" onChange={(e) => { const f = e.currentTarget.files?.[0]; e.currentTarget.value = ''; if (f) void importModel(f); }} />
-      </label>
+      <div
+        class="drop" data-testid="gguf-drop"
+        onDragOver={(e) => { e.preventDefault(); }}
+        onDrop={(e) => { e.preventDefault(); const f = e.dataTransfer?.files[0]; if (f) void importModel(f); }}
+      >
+        <p>Drop a .gguf file here, or</p>
+        <label class="file-button">
+          <span>Open a .gguf file…</span>
+          <input type="file" accept=".gguf" data-testid="gguf-file" onChange={(e) => { const f = e.currentTarget.files?.[0]; e.currentTarget.value = ''; if (f) void importModel(f); }} />
+        </label>
+      </div>
     </section>
   );
 }

@@ -304,6 +304,23 @@ test('a local .gguf opens from disk, is stored beside the download, and can be d
   expect(dialogs).toEqual(['Delete imported.gguf from this device?']);
 });
 
+test('a .gguf dropped on the Models screen is imported like a picked one', async () => {
+  await nav(page, 'models');
+  const bytes = [...await chatModel()];
+  const dataTransfer = await page.evaluateHandle((b) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([new Uint8Array(b)], 'dropped.gguf', { type: 'application/octet-stream' }));
+    return dt;
+  }, bytes);
+  await page.getByTestId('gguf-drop').dispatchEvent('drop', { dataTransfer });
+  const dropped = page.getByTestId('stored-model').filter({ hasText: 'dropped.gguf' });
+  await expect(dropped.getByRole('button', { name: 'Load dropped.gguf' })).toBeVisible({ timeout: 30_000 });
+  await expect(dropped).toContainText('162 KB · llama');
+  acceptConfirms = true;
+  await dropped.getByRole('button', { name: 'Delete dropped.gguf' }).click();
+  await expect(dropped).toHaveCount(0);
+});
+
 test('the whole file asked no host but the local test servers, broke no CSP rule and threw nothing', async () => {
   expect(problems).toEqual([]);
   expectOnlyLocalHosts(requests);
