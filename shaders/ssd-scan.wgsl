@@ -42,8 +42,7 @@ struct Params {
 @group(0) @binding(7) var<storage, read_write> state: array<f32>; // (n_head, head_dim, D_STATE) = (d_inner, D_STATE)
 @group(0) @binding(8) var<storage, read_write> y: array<f32>;     // (n_tokens, d_inner) at y_offset, stride y_stride
 
-// (TB, CPW, D_STATE) partial S·C. Sized by the overrides: SwiftShader's compile time grows with it.
-var<workgroup> red: array<f32, TB * CPW * D_STATE>;
+#include "scan-reduce.wgsl"
 
 // grid: (ceil(d_inner / CPW))
 @compute @workgroup_size(D_STATE, CPW)
@@ -73,16 +72,12 @@ fn ssd_scan(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid
         h = h * exp(delta * a_h) + delta * xv * xbc[p.b_offset + t * p.b_stride + gs];
         part = h * xbc[p.c_offset + t * p.c_stride + gs];
       }
-      red[(i * CPW + j) * D_STATE + s] = part;
+      scan_put(i, j, s, part);
     }
     workgroupBarrier();
     if (live && s < nt) {
       let t = t0 + s;
-      var acc = 0.0;
-      let base = (s * CPW + j) * D_STATE;
-      for (var k = 0u; k < D_STATE; k++) {
-        acc += red[base + k];
-      }
+      var acc = scan_sum(s, j);
       acc += d_skip[head] * xbc[p.x_offset + t * p.x_stride + c];
       y[p.y_offset + t * p.y_stride + c] = acc * silu(z[p.z_offset + t * p.z_stride + c]);
     }

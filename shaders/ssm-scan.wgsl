@@ -38,8 +38,7 @@ struct Params {
 @group(0) @binding(7) var<storage, read> dt_bias: array<f32>;     // (d_inner): ssm_dt.bias
 @group(0) @binding(8) var<storage, read_write> state: array<f32>; // (d_inner, D_STATE)
 
-// (TB, CPW, D_STATE) partial h·C. Sized by the overrides: SwiftShader's compile time grows with it.
-var<workgroup> red: array<f32, TB * CPW * D_STATE>;
+#include "scan-reduce.wgsl"
 
 // grid: (ceil(d_inner / CPW))
 @compute @workgroup_size(D_STATE, CPW)
@@ -67,16 +66,12 @@ fn ssm_scan(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid
         h = h * exp(delta * a_cs) + delta * xv * bc[p.b_offset + t * p.b_stride + s];
         part = h * bc[p.c_offset + t * p.c_stride + s];
       }
-      red[(i * CPW + j) * D_STATE + s] = part;
+      scan_put(i, j, s, part);
     }
     workgroupBarrier();
     if (live && s < nt) {
       let t = t0 + s;
-      var acc = 0.0;
-      let base = (s * CPW + j) * D_STATE;
-      for (var k = 0u; k < D_STATE; k++) {
-        acc += red[base + k];
-      }
+      var acc = scan_sum(s, j);
       let xi = p.xy_offset + t * p.xy_stride + c;
       acc += d_skip[c] * xy[xi];
       xy[xi] = acc * silu(z[p.z_offset + t * p.z_stride + c]);
