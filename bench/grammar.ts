@@ -14,6 +14,7 @@ import { CompiledGrammar } from '../model/grammar/matcher.ts';
 import { compileJsonSchema } from '../model/grammar/schema.ts';
 import { TokenIndex, grammarVocabFromTokenizer } from '../model/grammar/token-index.ts';
 import { tokenizerFromGguf } from '../model/tokenizer/tokenizer.ts';
+import { seededRandom } from '../gpu/sampler.ts';
 
 const FIXTURES = fileURLToPath(new URL('../../shared/fixtures/', import.meta.url));
 const RUNS = 5;
@@ -54,16 +55,7 @@ const SCHEMAS: Record<string, unknown> = {
   },
 };
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = seededRandom;  // mulberry32, as the sampler seeds it
 
 const quantile = (xs: number[], q: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(q * s.length))]; };
 const round = (x: number) => Math.round(x * 1000) / 1000;

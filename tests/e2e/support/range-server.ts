@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { seededRandom } from '../../../gpu/sampler.ts';
 
 export interface ServedFile {
   bytes: Uint8Array;
@@ -26,17 +27,7 @@ export interface LoggedRequest {
   outcome: 'complete' | 'cut' | 'stalled' | 'closed-by-client';
 }
 
-/** mulberry32: a small seeded PRNG, so that cut positions repeat from run to run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = seededRandom;  // mulberry32, as the sampler seeds it
 
 export interface CutOptions {
   seed: number;

@@ -1,16 +1,8 @@
 // Seeded random inputs for the Mamba kernel tests: the same seed gives the same case on every run.
+import { seededRandom } from '../../../gpu/sampler.ts';
 
-/** mulberry32: small, fast, deterministic. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, the sampler's seeded generator: the same seed gives the same case on every run. */
+export const rng = seededRandom;
 
 /** n values uniform in [lo, hi). */
 export function uniform(next: () => number, n: number, lo = -1, hi = 1): Float32Array {

@@ -5,18 +5,10 @@ import { ggmlTypeByName } from '../../../model/quant/types.ts';
 import type { RefWeight } from '../../../model/reference/matmul.ts';
 import { uploadWeight, type WeightTensor } from '../../../gpu/weights.ts';
 import { readBytes, readF32, storageBuffer } from '../harness.ts';
+import { seededRandom } from '../../../gpu/sampler.ts';
 
-/** mulberry32: a small seeded generator, so a failing case can be rerun exactly. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, the sampler's seeded generator: the same seed gives the same case on every run. */
+export const rng = seededRandom;
 
 /** Uniform values in [-scale, scale). */
 export function randomF32(count: number, seed: number, scale = 1): Float32Array {

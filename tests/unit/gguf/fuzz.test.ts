@@ -17,23 +17,14 @@ import { writeGguf } from '../../../model/gguf/writer.ts';
 import { EdgewiseError } from '../../../model/errors.ts';
 import { GgufValueType, type ByteSource, type GgufFile, type GgufValue } from '../../../model/gguf/types.ts';
 import { fixtureCases } from './fixtures.ts';
+import { seededRandom } from '../../../gpu/sampler.ts';
 
 const MUTATIONS = 2400;
 const TRUNCATIONS = 600;
 const SLOW_MS = 100;
 const HANG_MS = 2000;
 
-/** mulberry32: small, seeded, good enough to pick positions and values. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+const rng = seededRandom;  // mulberry32, as the sampler seeds it
 
 interface Field { at: number; size: 4 | 8 }
 

@@ -6,18 +6,10 @@ import { compileJsonSchema } from '../../../model/grammar/schema.ts';
 import { CompiledGrammar, type GrammarMatcher } from '../../../model/grammar/matcher.ts';
 import { TokenIndex, grammarVocabFromTokenizer, type GrammarVocab } from '../../../model/grammar/token-index.ts';
 import { fixtureTokenizer } from '../tokenizer/helpers.ts';
+import { seededRandom } from '../../../gpu/sampler.ts';
 
-/** mulberry32 */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, the sampler's seeded generator: the same seed gives the same case on every run. */
+export const prng = seededRandom;
 
 export const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
 const int = (r: () => number, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));

@@ -1,17 +1,9 @@
 // Seeded test data for the quant tests: reproducible, and varied per block (centred, all positive,
 // all negative, tiny and large magnitudes, heavy-tailed, a constant block, an all-zero block) so scales and mins get exercised.
+import { seededRandom } from '../../../gpu/sampler.ts';
 
-/** mulberry32: a small, seeded uniform generator in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, the sampler's seeded generator: the same seed gives the same case on every run. */
+export const rng = seededRandom;
 
 /** `blocks` blocks of `blockSize` values; block b follows one of several shapes, chosen by b. */
 export function blockData(seed: number, blocks: number, blockSize: number): Float32Array {

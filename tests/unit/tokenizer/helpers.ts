@@ -7,6 +7,7 @@ import { nodeFileSource } from '../../../cli/file-source.ts';
 import { readGguf } from '../../../model/gguf/reader.ts';
 import type { GgufFile } from '../../../model/gguf/types.ts';
 import { tokenizerFromGguf, type Tokenizer } from '../../../model/tokenizer/tokenizer.ts';
+import { seededRandom } from '../../../gpu/sampler.ts';
 
 export const FIXTURES = fileURLToPath(new URL('../../../../shared/fixtures/', import.meta.url));
 
@@ -34,17 +35,8 @@ export async function fixtureTokenizer(name: string): Promise<Tokenizer> {
   return tokenizerFromGguf(await readFixture(name));
 }
 
-/** mulberry32: a small seeded PRNG, so that a failing string can be regenerated from its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, the sampler's seeded generator: the same seed gives the same case on every run. */
+export const prng = seededRandom;
 
 const WORDS = [
   'the', 'The', 'quick', 'brown', 'fox', "don't", "I'm", "we'll", "THEY'RE", "it's", "You'VE", 'hello', 'Hello', 'HELLO',
