@@ -66,6 +66,65 @@ export function readCore(hp: HParams): CoreHParams {
   };
 }
 
+/** Per-layer widths of the blocks: attention heads, KV heads and FFN hidden size. */
+export interface BlockWidths {
+  readonly nHead: readonly number[];
+  readonly nHeadKv: readonly number[];
+  readonly nFf: readonly number[];
+}
+
+/**
+ * `kvHeads: 'default-to-heads'`: head_count_kv defaults to head_count (no GQA), as in llama.cpp;
+ * 'required': hybrids, whose per-layer head_count_kv says which layers are attention (0 = SSM).
+ */
+export function readBlockWidths(hp: HParams, nLayer: number, kvHeads: 'default-to-heads' | 'required'): BlockWidths {
+  const nHead = hp.perLayer('attention.head_count', nLayer);
+  const nHeadKv = kvHeads === 'required'
+    ? hp.perLayer('attention.head_count_kv', nLayer)
+    : hp.perLayer('attention.head_count_kv', nLayer, nHead[0]);
+  return { nHead, nHeadKv, nFf: hp.perLayer('feed_forward_length', nLayer) };
+}
+
+/** `attention.key_length`, else n_embd / n_head (which must divide even when the key is present). */
+export function readHeadDim(hp: HParams, nEmbd: number, nHead: number): number {
+  return hp.count('attention.key_length', divide(hp, 'head size', nEmbd, nHead));
+}
+
+/** Routed experts: how many, and how many each token uses (0 and 0 for a dense model). */
+export function readExperts(hp: HParams): { readonly nExpert: number; readonly nExpertUsed: number } {
+  return { nExpert: hp.count('expert_count', 0), nExpertUsed: hp.count('expert_used_count', 0) };
+}
+
+/** The SSM sizes both Mamba generations read. */
+export interface SsmHParams {
+  readonly dInner: number;
+  readonly dState: number;
+  readonly dConv: number;
+}
+
+function readSsm(hp: HParams): SsmHParams {
+  return { dInner: hp.count('ssm.inner_size'), dState: hp.count('ssm.state_size'), dConv: hp.count('ssm.conv_kernel') };
+}
+
+/** Mamba-1: `ssm.time_step_rank` is the rank of the dt projection. */
+export interface Mamba1HParams extends SsmHParams {
+  readonly dtRank: number;
+}
+
+export function readMamba1(hp: HParams): Mamba1HParams {
+  return { ...readSsm(hp), dtRank: hp.count('ssm.time_step_rank') };
+}
+
+/** Mamba-2: dt has no projection, so `ssm.time_step_rank` is the head count. */
+export interface Mamba2HParams extends SsmHParams {
+  readonly nGroup: number;
+  readonly nHead: number;
+}
+
+export function readMamba2(hp: HParams): Mamba2HParams {
+  return { ...readSsm(hp), nGroup: hp.count('ssm.group_count', 1), nHead: hp.count('ssm.time_step_rank') };
+}
+
 /** Fails with a typed error when a derived size is not a whole number. */
 export function divide(hp: HParams, what: string, a: number, b: number): number {
   if (b === 0 || a % b !== 0) {

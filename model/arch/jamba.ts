@@ -3,47 +3,23 @@
 // RoPE. Every layer has an FFN: MoE iff blk.i.ffn_gate_inp exists (softmax router, top-k, the
 // chosen probabilities not renormalized), dense SwiGLU otherwise.
 import type { GgufFile } from '../gguf/types.ts';
-import { divide, HParams, readCore } from './hparams.ts';
-import {
-  attentionMixer, denseFfn, finishPlan, mamba1Mixer, mixerNorm, modelHead, moeFfn, NO_ROPE, vocabSize,
-} from './layers.ts';
-import type { LayerPlan, ModelPlan } from './plan.ts';
-import { blk, TensorTable } from './tensors.ts';
+import { divide, readBlockWidths, readExperts, readMamba1 } from './hparams.ts';
+import { attentionMixer, denseOrMoeFfn, finishPlan, mamba1Mixer, NO_ROPE, planLayers, startPlan } from './layers.ts';
+import type { ModelPlan } from './plan.ts';
 
 export function planJamba(file: GgufFile): ModelPlan {
-  const hp = new HParams(file, 'jamba');
-  const t = new TensorTable(file, 'jamba');
-  const core = readCore(hp);
-  const { nEmbd, nLayer } = core;
-  const nVocab = vocabSize(hp, t, file.metadata);
-  const head = modelHead(t, nEmbd, nVocab);
-  const nHead = hp.perLayer('attention.head_count', nLayer);
-  const nHeadKv = hp.perLayer('attention.head_count_kv', nLayer);
-  const nFf = hp.perLayer('feed_forward_length', nLayer);
-  const nExpert = hp.count('expert_count', 0);
-  const nExpertUsed = hp.count('expert_used_count', 0);
-  const mamba = {
-    nEmbd,
-    dInner: hp.count('ssm.inner_size'),
-    dState: hp.count('ssm.state_size'),
-    dConv: hp.count('ssm.conv_kernel'),
-    dtRank: hp.count('ssm.time_step_rank'),
-    unweightedDtBcNorm: false,
-  };
-  const layers: LayerPlan[] = [];
-  for (let i = 0; i < nLayer; i++) {
-    const norm = mixerNorm(t, i, nEmbd);
-    const headDim = nHeadKv[i] > 0 ? divide(hp, 'head size', nEmbd, nHead[i]) : 0;
-    const mixer = nHeadKv[i] > 0
+  const m = startPlan(file, 'jamba');
+  const { hp, t, core: { nEmbd, nLayer } } = m;
+  const { nHead, nHeadKv, nFf } = readBlockWidths(hp, nLayer, 'required');
+  const experts = readExperts(hp);
+  const mamba = { nEmbd, ...readMamba1(hp), unweightedDtBcNorm: false };
+  return finishPlan(m, planLayers(m, {
+    mixer: (i) => nHeadKv[i] > 0
       ? attentionMixer(t, i, {
-        nEmbd, nHead: nHead[i], nHeadKv: nHeadKv[i], headDim, rope: NO_ROPE,
-        kqScale: 1 / Math.sqrt(headDim), biases: 'none', qkNorm: false,
+        nEmbd, nHead: nHead[i], nHeadKv: nHeadKv[i], headDim: divide(hp, 'head size', nEmbd, nHead[i]), rope: NO_ROPE,
+        biases: 'none',
       })
-      : mamba1Mixer(t, i, mamba);
-    const ffn = t.has(blk(i, 'ffn_gate_inp.weight'))
-      ? moeFfn(t, i, { nEmbd, nFf: nFf[i], nExpert, nExpertUsed, normalizeWeights: false, nFfShared: 0 })
-      : denseFfn(t, i, nEmbd, nFf[i]);
-    layers.push({ index: i, mixerNorm: norm, mixer, ffn, residualScale: 1 });
-  }
-  return finishPlan(t, { arch: 'jamba', ...core, nVocab, ...head }, layers);
+      : mamba1Mixer(t, i, mamba),
+    ffn: (i) => denseOrMoeFfn(t, i, nFf[i], { nEmbd, nFf: nFf[i], ...experts, normalizeWeights: false, nFfShared: 0 }),
+  }));
 }

@@ -1,11 +1,14 @@
 // Layer builders shared by the architecture files: each names one block's GGUF tensors with the
-// shapes its hyper-parameters imply (validated through the TensorTable) and returns its plan.
+// shapes its hyper-parameters imply (validated through the TensorTable) and returns its plan; plus
+// the start (core, vocab, head) and the finish every plan shares.
 import { EdgewiseError } from '../errors.ts';
-import type { HParams } from './hparams.ts';
+import type { GgufFile } from '../gguf/types.ts';
+import { type CoreHParams, HParams, type Mamba1HParams, type Mamba2HParams, readCore } from './hparams.ts';
 import type {
-  AttentionMixer, DenseFfn, Mamba1Mixer, Mamba2Mixer, ModelPlan, MoeFfn, RopeKind, RopePlan, LayerPlan,
+  AttentionMixer, DenseFfn, FfnPlan, Mamba1Mixer, Mamba2Mixer, MixerPlan, ModelPlan, MoeFfn, RopeKind, RopePlan,
+  LayerPlan,
 } from './plan.ts';
-import { blk, type TensorTable } from './tensors.ts';
+import { blk, TensorTable } from './tensors.ts';
 
 export interface AttentionShape {
   readonly nEmbd: number;
@@ -13,11 +16,12 @@ export interface AttentionShape {
   readonly nHeadKv: number;
   readonly headDim: number;
   readonly rope: RopePlan;
-  readonly kqScale: number;
+  /** Default 1/sqrt(headDim). */
+  readonly kqScale?: number;
   /** 'qkv': q/k/v biases required (Qwen2); 'optional': any of q/k/v/output biases if present. */
   readonly biases: 'none' | 'qkv' | 'optional';
-  /** Per-head q/k RMSNorm (Qwen3). */
-  readonly qkNorm: boolean;
+  /** Per-head q/k RMSNorm (Qwen3); default none. */
+  readonly qkNorm?: boolean;
 }
 
 export function attentionMixer(t: TensorTable, i: number, s: AttentionShape): AttentionMixer {
@@ -35,7 +39,7 @@ export function attentionMixer(t: TensorTable, i: number, s: AttentionShape): At
     nHeadKv: s.nHeadKv,
     headDim: s.headDim,
     rope: s.rope,
-    kqScale: s.kqScale,
+    kqScale: s.kqScale ?? 1 / Math.sqrt(s.headDim),
     tensors: {
       q: t.require(blk(i, 'attn_q.weight'), [s.nEmbd, qWidth]),
       k: t.require(blk(i, 'attn_k.weight'), [s.nEmbd, kvWidth]),
@@ -62,6 +66,13 @@ export function denseFfn(t: TensorTable, i: number, nEmbd: number, nFf: number):
       down: t.require(blk(i, 'ffn_down.weight'), [nFf, nEmbd]),
     },
   };
+}
+
+export const NO_FFN: FfnPlan = { kind: 'none' };
+
+/** MoE iff the file has blk.i.ffn_gate_inp (the router), else dense SwiGLU of width nFf. */
+export function denseOrMoeFfn(t: TensorTable, i: number, nFf: number, moe: MoeShape): DenseFfn | MoeFfn {
+  return t.has(blk(i, 'ffn_gate_inp.weight')) ? moeFfn(t, i, moe) : denseFfn(t, i, moe.nEmbd, nFf);
 }
 
 export interface MoeShape {
@@ -99,12 +110,8 @@ export function moeFfn(t: TensorTable, i: number, s: MoeShape): MoeFfn {
   };
 }
 
-export interface Mamba1Shape {
+export interface Mamba1Shape extends Mamba1HParams {
   readonly nEmbd: number;
-  readonly dInner: number;
-  readonly dState: number;
-  readonly dConv: number;
-  readonly dtRank: number;
   /** Falcon-Mamba's weightless dt/B/C RMSNorm (`ssm.dt_b_c_rms`). */
   readonly unweightedDtBcNorm: boolean;
 }
@@ -134,13 +141,8 @@ export function mamba1Mixer(t: TensorTable, i: number, s: Mamba1Shape): Mamba1Mi
   };
 }
 
-export interface Mamba2Shape {
+export interface Mamba2Shape extends Mamba2HParams {
   readonly nEmbd: number;
-  readonly dInner: number;
-  readonly dState: number;
-  readonly dConv: number;
-  readonly nGroup: number;
-  readonly nHead: number;
 }
 
 export function mamba2Mixer(t: TensorTable, hp: HParams, i: number, s: Mamba2Shape): Mamba2Mixer {
@@ -170,10 +172,12 @@ export function mamba2Mixer(t: TensorTable, hp: HParams, i: number, s: Mamba2Sha
 export const mixerNorm = (t: TensorTable, i: number, nEmbd: number): string => t.require(blk(i, 'attn_norm.weight'), [nEmbd]);
 
 /**
- * RoPE from metadata: freq_base (default 10000), linear scaling from `rope.scaling.type/factor`
- * (or the older `rope.scale_linear`), and the optional `rope_freqs.weight` divisors.
+ * RoPE from metadata: rotated dims `rope.dimension_count` (default headDim), freq_base (default
+ * 10000), linear scaling from `rope.scaling.type/factor` (or the older `rope.scale_linear`), and the
+ * optional `rope_freqs.weight` divisors.
  */
-export function ropeFromMetadata(hp: HParams, t: TensorTable, kind: RopeKind, nRot: number): RopePlan {
+export function ropeFromMetadata(hp: HParams, t: TensorTable, kind: RopeKind, headDim: number): RopePlan {
+  const nRot = hp.count('rope.dimension_count', headDim);
   const type = hp.string('rope.scaling.type', 'linear');
   let factor = hp.float('rope.scaling.factor', 0);
   if (factor === 0) factor = hp.float('rope.scale_linear', 1);
@@ -212,12 +216,50 @@ export function modelHead(t: TensorTable, nEmbd: number, nVocab: number): Head {
   return { tokenEmbedding, outputNorm, output: untied ?? tokenEmbedding, tied: untied === undefined };
 }
 
+/** What every architecture reads first: its metadata and tensors, the core, n_vocab and the head. */
+export interface PlanStart {
+  readonly arch: string;
+  readonly hp: HParams;
+  readonly t: TensorTable;
+  readonly core: CoreHParams;
+  readonly nVocab: number;
+  readonly head: Head;
+}
+
+export function startPlan(file: GgufFile, arch: string): PlanStart {
+  const hp = new HParams(file, arch);
+  const t = new TensorTable(file, arch);
+  const core = readCore(hp);
+  const nVocab = vocabSize(hp, t, file.metadata);
+  return { arch, hp, t, core, nVocab, head: modelHead(t, core.nEmbd, nVocab) };
+}
+
+export interface LayerBuilders {
+  readonly mixer: (i: number) => MixerPlan;
+  readonly ffn: (i: number) => FfnPlan;
+  /** Default 1. */
+  readonly residualScale?: number;
+}
+
+/** Every layer: its mixer norm, then its mixer, then its FFN (the order tensors are named in). */
+export function planLayers(m: PlanStart, b: LayerBuilders): LayerPlan[] {
+  const layers: LayerPlan[] = [];
+  for (let i = 0; i < m.core.nLayer; i++) {
+    const norm = mixerNorm(m.t, i, m.core.nEmbd);
+    const mixer = b.mixer(i);
+    layers.push({ index: i, mixerNorm: norm, mixer, ffn: b.ffn(i), residualScale: b.residualScale ?? 1 });
+  }
+  return layers;
+}
+
 /** Assembles the plan once every tensor has been named (and so validated). */
 export function finishPlan(
-  t: TensorTable,
-  fields: Omit<ModelPlan, 'tensors' | 'layers' | 'embeddingScale' | 'logitScale'> &
-    Partial<Pick<ModelPlan, 'embeddingScale' | 'logitScale'>>,
+  m: PlanStart,
   layers: LayerPlan[],
+  scales?: Partial<Pick<ModelPlan, 'embeddingScale' | 'logitScale'>>,
 ): ModelPlan {
-  return { embeddingScale: 1, logitScale: 1, ...fields, layers, tensors: t.list() };
+  return {
+    embeddingScale: 1, logitScale: 1, arch: m.arch, ...m.core, nVocab: m.nVocab, ...m.head, ...scales,
+    layers, tensors: m.t.list(),
+  };
 }
