@@ -1,5 +1,6 @@
 // Offline: after one online visit (the service worker precaches the app, the engine and pdf.js)
-// and one model download (IndexedDB), a reload with the network off still summarizes.
+// and one model download (IndexedDB), a reload with the network off still summarizes. A new
+// service worker version shows the "new version — reload" banner, and Reload switches to it.
 import { expect, test } from '@playwright/test';
 import { RangeServer } from './support/range-server.ts';
 import { MODEL_FILE, chatModel, expectOnlyLocalHosts, installModel, recordRequests, seedSettings } from './app-support.ts';
@@ -39,4 +40,24 @@ test('installs the service worker, downloads a model, then summarizes offline af
   expect(server.log.length, 'no model bytes were fetched while offline').toBe(servedBefore);
   await context.setOffline(false);
   expectOnlyLocalHosts(requests);
+});
+
+test('a new service worker version shows "new version, reload", and Reload switches to it', async ({ page }) => {
+  await page.goto('/');
+  await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller?.state)).toBe('activated');
+  await expect(page.getByTestId('update-banner')).toHaveCount(0);
+  // A second script URL for the same scope is an update, as a deploy of a new sw.js would be:
+  // it installs beside the running worker and waits, and workbox-window reports it.
+  await page.evaluate(async () => { await navigator.serviceWorker.register('/sw.js?next=1'); });
+  const banner = page.getByTestId('update-banner');
+  await expect(banner).toContainText('A new version of Edgewise is ready.', { timeout: 30_000 });
+  expect(await page.evaluate(() => navigator.serviceWorker.controller?.scriptURL)).toMatch(/\/sw\.js$/);
+  // The waiting worker skips waiting, takes control, and the page reloads under it.
+  const reloaded = page.waitForEvent('framenavigated', { timeout: 30_000 });
+  await banner.getByRole('button', { name: 'Reload' }).click();
+  await reloaded;
+  await page.waitForLoadState('load');
+  await expect(page.getByRole('heading', { name: 'Edgewise' })).toBeVisible();
+  expect(await page.evaluate(() => navigator.serviceWorker.controller?.scriptURL)).toMatch(/\/sw\.js\?next=1$/);
+  await expect(page.getByTestId('update-banner')).toHaveCount(0);
 });
