@@ -47,6 +47,12 @@ export interface AcquireOptions {
   powerPreference?: GPUPowerPreference;
   /** Turn off optional features, e.g. to exercise the f32 path on an f16-capable GPU. */
   disableFeatures?: readonly string[];
+  /**
+   * 'adapter' (default): limits raised to what the adapter allows. 'default': WebGPU's default
+   * limits (128 MiB per binding, 16 KiB of workgroup memory, 256 invocations), what the weakest
+   * conforming device grants; tests use it to prove the kernels need no more.
+   */
+  limits?: 'adapter' | 'default';
 }
 
 export async function acquireDevice(gpu: GPU | undefined, options: AcquireOptions = {}): Promise<GpuContext> {
@@ -59,7 +65,7 @@ export async function acquireDevice(gpu: GPU | undefined, options: AcquireOption
   const disabled = new Set(options.disableFeatures ?? []);
   const requiredFeatures = OPTIONAL_FEATURES.filter((f) => adapter.features.has(f) && !disabled.has(f)) as GPUFeatureName[];
   const requiredLimits: Record<string, number> = {};
-  for (const name of RAISED_LIMITS) {
+  for (const name of options.limits === 'default' ? [] : RAISED_LIMITS) {
     const value = (adapter.limits as unknown as Record<string, number>)[name];
     if (typeof value === 'number') requiredLimits[name] = value;
   }

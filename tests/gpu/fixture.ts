@@ -5,15 +5,22 @@
 // lavapipe (scripts/lavapipe.mjs), which has it, with EDGEWISE_REQUIRE_F16=1: there an adapter
 // without the feature fails every test, and the f16 paths run for real. In the SwiftShader
 // pass the f16 tests are skipped by name (`needsF16`), and the summary counts them.
+// That second pass also sets EDGEWISE_GPU_LIMITS=default: the device gets WebGPU's default
+// limits (what the weakest conforming phone grants) instead of the adapter's, so every kernel
+// and the engine are shown to need no more.
 import type { TestContext } from 'vitest';
 import { acquireNodeDevice } from '../../gpu/node-gpu.ts';
 import type { GpuContext } from '../../gpu/device.ts';
 
 const REQUIRE_F16 = process.env.EDGEWISE_REQUIRE_F16 === '1';
+const LIMITS = process.env.EDGEWISE_GPU_LIMITS === 'default' ? 'default' : 'adapter';
 let shared: Promise<GpuContext> | undefined;
 
 export function gpuContext(): Promise<GpuContext> {
-  shared ??= acquireNodeDevice().then((ctx) => {
+  shared ??= acquireNodeDevice({ limits: LIMITS }).then((ctx) => {
+    if (LIMITS === 'default' && ctx.limits.maxComputeWorkgroupStorageSize !== 16384) {
+      throw new Error(`EDGEWISE_GPU_LIMITS=default but the device has ${ctx.limits.maxComputeWorkgroupStorageSize} bytes of workgroup memory`);
+    }
     if (REQUIRE_F16 && !ctx.features.f16) {
       throw new Error(`EDGEWISE_REQUIRE_F16=1 but the adapter (${ctx.adapterInfo.vendor} ${ctx.adapterInfo.architecture} ${ctx.adapterInfo.description}) lacks shader-f16`);
     }
