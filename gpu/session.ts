@@ -98,6 +98,8 @@ export class GpuSession implements ForwardBackend, MaskableBackend {
   private sampler = new Sampler(0);
   /** History length at which the recurrent state was saved, or -1. */
   private savedAt = -1;
+  /** CPU side of the forward passes so far: dispatches encoded, and ms spent encoding and submitting them. */
+  readonly encodeStats = { passes: 0, dispatches: 0, ms: 0 };
   private readonly hasRecurrent: boolean;
   private lostReason?: string;
   private destroyed = false;
@@ -347,6 +349,7 @@ export class GpuSession implements ForwardBackend, MaskableBackend {
       const lastChunk = at + chunk.length >= tokens.length;
       const chunkMode: LogitsMode = mode === 'all' ? 'all' : lastChunk ? mode : 'none';
       const dispatches = await this.list(chunk.length, chunkMode);
+      const t0 = performance.now();
       device.queue.writeBuffer(this.s.ids, 0, Uint32Array.from(chunk));
       writeStep(device.queue, this.s.step, this.history.length);
       const enc = device.createCommandEncoder({ label: `forward(${chunk.length})` });
@@ -355,6 +358,9 @@ export class GpuSession implements ForwardBackend, MaskableBackend {
       pass.end();
       const target = (lastChunk || mode === 'all') && finish ? finish(enc) : undefined;
       device.queue.submit([enc.finish()]);
+      this.encodeStats.passes++;
+      this.encodeStats.dispatches += dispatches.length;
+      this.encodeStats.ms += performance.now() - t0;
       this.history.push(...chunk);
       if (target) {
         await target.buffer.mapAsync(GPUMapMode.READ, 0, target.bytes);

@@ -48,6 +48,12 @@ export interface BenchResult {
     readonly floorTokensPerSecond: number;
     readonly fractionOfFloor: number;
   };
+  /**
+   * CPU cost of one decode step: the forward pass's compute dispatches, and the ms spent writing
+   * its inputs, encoding (sampling included) and submitting, not the wait for the result. Where
+   * it nears the time per token, the CPU, not memory bandwidth, bounds decoding.
+   */
+  readonly decodeCpu: { readonly dispatchesPerToken: number; readonly encodeMsPerToken: number };
 }
 
 /**
@@ -119,8 +125,10 @@ export async function runBench(session: GpuSession, file: GgufFile, o: BenchOpti
   const t0 = performance.now();
   let next = await session.evalAndSample(prompt, GREEDY);
   const t1 = performance.now();
+  const before = { ...session.encodeStats };
   for (let i = 0; i < gen; i++) next = await session.evalAndSample([next], GREEDY);
   const t2 = performance.now();
+  const steps = session.encodeStats.passes - before.passes;
 
   const copy = await copyBandwidth(ctx);
   // Decode steps run at positions prompt.length .. prompt.length + gen - 1: the mean KV length.
@@ -144,6 +152,10 @@ export async function runBench(session: GpuSession, file: GgufFile, o: BenchOpti
       bytesPerToken, copyGBps: copy.gbps, copyBufferBytes: copy.bytes, floorTokensPerSecond,
       fractionOfFloor: decodeTokensPerSecond / floorTokensPerSecond,
     },
+    decodeCpu: {
+      dispatchesPerToken: (session.encodeStats.dispatches - before.dispatches) / steps,
+      encodeMsPerToken: (session.encodeStats.ms - before.ms) / steps,
+    },
   };
 }
 
@@ -158,6 +170,7 @@ export function formatBench(r: BenchResult): string {
     `prefill   ${r.promptTokens} tokens: ${r.prefillTokensPerSecond.toFixed(1)} tokens/s, time to first token ${r.timeToFirstTokenMs.toFixed(0)} ms`,
     `decode    ${r.genTokens} tokens: ${r.decodeTokensPerSecond.toFixed(2)} tokens/s`,
     `floor     ${mb(f.bytesPerToken)} per token ÷ copy ${f.copyGBps.toFixed(1)} GB/s = ${f.floorTokensPerSecond.toFixed(1)} tokens/s; decode at ${(100 * f.fractionOfFloor).toFixed(1)} % of it`,
+    `cpu       ${r.decodeCpu.dispatchesPerToken.toFixed(0)} dispatches per decoded token, ${r.decodeCpu.encodeMsPerToken.toFixed(3)} ms to encode and submit them`,
   ].join('\n');
 }
 

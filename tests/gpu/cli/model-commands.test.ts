@@ -147,6 +147,11 @@ describe('edgewise logits / generate / bench (built CLI on the GPU)', () => {
     expect(f.copyGBps).toBeGreaterThan(0);
     expect(f.floorTokensPerSecond).toBeCloseTo((f.copyGBps * 1e9) / f.bytesPerToken, 6);
     expect(f.fractionOfFloor).toBeCloseTo(b.decodeTokensPerSecond / f.floorTokensPerSecond, 9);
+    // Every layer dispatches at least its norm, mixer and FFN kernels on each decoded token.
+    expect(b.decodeCpu.dispatchesPerToken).toBeGreaterThanOrEqual(3 * b.model.nLayer);
+    expect(Number.isInteger(b.decodeCpu.dispatchesPerToken)).toBe(true);
+    expect(b.decodeCpu.encodeMsPerToken).toBeGreaterThan(0);
+    expect(b.decodeCpu.encodeMsPerToken).toBeLessThan(1000 / b.decodeTokensPerSecond);
   }, GPU_RUN);
 
   it('exits 2 on bad usage', async () => {
