@@ -9,8 +9,11 @@ export interface Dispatch {
 }
 
 export function encodeDispatches(pass: GPUComputePassEncoder, dispatches: readonly Dispatch[]): void {
+  let pipeline: GPUComputePipeline | undefined;
   for (const d of dispatches) {
-    pass.setPipeline(d.pipeline);
+    // Consecutive dispatches of one kernel (a layer's gemvs) keep the pipeline set: one call
+    // fewer each on the per-token CPU path.
+    if (d.pipeline !== pipeline) pass.setPipeline((pipeline = d.pipeline));
     d.bindGroups.forEach((g, i) => pass.setBindGroup(i, g));
     pass.dispatchWorkgroups(d.workgroups[0], d.workgroups[1] ?? 1, d.workgroups[2] ?? 1);
   }
