@@ -131,7 +131,8 @@ class RealBuilder {
   }
 }
 
-function common(b: RealBuilder, arch: string, c: { nLayer: number; nEmbd: number; nCtx: number; eps: number }): void {
+/** nHeadKv: one count for every layer, or per layer (0 at a hybrid model's Mamba layers). */
+function common(b: RealBuilder, arch: string, c: { nLayer: number; nEmbd: number; nCtx: number; eps: number; nFf: number; nHead: number; nHeadKv: number | Uint32Array }): void {
   b.meta('general.architecture', arch);
   b.meta('general.name', `edgewise real-shape ${arch} (random weights)`);
   b.meta('general.file_type', 15);  // MOSTLY_Q4_K_M
@@ -139,6 +140,47 @@ function common(b: RealBuilder, arch: string, c: { nLayer: number; nEmbd: number
   b.meta(`${arch}.context_length`, c.nCtx);
   b.meta(`${arch}.embedding_length`, c.nEmbd);
   b.meta(`${arch}.attention.layer_norm_rms_epsilon`, c.eps, F32);
+  b.meta(`${arch}.feed_forward_length`, c.nFf);
+  b.meta(`${arch}.attention.head_count`, c.nHead);
+  b.meta(`${arch}.attention.head_count_kv`, c.nHeadKv);
+}
+
+/** The sizes of an attention block: embedding, query heads, KV heads, head dim. */
+interface AttentionShape { readonly E: number; readonly H: number; readonly KV: number; readonly D: number }
+
+/** attn_q/k/v/output of layer i; attn_v gets Q6_K where `moreBitsV` (use_more_bits picked it). */
+function attention(b: RealBuilder, i: number, { E, H, KV, D }: AttentionShape, moreBitsV: boolean): void {
+  b.tensor(`blk.${i}.attn_q.weight`, [E, H * D], q4km(E));
+  b.tensor(`blk.${i}.attn_k.weight`, [E, KV * D], q4km(E));
+  b.tensor(`blk.${i}.attn_v.weight`, [E, KV * D], q4km(E, moreBitsV));
+  b.tensor(`blk.${i}.attn_output.weight`, [H * D, E], q4km(H * D));
+}
+
+/** ffn_norm and the gated FFN (E → F → E) of layer i of L; ffn_down gets Q6_K where use_more_bits picks it. */
+function ffn(b: RealBuilder, i: number, L: number, E: number, F: number): void {
+  b.norm(`blk.${i}.ffn_norm.weight`, [E]);
+  b.tensor(`blk.${i}.ffn_gate.weight`, [E, F], q4km(E));
+  b.tensor(`blk.${i}.ffn_up.weight`, [E, F], q4km(E));
+  b.tensor(`blk.${i}.ffn_down.weight`, [F, E], q4km(F, useMoreBits(i, L)));
+}
+
+/** A hybrid model's per-layer head_count_kv: KV at the attention layers, 0 at the Mamba ones. */
+const hybridKvHeads = (L: number, attn: ReadonlySet<number>, KV: number) => Uint32Array.from({ length: L }, (_, i) => (attn.has(i) ? KV : 0));
+
+/**
+ * The L layers of a hybrid model, each attn_norm, then attention at the layers in `attn` or
+ * `mamba(i)` elsewhere, then the FFN; and output_norm. use_more_bits counts the attention layers
+ * alone for attn_v.
+ */
+function hybridLayers(b: RealBuilder, L: number, F: number, attn: ReadonlySet<number>, shape: AttentionShape, mamba: (i: number) => void): void {
+  let vIndex = 0;
+  for (let i = 0; i < L; i++) {
+    b.norm(`blk.${i}.attn_norm.weight`, [shape.E]);
+    if (attn.has(i)) attention(b, i, shape, useMoreBits(vIndex++, attn.size));
+    else mamba(i);
+    ffn(b, i, L, shape.E, F);
+  }
+  b.norm('output_norm.weight', [shape.E]);
 }
 
 interface RealModel {
@@ -159,26 +201,17 @@ const QWEN3_06B: RealModel = {
   build(b) {
     const [E, L, H, KV, D, F, V] = [1024, 28, 16, 8, 128, 3072, 151936];
     b.vocabulary('tok-bpe-qwen3', V);
-    common(b, 'qwen3', { nLayer: L, nEmbd: E, nCtx: 40960, eps: 1e-6 });
-    b.meta('qwen3.feed_forward_length', F);
-    b.meta('qwen3.attention.head_count', H);
-    b.meta('qwen3.attention.head_count_kv', KV);
+    common(b, 'qwen3', { nLayer: L, nEmbd: E, nCtx: 40960, eps: 1e-6, nFf: F, nHead: H, nHeadKv: KV });
     b.meta('qwen3.attention.key_length', D);
     b.meta('qwen3.attention.value_length', D);
     b.meta('qwen3.rope.freq_base', 1e6, F32);
     b.tensor('token_embd.weight', [E, V], q4km(E, true));  // tied: Q6_K
     for (let i = 0; i < L; i++) {
       b.norm(`blk.${i}.attn_norm.weight`, [E]);
-      b.tensor(`blk.${i}.attn_q.weight`, [E, H * D], q4km(E));
-      b.tensor(`blk.${i}.attn_k.weight`, [E, KV * D], q4km(E));
-      b.tensor(`blk.${i}.attn_v.weight`, [E, KV * D], q4km(E, useMoreBits(i, L)));
-      b.tensor(`blk.${i}.attn_output.weight`, [H * D, E], q4km(H * D));
+      attention(b, i, { E, H, KV, D }, useMoreBits(i, L));
       b.norm(`blk.${i}.attn_q_norm.weight`, [D]);
       b.norm(`blk.${i}.attn_k_norm.weight`, [D]);
-      b.norm(`blk.${i}.ffn_norm.weight`, [E]);
-      b.tensor(`blk.${i}.ffn_gate.weight`, [E, F], q4km(E));
-      b.tensor(`blk.${i}.ffn_up.weight`, [E, F], q4km(E));
-      b.tensor(`blk.${i}.ffn_down.weight`, [F, E], q4km(F, useMoreBits(i, L)));
+      ffn(b, i, L, E, F);
     }
     b.norm('output_norm.weight', [E]);
   },
@@ -200,10 +233,7 @@ const GRANITE_350M: RealModel = {
     const attn = new Set([10, 13, 17, 27]);
     const D = E / H;
     b.vocabulary('tok-bpe-gpt2', V);
-    common(b, 'granitehybrid', { nLayer: L, nEmbd: E, nCtx: 32768, eps: 1e-5 });
-    b.meta('granitehybrid.feed_forward_length', F);
-    b.meta('granitehybrid.attention.head_count', H);
-    b.meta('granitehybrid.attention.head_count_kv', Uint32Array.from({ length: L }, (_, i) => (attn.has(i) ? KV : 0)));
+    common(b, 'granitehybrid', { nLayer: L, nEmbd: E, nCtx: 32768, eps: 1e-5, nFf: F, nHead: H, nHeadKv: hybridKvHeads(L, attn, KV) });
     b.meta('granitehybrid.rope.freq_base', 10000, F32);
     b.meta('granitehybrid.rope.scaling.finetuned', false);
     b.meta('granitehybrid.attention.scale', 0.015625, F32);
@@ -217,30 +247,16 @@ const GRANITE_350M: RealModel = {
     b.meta('granitehybrid.ssm.time_step_rank', ssmHeads);
     b.tensor('token_embd.weight', [E, V], q4km(E, true));
     const convDim = dInner + 2 * nGroup * dState;
-    let vIndex = 0;
-    for (let i = 0; i < L; i++) {
-      b.norm(`blk.${i}.attn_norm.weight`, [E]);
-      if (attn.has(i)) {
-        b.tensor(`blk.${i}.attn_q.weight`, [E, H * D], q4km(E));
-        b.tensor(`blk.${i}.attn_k.weight`, [E, KV * D], q4km(E));
-        b.tensor(`blk.${i}.attn_v.weight`, [E, KV * D], q4km(E, useMoreBits(vIndex++, attn.size)));
-        b.tensor(`blk.${i}.attn_output.weight`, [H * D, E], q4km(H * D));
-      } else {
-        b.tensor(`blk.${i}.ssm_in.weight`, [E, dInner + convDim + ssmHeads], q4km(E));
-        b.tensor(`blk.${i}.ssm_conv1d.weight`, [dConv, convDim], 'F32', [-0.5, 0.5]);
-        b.tensor(`blk.${i}.ssm_conv1d.bias`, [convDim], 'F32');
-        b.tensor(`blk.${i}.ssm_dt.bias`, [ssmHeads], 'F32', [-2, 0]);
-        b.tensor(`blk.${i}.ssm_a`, [1, ssmHeads], 'F32', [-1.5, -0.5]);
-        b.tensor(`blk.${i}.ssm_d`, [1, ssmHeads], 'F32', [0.5, 1.5]);
-        b.norm(`blk.${i}.ssm_norm.weight`, [dInner / nGroup, nGroup]);
-        b.tensor(`blk.${i}.ssm_out.weight`, [dInner, E], q4km(dInner));
-      }
-      b.norm(`blk.${i}.ffn_norm.weight`, [E]);
-      b.tensor(`blk.${i}.ffn_gate.weight`, [E, F], q4km(E));
-      b.tensor(`blk.${i}.ffn_up.weight`, [E, F], q4km(E));
-      b.tensor(`blk.${i}.ffn_down.weight`, [F, E], q4km(F, useMoreBits(i, L)));
-    }
-    b.norm('output_norm.weight', [E]);
+    hybridLayers(b, L, F, attn, { E, H, KV, D }, (i) => {
+      b.tensor(`blk.${i}.ssm_in.weight`, [E, dInner + convDim + ssmHeads], q4km(E));
+      b.tensor(`blk.${i}.ssm_conv1d.weight`, [dConv, convDim], 'F32', [-0.5, 0.5]);
+      b.tensor(`blk.${i}.ssm_conv1d.bias`, [convDim], 'F32');
+      b.tensor(`blk.${i}.ssm_dt.bias`, [ssmHeads], 'F32', [-2, 0]);
+      b.tensor(`blk.${i}.ssm_a`, [1, ssmHeads], 'F32', [-1.5, -0.5]);
+      b.tensor(`blk.${i}.ssm_d`, [1, ssmHeads], 'F32', [0.5, 1.5]);
+      b.norm(`blk.${i}.ssm_norm.weight`, [dInner / nGroup, nGroup]);
+      b.tensor(`blk.${i}.ssm_out.weight`, [dInner, E], q4km(dInner));
+    });
   },
 };
 
@@ -260,10 +276,7 @@ const JAMBA_3B: RealModel = {
     const attn = new Set([13, 27]);
     const D = E / H;
     b.vocabulary('tok-spm-llama2', V);
-    common(b, 'jamba', { nLayer: L, nEmbd: E, nCtx: 262144, eps: 1e-6 });
-    b.meta('jamba.feed_forward_length', F);
-    b.meta('jamba.attention.head_count', H);
-    b.meta('jamba.attention.head_count_kv', Uint32Array.from({ length: L }, (_, i) => (attn.has(i) ? KV : 0)));
+    common(b, 'jamba', { nLayer: L, nEmbd: E, nCtx: 262144, eps: 1e-6, nFf: F, nHead: H, nHeadKv: hybridKvHeads(L, attn, KV) });
     b.meta('jamba.ssm.conv_kernel', dConv);
     b.meta('jamba.ssm.inner_size', dInner);
     b.meta('jamba.ssm.state_size', dState);
@@ -271,34 +284,20 @@ const JAMBA_3B: RealModel = {
     b.meta('jamba.expert_count', 1);
     b.meta('jamba.expert_used_count', 1);
     b.tensor('token_embd.weight', [E, V], q4km(E));
-    let vIndex = 0;
-    for (let i = 0; i < L; i++) {
-      b.norm(`blk.${i}.attn_norm.weight`, [E]);
-      if (attn.has(i)) {
-        b.tensor(`blk.${i}.attn_q.weight`, [E, H * D], q4km(E));
-        b.tensor(`blk.${i}.attn_k.weight`, [E, KV * D], q4km(E));
-        b.tensor(`blk.${i}.attn_v.weight`, [E, KV * D], q4km(E, useMoreBits(vIndex++, attn.size)));
-        b.tensor(`blk.${i}.attn_output.weight`, [H * D, E], q4km(H * D));
-      } else {
-        b.tensor(`blk.${i}.ssm_in.weight`, [E, 2 * dInner], q4km(E));
-        b.tensor(`blk.${i}.ssm_conv1d.weight`, [dConv, dInner], 'F32', [-0.5, 0.5]);
-        b.tensor(`blk.${i}.ssm_conv1d.bias`, [dInner], 'F32');
-        b.tensor(`blk.${i}.ssm_x.weight`, [dInner, dtRank + 2 * dState], q4km(dInner));
-        b.norm(`blk.${i}.ssm_dt_norm.weight`, [dtRank]);
-        b.norm(`blk.${i}.ssm_b_norm.weight`, [dState]);
-        b.norm(`blk.${i}.ssm_c_norm.weight`, [dState]);
-        b.tensor(`blk.${i}.ssm_dt.weight`, [dtRank, dInner], q4km(dtRank));
-        b.tensor(`blk.${i}.ssm_dt.bias`, [dInner], 'F32', [-2, 0]);
-        b.tensor(`blk.${i}.ssm_a`, [dState, dInner], 'F32', [-1.5, -0.05]);
-        b.tensor(`blk.${i}.ssm_d`, [dInner], 'F32', [0.5, 1.5]);
-        b.tensor(`blk.${i}.ssm_out.weight`, [dInner, E], q4km(dInner));
-      }
-      b.norm(`blk.${i}.ffn_norm.weight`, [E]);
-      b.tensor(`blk.${i}.ffn_gate.weight`, [E, F], q4km(E));
-      b.tensor(`blk.${i}.ffn_up.weight`, [E, F], q4km(E));
-      b.tensor(`blk.${i}.ffn_down.weight`, [F, E], q4km(F, useMoreBits(i, L)));
-    }
-    b.norm('output_norm.weight', [E]);
+    hybridLayers(b, L, F, attn, { E, H, KV, D }, (i) => {
+      b.tensor(`blk.${i}.ssm_in.weight`, [E, 2 * dInner], q4km(E));
+      b.tensor(`blk.${i}.ssm_conv1d.weight`, [dConv, dInner], 'F32', [-0.5, 0.5]);
+      b.tensor(`blk.${i}.ssm_conv1d.bias`, [dInner], 'F32');
+      b.tensor(`blk.${i}.ssm_x.weight`, [dInner, dtRank + 2 * dState], q4km(dInner));
+      b.norm(`blk.${i}.ssm_dt_norm.weight`, [dtRank]);
+      b.norm(`blk.${i}.ssm_b_norm.weight`, [dState]);
+      b.norm(`blk.${i}.ssm_c_norm.weight`, [dState]);
+      b.tensor(`blk.${i}.ssm_dt.weight`, [dtRank, dInner], q4km(dtRank));
+      b.tensor(`blk.${i}.ssm_dt.bias`, [dInner], 'F32', [-2, 0]);
+      b.tensor(`blk.${i}.ssm_a`, [dState, dInner], 'F32', [-1.5, -0.05]);
+      b.tensor(`blk.${i}.ssm_d`, [dInner], 'F32', [0.5, 1.5]);
+      b.tensor(`blk.${i}.ssm_out.weight`, [dInner, E], q4km(dInner));
+    });
     b.tensor('output.weight', [E, V], q4km(E, true));
   },
 };

@@ -67,113 +67,90 @@ export const Q8_0_CODEC: BlockCodec = {
   },
 };
 
-// block_q4_0 { d: fp16; qs: u8[16] } — x = d·(q − 8), q 0..15.
-export const Q4_0_CODEC: BlockCodec = {
-  decode(src, dst, blocks) {
-    for (let b = 0; b < blocks; b++) {
-      const o = b * 18, y = b * QK;
-      const d = readF16(src, o);
-      for (let j = 0; j < 16; j++) {
-        const v = src[o + 2 + j];
-        dst[y + j] = d * ((v & 15) - 8);
-        dst[y + j + 16] = d * ((v >>> 4) - 8);
+/**
+ * A 32-element format in the shared nibble layout. A block is d: fp16, then m: fp16 where
+ * `hasMin`, then qh: u8[4] where `bits` is 5, then qs: u8[16].
+ */
+interface NibbleFormat {
+  readonly bits: 4 | 5;
+  readonly hasMin: boolean;
+  /** The block's d and m before rounding to fp16 (m is 0 without a min). */
+  scales(src: Float32Array, x: number): [number, number];
+  /** The level of element v, given id = 1/d (0 where d is 0) and m as stored. */
+  level(v: number, id: number, m: number): number;
+  /** The value of level q, given d and m as stored. */
+  value(q: number, d: number, m: number): number;
+}
+
+function nibbleCodec(f: NibbleFormat): BlockCodec {
+  const qhAt = f.hasMin ? 4 : 2;
+  const qsAt = f.bits === 5 ? qhAt + 4 : qhAt;
+  const size = qsAt + 16;
+  return {
+    decode(src, dst, blocks) {
+      for (let b = 0; b < blocks; b++) {
+        const o = b * size, y = b * QK;
+        const d = readF16(src, o), m = f.hasMin ? readF16(src, o + 2) : 0;
+        const qh = f.bits === 5 ? readU32(src, o + qhAt) : 0;
+        for (let j = 0; j < 16; j++) {
+          const v = src[o + qsAt + j];
+          dst[y + j] = f.value((v & 15) | (((qh >>> j) & 1) << 4), d, m);
+          dst[y + j + 16] = f.value((v >>> 4) | (((qh >>> (j + 16)) & 1) << 4), d, m);
+        }
       }
-    }
-  },
-  encode(src, dst, blocks) {
-    const q = new Uint8Array(QK);
-    for (let b = 0; b < blocks; b++) {
-      const o = b * 18, x = b * QK;
-      const d = writeF16(dst, o, signedMax(src, x, QK) / -8);
-      const id = d ? 1 / d : 0;
-      for (let j = 0; j < QK; j++) q[j] = clamp(Math.round(src[x + j] * id) + 8, 0, 15);
-      packNibbles(q, dst, o + 2);
-    }
-  },
-};
+    },
+    encode(src, dst, blocks) {
+      const q = new Uint8Array(QK);
+      for (let b = 0; b < blocks; b++) {
+        const o = b * size, x = b * QK;
+        const [dx, mx] = f.scales(src, x);
+        const d = writeF16(dst, o, dx);
+        const m = f.hasMin ? writeF16(dst, o + 2, mx) : 0;
+        const id = d ? 1 / d : 0;
+        for (let j = 0; j < QK; j++) q[j] = f.level(src[x + j], id, m);
+        if (f.bits === 5) packHighBits(q, dst, o + qhAt);
+        packNibbles(q, dst, o + qsAt);
+      }
+    },
+  };
+}
+
+/** x = d·(q − half), q 0..2·half−1: the largest magnitude lands on −half. */
+function symmetricCodec(bits: 4 | 5): BlockCodec {
+  const half = 1 << (bits - 1), top = 2 * half - 1;
+  return nibbleCodec({
+    bits, hasMin: false,
+    scales: (src, x) => [signedMax(src, x, QK) / -half, 0],
+    level: (v, id) => clamp(Math.round(v * id) + half, 0, top),
+    value: (q, d) => d * (q - half),
+  });
+}
+
+/** x = d·q + m, q 0..2^bits−1, over the block's [min, max]. */
+function affineCodec(bits: 4 | 5): BlockCodec {
+  const top = (1 << bits) - 1;
+  return nibbleCodec({
+    bits, hasMin: true,
+    scales: (src, x) => {
+      const [min, max] = minMax(src, x, QK);
+      return [(max - min) / top, min];
+    },
+    level: (v, id, m) => clamp(Math.round((v - m) * id), 0, top),
+    value: (q, d, m) => Math.fround(d * q) + m,
+  });
+}
+
+// block_q4_0 { d: fp16; qs: u8[16] } — x = d·(q − 8), q 0..15.
+export const Q4_0_CODEC: BlockCodec = symmetricCodec(4);
 
 // block_q4_1 { d: fp16; m: fp16; qs: u8[16] } — x = d·q + m, q 0..15.
-export const Q4_1_CODEC: BlockCodec = {
-  decode(src, dst, blocks) {
-    for (let b = 0; b < blocks; b++) {
-      const o = b * 20, y = b * QK;
-      const d = readF16(src, o), m = readF16(src, o + 2);
-      for (let j = 0; j < 16; j++) {
-        const v = src[o + 4 + j];
-        dst[y + j] = Math.fround(d * (v & 15)) + m;
-        dst[y + j + 16] = Math.fround(d * (v >>> 4)) + m;
-      }
-    }
-  },
-  encode(src, dst, blocks) {
-    const q = new Uint8Array(QK);
-    for (let b = 0; b < blocks; b++) {
-      const o = b * 20, x = b * QK;
-      const [min, max] = minMax(src, x, QK);
-      const d = writeF16(dst, o, (max - min) / 15);
-      const m = writeF16(dst, o + 2, min);
-      const id = d ? 1 / d : 0;
-      for (let j = 0; j < QK; j++) q[j] = clamp(Math.round((src[x + j] - m) * id), 0, 15);
-      packNibbles(q, dst, o + 4);
-    }
-  },
-};
+export const Q4_1_CODEC: BlockCodec = affineCodec(4);
 
 // block_q5_0 { d: fp16; qh: u8[4]; qs: u8[16] } — x = d·(q − 16), q 0..31.
-export const Q5_0_CODEC: BlockCodec = {
-  decode(src, dst, blocks) {
-    for (let b = 0; b < blocks; b++) {
-      const o = b * 22, y = b * QK;
-      const d = readF16(src, o);
-      const qh = readU32(src, o + 2);
-      for (let j = 0; j < 16; j++) {
-        const v = src[o + 6 + j];
-        dst[y + j] = d * (((v & 15) | (((qh >>> j) & 1) << 4)) - 16);
-        dst[y + j + 16] = d * (((v >>> 4) | (((qh >>> (j + 16)) & 1) << 4)) - 16);
-      }
-    }
-  },
-  encode(src, dst, blocks) {
-    const q = new Uint8Array(QK);
-    for (let b = 0; b < blocks; b++) {
-      const o = b * 22, x = b * QK;
-      const d = writeF16(dst, o, signedMax(src, x, QK) / -16);
-      const id = d ? 1 / d : 0;
-      for (let j = 0; j < QK; j++) q[j] = clamp(Math.round(src[x + j] * id) + 16, 0, 31);
-      packHighBits(q, dst, o + 2);
-      packNibbles(q, dst, o + 6);
-    }
-  },
-};
+export const Q5_0_CODEC: BlockCodec = symmetricCodec(5);
 
 // block_q5_1 { d: fp16; m: fp16; qh: u8[4]; qs: u8[16] } — x = d·q + m, q 0..31.
-export const Q5_1_CODEC: BlockCodec = {
-  decode(src, dst, blocks) {
-    for (let b = 0; b < blocks; b++) {
-      const o = b * 24, y = b * QK;
-      const d = readF16(src, o), m = readF16(src, o + 2);
-      const qh = readU32(src, o + 4);
-      for (let j = 0; j < 16; j++) {
-        const v = src[o + 8 + j];
-        dst[y + j] = Math.fround(d * ((v & 15) | (((qh >>> j) & 1) << 4))) + m;
-        dst[y + j + 16] = Math.fround(d * ((v >>> 4) | (((qh >>> (j + 16)) & 1) << 4))) + m;
-      }
-    }
-  },
-  encode(src, dst, blocks) {
-    const q = new Uint8Array(QK);
-    for (let b = 0; b < blocks; b++) {
-      const o = b * 24, x = b * QK;
-      const [min, max] = minMax(src, x, QK);
-      const d = writeF16(dst, o, (max - min) / 31);
-      const m = writeF16(dst, o + 2, min);
-      const id = d ? 1 / d : 0;
-      for (let j = 0; j < QK; j++) q[j] = clamp(Math.round((src[x + j] - m) * id), 0, 31);
-      packHighBits(q, dst, o + 4);
-      packNibbles(q, dst, o + 8);
-    }
-  },
-};
+export const Q5_1_CODEC: BlockCodec = affineCodec(5);
 
 /** The 16 non-uniform levels of IQ4_NL and IQ4_XS (kvalues_iq4nl in ggml-common.h). */
 export const IQ4_LEVELS: Int8Array = Int8Array.of(-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113);
@@ -189,27 +166,10 @@ export function nearestIq4Level(t: number): number {
 }
 
 // block_iq4_nl { d: fp16; qs: u8[16] } — x = d·kvalues[q], the Q4_0 nibble layout.
-export const IQ4_NL_CODEC: BlockCodec = {
-  decode(src, dst, blocks) {
-    for (let b = 0; b < blocks; b++) {
-      const o = b * 18, y = b * QK;
-      const d = readF16(src, o);
-      for (let j = 0; j < 16; j++) {
-        const v = src[o + 2 + j];
-        dst[y + j] = d * IQ4_LEVELS[v & 15];
-        dst[y + j + 16] = d * IQ4_LEVELS[v >>> 4];
-      }
-    }
-  },
-  encode(src, dst, blocks) {
-    const q = new Uint8Array(QK);
-    for (let b = 0; b < blocks; b++) {
-      const o = b * 18, x = b * QK;
-      // The largest magnitude lands on −127, the widest end of the level table.
-      const d = writeF16(dst, o, signedMax(src, x, QK) / -127);
-      const id = d ? 1 / d : 0;
-      for (let j = 0; j < QK; j++) q[j] = nearestIq4Level(src[x + j] * id);
-      packNibbles(q, dst, o + 2);
-    }
-  },
-};
+export const IQ4_NL_CODEC: BlockCodec = nibbleCodec({
+  bits: 4, hasMin: false,
+  // The largest magnitude lands on −127, the widest end of the level table.
+  scales: (src, x) => [signedMax(src, x, QK) / -127, 0],
+  level: (v, id) => nearestIq4Level(v * id),
+  value: (q, d) => d * IQ4_LEVELS[q],
+});

@@ -25,7 +25,8 @@ export function rowView(data: Float32Array, stride: number, offset = 0): RowView
   return { data, offset, stride };
 }
 
-function view(a: Activation, width: number): RowView {
+/** `a` as a RowView: a dense Float32Array is its own (n, width) view. */
+export function asRowView(a: Activation, width: number): RowView {
   return a instanceof Float32Array ? { data: a, offset: 0, stride: width } : a;
 }
 
@@ -57,7 +58,7 @@ export function createConvState(channels: number, dConv: number): ConvState {
 export function causalConv1d(state: ConvState, x: Activation, n: number, weight: Float32Array, bias: Float32Array | null): Float32Array {
   const { channels, dConv } = state;
   const k1 = dConv - 1;
-  const xv = view(x, channels);
+  const xv = asRowView(x, channels);
   const out = new Float32Array(n * channels);
   // u(i, c): position i of [state (k1 rows) ; x (n rows)].
   const u = (i: number, c: number): number => (i < k1 ? state.data[i * channels + c] : xv.data[xv.offset + (i - k1) * xv.stride + c]);
@@ -90,29 +91,39 @@ export function createSsmState(dInner: number, dState: number): SsmState {
   return { dInner, dState, data: new Float32Array(dInner * dState) };
 }
 
-export interface SelectiveScanInputs {
-  /** (n, d_inner): the conv output. */
+/**
+ * What a scan reads for n tokens; the shapes are the scan's own (SelectiveScanInputs here,
+ * SsdInputs in mamba2.ts). `DtBias` is null where a model may have no `ssm_dt.bias`.
+ */
+export interface ScanInputs<DtBias extends Float32Array | null> {
+  /** The x part of the conv output. */
   readonly x: Activation;
-  /** (n, d_inner): ssm_dt·dt, projected but before the bias and softplus. */
+  /** dt, projected but before the bias and softplus. */
   readonly dt: Activation;
-  /** (n, d_state) each: slices of ssm_x's [dt | B | C] output (after Jamba's B/C norms). */
   readonly B: Activation;
   readonly C: Activation;
-  /** (n, d_inner): the gate, ssm_in's second half; null for an ungated y. */
+  /** The gate; null for an ungated y. */
   readonly z: Activation | null;
-  /** (d_inner, d_state): `ssm_a`, already -exp(A_log). */
+  /** `ssm_a`, already -exp(A_log). */
   readonly A: Float32Array;
-  /** (d_inner): `ssm_d`. */
+  /** `ssm_d`. */
   readonly D: Float32Array;
-  /** (d_inner): `ssm_dt.bias`, or null for none. */
-  readonly dtBias: Float32Array | null;
+  /** `ssm_dt.bias`. */
+  readonly dtBias: DtBias;
 }
+
+/**
+ * Mamba-1: x, dt, z (n, d_inner), dt being ssm_dt·dt and z ssm_in's second half; B, C
+ * (n, d_state) each, slices of ssm_x's [dt | B | C] output (after Jamba's B/C norms);
+ * A (d_inner, d_state); D (d_inner); dtBias (d_inner), or null for none.
+ */
+export type SelectiveScanInputs = ScanInputs<Float32Array | null>;
 
 /** Selective scan over n tokens, updating `state`. Returns y (n, d_inner), gated by silu(z) if z is given. */
 export function selectiveScan(state: SsmState, inp: SelectiveScanInputs, n: number): Float32Array {
   const { dInner, dState } = state;
-  const x = view(inp.x, dInner), dt = view(inp.dt, dInner), B = view(inp.B, dState), C = view(inp.C, dState);
-  const z = inp.z ? view(inp.z, dInner) : null;
+  const x = asRowView(inp.x, dInner), dt = asRowView(inp.dt, dInner), B = asRowView(inp.B, dState), C = asRowView(inp.C, dState);
+  const z = inp.z ? asRowView(inp.z, dInner) : null;
   const h = state.data;
   const y = new Float32Array(n * dInner);
   for (let t = 0; t < n; t++) {

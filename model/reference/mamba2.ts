@@ -9,7 +9,7 @@
 //   per head h (group g = h / (n_head/n_group)):
 //     dt = softplus(dt[h] + dt_bias[h]); S[h,p,:] = S[h,p,:]·exp(dt·A[h]) + (dt·x[h,p])·B[g,:]
 //     y[h,p] = S[h,p,:]·C[g,:] + D[h]·x[h,p];   then y·silu(z), then RMSNorm per group block.
-import { silu, softplus, type Activation, type RowView } from './mamba.ts';
+import { asRowView, silu, softplus, type Activation, type ScanInputs } from './mamba.ts';
 
 export interface Mamba2Dims {
   readonly nHead: number;
@@ -29,35 +29,20 @@ export function createSsdState(dims: Mamba2Dims): SsdState {
   return { dims, data: new Float32Array(dims.nHead * dims.headDim * dims.dState) };
 }
 
-export interface SsdInputs {
-  /** (n, d_inner), d_inner = n_head·head_dim: the x part of the conv output. */
-  readonly x: Activation;
-  /** (n, n_head): ssm_in's dt slice, before the bias and softplus. */
-  readonly dt: Activation;
-  /** (n, n_group·d_state) each: the B and C parts of the conv output. */
-  readonly B: Activation;
-  readonly C: Activation;
-  /** (n, d_inner): ssm_in's z slice; null for an ungated y. */
-  readonly z: Activation | null;
-  /** (n_head): `ssm_a`, already -exp(A_log). */
-  readonly A: Float32Array;
-  /** (n_head): `ssm_d`. */
-  readonly D: Float32Array;
-  /** (n_head): `ssm_dt.bias`. */
-  readonly dtBias: Float32Array;
-}
-
-function view(a: Activation, width: number): RowView {
-  return a instanceof Float32Array ? { data: a, offset: 0, stride: width } : a;
-}
+/**
+ * Mamba-2: x, z (n, d_inner), d_inner = n_head·head_dim, x being the x part of the conv output
+ * and z ssm_in's z slice; dt (n, n_head), ssm_in's dt slice; B, C (n, n_group·d_state) each, the
+ * B and C parts of the conv output; A, D, dtBias (n_head).
+ */
+export type SsdInputs = ScanInputs<Float32Array>;
 
 /** SSD scan over n tokens, updating `state`. Returns y (n, d_inner) with the D skip, gated by silu(z) if z is given. */
 export function ssdScan(state: SsdState, inp: SsdInputs, n: number): Float32Array {
   const { nHead, headDim, nGroup, dState } = state.dims;
   const dInner = nHead * headDim;
   const headsPerGroup = nHead / nGroup;
-  const x = view(inp.x, dInner), dt = view(inp.dt, nHead), B = view(inp.B, nGroup * dState), C = view(inp.C, nGroup * dState);
-  const z = inp.z ? view(inp.z, dInner) : null;
+  const x = asRowView(inp.x, dInner), dt = asRowView(inp.dt, nHead), B = asRowView(inp.B, nGroup * dState), C = asRowView(inp.C, nGroup * dState);
+  const z = inp.z ? asRowView(inp.z, dInner) : null;
   const S = state.data;
   const y = new Float32Array(n * dInner);
   for (let t = 0; t < n; t++) {
@@ -112,7 +97,7 @@ export function groupRmsNorm(y: Float32Array, n: number, weight: Float32Array, n
 /** Mamba-2's output norm as llama.cpp orders it: groupRmsNorm(y · silu(z)). y, z: (n, d_inner). */
 export function gatedGroupRmsNorm(y: Float32Array, z: Activation, n: number, weight: Float32Array, nGroup: number, eps: number): Float32Array {
   const dInner = weight.length;
-  const zv = view(z, dInner);
+  const zv = asRowView(z, dInner);
   const gated = new Float32Array(n * dInner);
   for (let t = 0; t < n; t++) {
     for (let c = 0; c < dInner; c++) gated[t * dInner + c] = y[t * dInner + c] * silu(zv.data[zv.offset + t * zv.stride + c]);
