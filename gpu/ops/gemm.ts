@@ -6,7 +6,7 @@ import { bindGroup, uniformBuffer, type Dispatch } from '../dispatch.ts';
 import type { PipelineCache } from '../pipelines.ts';
 import type { ShaderVariant } from '../wgsl-variant.ts';
 import { weightConstants, weightGeometry, type WeightTensor } from '../weights.ts';
-import { checkActivation, checkBias, dummyStorage, gateWords, type ExpertGate } from './matrix-common.ts';
+import { checkActivation, checkBias, dummyStorage, gateWords, type MatmulOptions } from './matrix-common.ts';
 
 export interface GemmTile {
   /** Tokens × rows per workgroup tile (multiples of 4) and 8-element units per K step. */
@@ -17,24 +17,8 @@ export interface GemmTile {
 
 export const GEMM_DEFAULT_TILE: GemmTile = { tokens: 32, rows: 32, units: 2 };
 
-export interface GemmOptions {
-  readonly weight: WeightTensor;
-  /** (tokens, K) at xOffset, xStride elements apart (default K). */
-  readonly x: GPUBuffer;
-  readonly xOffset?: number;
-  readonly xStride?: number;
-  /** (tokens, N) at yOffset, yStride elements apart (default N). */
-  readonly y: GPUBuffer;
-  readonly yOffset?: number;
-  readonly yStride?: number;
+export interface GemmOptions extends MatmulOptions {
   readonly tokens: number;
-  /** An F32 tensor of N values added to every output row. */
-  readonly bias?: WeightTensor;
-  /** Y = Y + X Wᵀ: the residual add, in place. */
-  readonly accumulate?: boolean;
-  /** An MoE expert's matrix: work only for tokens whose top-k `ids` ((tokens, k) u32) chose `expert`. */
-  readonly gate?: ExpertGate;
-  readonly variant?: ShaderVariant;
   readonly tile?: GemmTile;
 }
 

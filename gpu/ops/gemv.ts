@@ -7,30 +7,14 @@ import { bindGroup, uniformBuffer, workgroupGrid, type Dispatch } from '../dispa
 import type { PipelineCache } from '../pipelines.ts';
 import type { ShaderVariant } from '../wgsl-variant.ts';
 import { weightConstants, weightGeometry, type WeightTensor } from '../weights.ts';
-import { checkActivation, checkBias, dummyStorage, gateWords, type ExpertGate } from './matrix-common.ts';
+import { checkActivation, checkBias, dummyStorage, gateWords, type MatmulOptions } from './matrix-common.ts';
 
 export const GEMV_MAX_TOKENS = 8;
 export const GEMV_MAX_ROWS = 4;
 
-export interface GemvOptions {
-  readonly weight: WeightTensor;
-  /** (tokens, K) activations at xOffset, xStride elements apart (default K). */
-  readonly x: GPUBuffer;
-  readonly xOffset?: number;
-  readonly xStride?: number;
-  /** (tokens, N) outputs at yOffset, yStride elements apart (default N). */
-  readonly y: GPUBuffer;
-  readonly yOffset?: number;
-  readonly yStride?: number;
+export interface GemvOptions extends MatmulOptions {
+  /** 1..GEMV_MAX_TOKENS (default 1). */
   readonly tokens?: number;
-  /** An F32 tensor of N values added to every output. */
-  readonly bias?: WeightTensor;
-  /** y = y + W x: the residual add, in place. */
-  readonly accumulate?: boolean;
-  /** An MoE expert's matrix: work only for tokens whose top-k `ids` ((tokens, k) u32) chose `expert`. */
-  readonly gate?: ExpertGate;
-  /** Text variant: f16 activations where the device has shader-f16. */
-  readonly variant?: ShaderVariant;
   /** Threads per workgroup (power of two) and output rows per workgroup (1..4); see defaultGemvShape. */
   readonly workgroupSize?: number;
   readonly rowsPerWorkgroup?: number;

@@ -1,7 +1,29 @@
 // Checks and helpers shared by the matrix ops (gemv, gemm, embedding): bounds of an activation
 // slice, the bias tensor, and the placeholder bound where an optional input is absent.
 import { EdgewiseError } from '../../model/errors.ts';
+import type { ShaderVariant } from '../wgsl-variant.ts';
 import type { WeightTensor } from '../weights.ts';
+
+/** What the matrix products (gemv, gemm) share: Y (tokens, N) = X (tokens, K) · Wᵀ (+ bias) (+ Y). */
+export interface MatmulOptions {
+  readonly weight: WeightTensor;
+  /** (tokens, K) activations at xOffset, xStride elements apart (default K). */
+  readonly x: GPUBuffer;
+  readonly xOffset?: number;
+  readonly xStride?: number;
+  /** (tokens, N) outputs at yOffset, yStride elements apart (default N). */
+  readonly y: GPUBuffer;
+  readonly yOffset?: number;
+  readonly yStride?: number;
+  /** An F32 tensor of N values added to every output row. */
+  readonly bias?: WeightTensor;
+  /** Y = Y + X Wᵀ: the residual add, in place. */
+  readonly accumulate?: boolean;
+  /** An MoE expert's matrix: work only for tokens whose top-k `ids` ((tokens, k) u32) chose `expert`. */
+  readonly gate?: ExpertGate;
+  /** Text variant: f16 activations where the device has shader-f16. */
+  readonly variant?: ShaderVariant;
+}
 
 /** Gating of an MoE expert's matrix product by the router's choice (shaders/expert-gate.wgsl). */
 export interface ExpertGate {
