@@ -35,8 +35,7 @@ const unitStatus = run('unit + gpu (vitest)', 'npx', ['vitest', 'run', '--report
 // run: kernels against their CPU references and the engine against llama.cpp. This pass also
 // gives the device only WebGPU's default limits (what the weakest phone grants), where the
 // first pass has the adapter's raised ones (tests/gpu/fixture.ts).
-const F16_SUITES = ['tests/gpu/matmul', 'tests/gpu/transformer', 'tests/gpu/mamba',
-  'tests/gpu/engine/session-fixtures.test.ts', 'tests/gpu/engine/moe-variants.test.ts'];
+const F16_SUITES = ['tests/gpu'];
 const f16Status = run('gpu, f16 paths and default limits on lavapipe (vitest)', 'npx',
   ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${OUT}/f16.json`, ...F16_SUITES],
   { VK_ICD_FILENAMES: lavapipeIcd(), EDGEWISE_REQUIRE_F16: '1', EDGEWISE_GPU_LIMITS: 'default' });

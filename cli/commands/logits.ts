@@ -2,7 +2,8 @@
 // Runs the tokens through the model on the GPU and writes float32 little-endian logits, one row of
 // n_vocab per input position (row i: next-token logits after tokens[0..i]), the layout of the
 // fixtures' logits.f32. --chunk is the prefill chunk size, so chunked and one-shot prefill can be
-// compared from the command line.
+// compared from the command line. The KV cache is f32 here (generate and the app use f16 where the
+// GPU has it), as in the fixtures' llama.cpp runs, so the two compare within f32 tolerances.
 import { writeFile } from 'node:fs/promises';
 import { acquireNodeDevice } from '../../gpu/node-gpu.ts';
 import { GpuSession } from '../../gpu/session.ts';
@@ -27,7 +28,7 @@ export const logits: CliCommand = {
       const bad = tokens.find((t) => t >= nVocab);
       if (bad !== undefined) throw new UsageError(`token ${bad} is outside the vocabulary (0..${nVocab - 1})`);
       const ctx = await acquireNodeDevice();
-      const session = await GpuSession.load(ctx, file, source, { contextLength: Math.max(2, tokens.length), chunkTokens: chunk });
+      const session = await GpuSession.load(ctx, file, source, { contextLength: Math.max(2, tokens.length), chunkTokens: chunk, kvF16: false });
       try {
         const out = await session.evalLogits(tokens);
         // Float32Array is host-endian; every platform Dawn runs on is little-endian.

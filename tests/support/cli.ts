@@ -25,5 +25,7 @@ export function runCli(args: readonly string[]): Promise<CliRun> {
 
 /** stderr without Dawn's own start-up noise (e.g. "error: XDG_RUNTIME_DIR is invalid …"), which is not ours. */
 export function ownStderrLines(stderr: string): string[] {
-  return stderr.split('\n').filter((l) => l.trim() !== '' && !l.includes('XDG_RUNTIME_DIR'));
+  // Dawn and the Vulkan loader write their own notices (XDG_RUNTIME_DIR; lavapipe's "Warning:
+  // max... artificially reduced"); the CLI never starts a line with "Warning: ".
+  return stderr.split('\n').filter((l) => l.trim() !== '' && !l.includes('XDG_RUNTIME_DIR') && !l.startsWith('Warning: '));
 }
