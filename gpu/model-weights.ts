@@ -2,6 +2,12 @@
 // streaming in bounded reads so the file is never whole in memory. Stacked expert tensors
 // (ne {K, N, n_expert}) are uploaded as one tensor per expert, so the matrix kernels see plain
 // 2-D weights: the transform happens here, at load time, never in the graph.
+//
+// Matrices that read the same input into adjacent outputs are uploaded as one tensor, their rows
+// concatenated: an attention layer's Q, K and V (written as q|k|v per token) and a dense FFN's
+// gate and up (gate|up per token). One matrix product then does the work of three or two, with
+// the same output layout, so a decoded token needs fewer dispatches. Only matrices of one type and
+// row length, without biases, are joined.
 import type { ModelPlan } from '../model/arch/plan.ts';
 import { EdgewiseError } from '../model/errors.ts';
 import type { ByteSource, GgufFile, GgufTensorInfo } from '../model/gguf/types.ts';
@@ -11,8 +17,10 @@ import { WeightUpload, type WeightTensor } from './weights.ts';
 const READ_BYTES = 8 << 20;
 
 export interface ModelWeights {
-  /** By GGUF tensor name; an expert of a stacked tensor is `${name}#${e}`. */
+  /** By GGUF tensor name; an expert of a stacked tensor is `${name}#${e}`; a joined one, fusedName(...). */
   get(name: string): WeightTensor;
+  /** The joined tensor whose first member is `first` (see the header), if it was joined. */
+  joined(first: string): WeightTensor | undefined;
   /** The raw f32 values of a small F32 tensor, read back from the file (e.g. rope factors). */
   readonly host: ReadonlyMap<string, Float32Array>;
   readonly bytes: number;
@@ -23,6 +31,33 @@ export function expertName(name: string, e: number): string {
   return `${name}#${e}`;
 }
 
+/** The name of the tensor holding `members`' rows, in order. */
+export function fusedName(members: readonly string[]): string {
+  return members.join('+');
+}
+
+/** The groups of matrices the upload joins (see the header), by member names in row order. */
+export function fusionGroups(plan: ModelPlan, file: GgufFile): string[][] {
+  const infos = new Map(file.tensors.map((t) => [t.name, t]));
+  const joinable = (names: readonly string[]) => {
+    const ts = names.map((n) => infos.get(n));
+    return ts.every((t) => t && t.dims.length === 2 && t.type === ts[0]!.type && t.dims[0] === ts[0]!.dims[0]);
+  };
+  const groups: string[][] = [];
+  for (const l of plan.layers) {
+    const m = l.mixer;
+    if (m.kind === 'attention' && !m.tensors.qBias && !m.tensors.kBias && !m.tensors.vBias) {
+      const qkv = [m.tensors.q, m.tensors.k, m.tensors.v];
+      if (joinable(qkv)) groups.push(qkv);
+    }
+    if (l.ffn.kind === 'dense') {
+      const gateUp = [l.ffn.tensors.gate, l.ffn.tensors.up];
+      if (joinable(gateUp)) groups.push(gateUp);
+    }
+  }
+  return groups;
+}
+
 export interface UploadProgress {
   readonly done: number;
   readonly total: number;
@@ -30,7 +65,11 @@ export interface UploadProgress {
 
 export async function uploadModelWeights(
   device: GPUDevice, plan: ModelPlan, file: GgufFile, source: ByteSource,
-  options: { onProgress?: (p: UploadProgress) => void; hostTensors?: readonly string[]; maxPartBytes?: number } = {},
+  options: {
+    onProgress?: (p: UploadProgress) => void; hostTensors?: readonly string[]; maxPartBytes?: number;
+    /** Join matrices as the header says (default true; false uploads every tensor on its own). */
+    fuse?: boolean;
+  } = {},
 ): Promise<ModelWeights> {
   const infos = new Map(file.tensors.map((t) => [t.name, t]));
   const experts = new Set<string>();
@@ -44,21 +83,37 @@ export async function uploadModelWeights(
   });
   const total = specs.reduce((a, t) => a + t.byteSize, 0);
   const tensors = new Map<string, WeightTensor>();
+  const joined = new Map<string, WeightTensor>();
   const host = new Map<string, Float32Array>();
   let done = 0;
-  const stream = async (info: GgufTensorInfo, name: string, dims: readonly number[], start: number, length: number) => {
-    const up = new WeightUpload(device, { name, type: info.type, dims }, options.maxPartBytes);
+  const copy = async (up: WeightUpload, start: number, length: number) => {
     for (let at = 0; at < length; at += READ_BYTES) {
       const n = Math.min(READ_BYTES, length - at);
       up.write(await source.read(start + at, n));
       done += n;
       options.onProgress?.({ done, total });
     }
+  };
+  const stream = async (info: GgufTensorInfo, name: string, dims: readonly number[], start: number, length: number) => {
+    const up = new WeightUpload(device, { name, type: info.type, dims }, options.maxPartBytes);
+    await copy(up, start, length);
     tensors.set(name, up.finish());
   };
+  const groups = options.fuse === false ? [] : fusionGroups(plan, file);
+  const groupOf = new Map(groups.flatMap((g) => g.map((n) => [n, g] as const)));
   try {
     for (const info of specs) {
-      if (experts.has(info.name)) {
+      const group = groupOf.get(info.name);
+      if (group) {
+        if (group[0] !== info.name) continue;  // uploaded with its first member
+        const members = group.map((n) => infos.get(n)!);
+        const rows = members.reduce((a, t) => a + t.dims[1], 0);
+        const up = new WeightUpload(device, { name: fusedName(group), type: info.type, dims: [info.dims[0], rows] }, options.maxPartBytes);
+        for (const t of members) await copy(up, t.offset, t.byteSize);
+        const t = up.finish();
+        tensors.set(t.name, t);
+        joined.set(info.name, t);
+      } else if (experts.has(info.name)) {
         const [k, n, nExpert] = info.dims;
         const per = info.byteSize / nExpert;
         for (let e = 0; e < nExpert; e++) await stream(info, expertName(info.name, e), [k, n], info.offset + e * per, per);
@@ -77,9 +132,10 @@ export async function uploadModelWeights(
   return {
     get(name) {
       const t = tensors.get(name);
-      if (!t) throw new EdgewiseError('tensor-missing', `no uploaded tensor ${name}`);
+      if (!t) throw new EdgewiseError('tensor-missing', `no uploaded tensor ${name}${groupOf.has(name) ? ` (it is part of ${fusedName(groupOf.get(name)!)})` : ''}`);
       return t;
     },
+    joined: (first) => joined.get(first),
     host,
     bytes: total,
     destroy() {

@@ -46,6 +46,8 @@ export interface SessionOptions {
   readonly chunkTokens?: number;
   /** f16 KV cache where the device has shader-f16. Default true. */
   readonly kvF16?: boolean;
+  /** Join Q/K/V and gate/up matrices into one product each (gpu/model-weights.ts). Default true. */
+  readonly fuseMatrices?: boolean;
   readonly memoryBudgetBytes?: number;
   readonly onProgress?: (p: { phase: 'upload' | 'compile'; done: number; total: number }) => void;
 }
@@ -144,7 +146,7 @@ export class GpuSession implements ForwardBackend, MaskableBackend {
     const env: OpEnv = { ctx, pipelines };
     const hostTensors = plan.layers.flatMap((l) => (l.mixer.kind === 'attention' && l.mixer.rope.freqFactors ? [l.mixer.rope.freqFactors] : []));
     const weights = await uploadModelWeights(device, plan, file, source, {
-      hostTensors,
+      hostTensors, fuse: options.fuseMatrices,
       onProgress: (p) => options.onProgress?.({ phase: 'upload', done: p.done, total: p.total }),
     });
     try {
@@ -516,9 +518,14 @@ class ForwardBuilder {
     const qw = m.nHead * m.headDim, kw = m.nHeadKv * m.headDim, stride = qw + 2 * kw;
     const t = m.tensors;
     const h = { buffer: s.h };
-    this.matmul(t.q, h, { buffer: s.a, offset: 0, stride }, { bias: t.qBias });
-    this.matmul(t.k, h, { buffer: s.a, offset: qw, stride }, { bias: t.kBias });
-    this.matmul(t.v, h, { buffer: s.a, offset: qw + kw, stride }, { bias: t.vBias });
+    const qkv = this.w.joined(t.q);
+    if (qkv) {
+      this.matmul(qkv.name, h, { buffer: s.a, offset: 0, stride });
+    } else {
+      this.matmul(t.q, h, { buffer: s.a, offset: 0, stride }, { bias: t.qBias });
+      this.matmul(t.k, h, { buffer: s.a, offset: qw, stride }, { bias: t.kBias });
+      this.matmul(t.v, h, { buffer: s.a, offset: qw + kw, stride }, { bias: t.vBias });
+    }
     if (t.qNorm && t.kNorm) {
       this.add(prepareRmsNorm(env, { label: `${label}.q_norm`, y: s.a, weight: this.vec(t.qNorm), nTokens: n, rowLen: m.headDim, rowsPerToken: m.nHead, eps: this.plan.normEps, yOffset: 0, yTokenStride: stride }));
       this.add(prepareRmsNorm(env, { label: `${label}.k_norm`, y: s.a, weight: this.vec(t.kNorm), nTokens: n, rowLen: m.headDim, rowsPerToken: m.nHeadKv, eps: this.plan.normEps, yOffset: qw, yTokenStride: stride }));
@@ -596,8 +603,13 @@ class ForwardBuilder {
   /** SwiGLU: silu(gate·h) * up·h into b; `finish` applies the down projection to it. */
   private swiglu(label: string, gate: string, up: string, nFf: number, finish: (input: Operand) => void, expert?: ExpertGate): void {
     const { s, n, env } = this;
-    this.matmul(gate, { buffer: s.h }, { buffer: s.a, offset: 0, stride: 2 * nFf }, { gate: expert });
-    this.matmul(up, { buffer: s.h }, { buffer: s.a, offset: nFf, stride: 2 * nFf }, { gate: expert });
+    const gateUp = this.w.joined(gate);
+    if (gateUp) {
+      this.matmul(gateUp.name, { buffer: s.h }, { buffer: s.a, offset: 0, stride: 2 * nFf }, { gate: expert });
+    } else {
+      this.matmul(gate, { buffer: s.h }, { buffer: s.a, offset: 0, stride: 2 * nFf }, { gate: expert });
+      this.matmul(up, { buffer: s.h }, { buffer: s.a, offset: nFf, stride: 2 * nFf }, { gate: expert });
+    }
     this.add(prepareElementwise(env, {
       label: `${label}.swiglu`, kind: 'swiglu', nRows: n, width: nFf,
       y: { buffer: s.b, offset: 0, stride: nFf }, a: { buffer: s.a, offset: 0, stride: 2 * nFf }, b: { buffer: s.a, offset: nFf, stride: 2 * nFf },
