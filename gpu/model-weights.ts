@@ -4,10 +4,11 @@
 // 2-D weights: the transform happens here, at load time, never in the graph.
 //
 // Matrices that read the same input into adjacent outputs are uploaded as one tensor, their rows
-// concatenated: an attention layer's Q, K and V (written as q|k|v per token) and a dense FFN's
-// gate and up (gate|up per token). One matrix product then does the work of three or two, with
-// the same output layout, so a decoded token needs fewer dispatches. Only matrices of one type and
-// row length, without biases, are joined.
+// concatenated: an attention layer's Q, K and V (written as q|k|v per token), and the gate and up
+// of a dense FFN, of an MoE layer's shared expert and of each of its experts (gate|up per token).
+// One matrix product then does the work of three or two, with the same output layout, so a
+// decoded token needs fewer dispatches. Only matrices of one type and row length, without
+// biases, are joined.
 import type { ModelPlan } from '../model/arch/plan.ts';
 import { EdgewiseError } from '../model/errors.ts';
 import type { ByteSource, GgufFile, GgufTensorInfo } from '../model/gguf/types.ts';
@@ -39,9 +40,9 @@ export function fusedName(members: readonly string[]): string {
 /** The groups of matrices the upload joins (see the header), by member names in row order. */
 export function fusionGroups(plan: ModelPlan, file: GgufFile): string[][] {
   const infos = new Map(file.tensors.map((t) => [t.name, t]));
-  const joinable = (names: readonly string[]) => {
+  const joinable = (names: readonly string[], nDims = 2) => {
     const ts = names.map((n) => infos.get(n));
-    return ts.every((t) => t && t.dims.length === 2 && t.type === ts[0]!.type && t.dims[0] === ts[0]!.dims[0]);
+    return ts.every((t) => t && t.dims.length === nDims && t.type === ts[0]!.type && t.dims[0] === ts[0]!.dims[0] && t.dims[2] === ts[0]!.dims[2]);
   };
   const groups: string[][] = [];
   for (const l of plan.layers) {
@@ -50,10 +51,23 @@ export function fusionGroups(plan: ModelPlan, file: GgufFile): string[][] {
       const qkv = [m.tensors.q, m.tensors.k, m.tensors.v];
       if (joinable(qkv)) groups.push(qkv);
     }
-    if (l.ffn.kind === 'dense') {
-      const gateUp = [l.ffn.tensors.gate, l.ffn.tensors.up];
+    const dense = l.ffn.kind === 'dense' ? l.ffn.tensors : l.ffn.kind === 'moe' ? l.ffn.shared : undefined;
+    if (dense) {
+      const gateUp = [dense.gate, dense.up];
       if (joinable(gateUp)) groups.push(gateUp);
     }
+  }
+  return groups;
+}
+
+/** Stacked expert tensors whose per-expert slices the upload joins: [gate_exps, up_exps] pairs. */
+export function expertFusionGroups(plan: ModelPlan, file: GgufFile): string[][] {
+  const infos = new Map(file.tensors.map((t) => [t.name, t]));
+  const groups: string[][] = [];
+  for (const l of plan.layers) {
+    if (l.ffn.kind !== 'moe') continue;
+    const [g, u] = [infos.get(l.ffn.tensors.gateExps), infos.get(l.ffn.tensors.upExps)];
+    if (g && u && g.dims.length === 3 && g.type === u.type && g.dims[0] === u.dims[0] && g.dims[2] === u.dims[2]) groups.push([g.name, u.name]);
   }
   return groups;
 }
@@ -101,6 +115,8 @@ export async function uploadModelWeights(
   };
   const groups = options.fuse === false ? [] : fusionGroups(plan, file);
   const groupOf = new Map(groups.flatMap((g) => g.map((n) => [n, g] as const)));
+  const expertGroups = options.fuse === false ? [] : expertFusionGroups(plan, file);
+  const expertGroupOf = new Map(expertGroups.flatMap((g) => g.map((n) => [n, g] as const)));
   try {
     for (const info of specs) {
       const group = groupOf.get(info.name);
@@ -113,6 +129,20 @@ export async function uploadModelWeights(
         const t = up.finish();
         tensors.set(t.name, t);
         joined.set(info.name, t);
+      } else if (expertGroupOf.has(info.name)) {
+        const [gate, up] = expertGroupOf.get(info.name)!.map((n) => infos.get(n)!);
+        if (gate !== info) continue;  // uploaded with the gate tensor
+        const [k, n, nExpert] = gate.dims;
+        const per = [gate.byteSize / nExpert, up.byteSize / nExpert];
+        for (let e = 0; e < nExpert; e++) {
+          const members = [expertName(gate.name, e), expertName(up.name, e)];
+          const joinedUp = new WeightUpload(device, { name: fusedName(members), type: gate.type, dims: [k, n + up.dims[1]] }, options.maxPartBytes);
+          await copy(joinedUp, gate.offset + e * per[0], per[0]);
+          await copy(joinedUp, up.offset + e * per[1], per[1]);
+          const t = joinedUp.finish();
+          tensors.set(t.name, t);
+          joined.set(members[0], t);
+        }
       } else if (experts.has(info.name)) {
         const [k, n, nExpert] = info.dims;
         const per = info.byteSize / nExpert;
