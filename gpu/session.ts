@@ -48,6 +48,12 @@ export interface SessionOptions {
   readonly kvF16?: boolean;
   /** Join Q/K/V and gate/up matrices into one product each (gpu/model-weights.ts). Default true. */
   readonly fuseMatrices?: boolean;
+  /**
+   * Encode each decode step's command buffer while the GPU runs the step before, so that only
+   * a few queue writes and a submit stand between one token's read back and the next token's
+   * work. Default true.
+   */
+  readonly encodeAhead?: boolean;
   readonly memoryBudgetBytes?: number;
   readonly onProgress?: (p: { phase: 'upload' | 'compile'; done: number; total: number }) => void;
 }
@@ -57,6 +63,25 @@ const RECENT_CAPACITY = 64;
 const NO_TOKEN = 0xffffffff;
 
 type LogitsMode = 'none' | 'last' | 'all';
+
+/** Where a submitted command buffer leaves its small result for the CPU. */
+interface ReadTarget {
+  readonly buffer: GPUBuffer;
+  readonly bytes: number;
+}
+
+/**
+ * One decode step's commands, encoded once: forward over one token, sampling, the copy of the
+ * result to a read-back buffer. Nothing in it depends on the token or its position (those are
+ * queue writes before the submit), so a step encoded ahead serves whichever token comes next.
+ */
+interface EncodedStep {
+  /** The sampling variant it was encoded for (k, greedy or not, masked or not). */
+  readonly key: string;
+  readonly commands: GPUCommandBuffer;
+  readonly target: ReadTarget;
+  readonly dispatches: number;
+}
 
 interface LayerState {
   readonly kv?: KvCache;
@@ -100,8 +125,15 @@ export class GpuSession implements ForwardBackend, MaskableBackend {
   private sampler = new Sampler(0);
   /** History length at which the recurrent state was saved, or -1. */
   private savedAt = -1;
-  /** CPU side of the forward passes so far: dispatches encoded, and ms spent encoding and submitting them. */
-  readonly encodeStats = { passes: 0, dispatches: 0, ms: 0 };
+  /**
+   * CPU side of the forward passes so far: passes submitted and their dispatches; `ms` spent
+   * encoding and submitting them while the GPU waited for them, `aheadMs` spent encoding decode
+   * steps ahead, while the GPU was still busy with the step before (`aheadSteps` of them used).
+   */
+  readonly encodeStats = { passes: 0, dispatches: 0, ms: 0, aheadMs: 0, aheadSteps: 0 };
+  private readonly encodeAhead: boolean;
+  /** The next decode step, encoded while the GPU ran the last one. */
+  private ahead?: EncodedStep;
   private readonly hasRecurrent: boolean;
   private lostReason?: string;
   private destroyed = false;
@@ -117,7 +149,9 @@ export class GpuSession implements ForwardBackend, MaskableBackend {
     chunkTokens: number,
     private readonly widths: { a: number; b: number; c: number; d: number },
     pipelines: PipelineCache,
+    encodeAhead: boolean,
   ) {
+    this.encodeAhead = encodeAhead;
     this.contextLength = contextLength;
     this.chunkTokens = chunkTokens;
     this.env = { ctx, pipelines };
@@ -207,7 +241,7 @@ export class GpuSession implements ForwardBackend, MaskableBackend {
         recent,
         logits: storage(device, 'logits', plan.nVocab),
       };
-      const session = new GpuSession(ctx, plan, memory, weights, layers, scratch, contextLength, chunkTokens, widths, pipelines);
+      const session = new GpuSession(ctx, plan, memory, weights, layers, scratch, contextLength, chunkTokens, widths, pipelines, options.encodeAhead ?? true);
       // Compile everything decode needs, and the full-chunk prefill list, before the first token.
       const warm: Promise<unknown>[] = [session.list(1, 'last'), session.prepareSampler(1), session.prepareSampler(40)];
       if (C > 1) warm.push(session.list(C, 'none'));
@@ -247,24 +281,54 @@ export class GpuSession implements ForwardBackend, MaskableBackend {
       await this.run(tokens.slice(0, -1), 'none');
       this.saveRecurrent();
     }
-    const last = tokens.slice(-1);
+    const last = tokens[tokens.length - 1];
     const greedy = !(sampling.temperature > 0);
     const k = greedy ? 1 : Math.max(1, Math.min(sampling.topK > 0 ? sampling.topK : MAX_TOP_K, MAX_TOP_K, this.plan.nVocab));
     const sample = await this.prepareSampler(k);
     const masking = mask ? await (this.logitMask ??= prepareLogitMask(this.env, { label: 'logit_mask', logits: this.s.logits, nVocab: this.plan.nVocab })) : undefined;
-    if (masking) masking.write(this.ctx.device.queue, mask!);
-    this.writeRecent([...this.history, ...last], sampling.penaltyLastN);
-    sample.configure(this.ctx.device.queue, sampling.repetitionPenalty > 0 ? sampling.repetitionPenalty : 1, greedy ? 1 : sampling.temperature);
-    const words = await this.run(last, 'last', (enc) => {
-      const pass = enc.beginComputePass({ label: 'sample' });
-      encodeDispatches(pass, masking ? [masking.dispatch, ...sample.dispatches] : sample.dispatches);
+    const forward = await this.list(1, 'last');
+    const key = `${k}/${greedy ? 'argmax' : 'top-k'}/${masking ? 'masked' : 'free'}`;
+    const encode = (): EncodedStep => {
+      const enc = this.ctx.device.createCommandEncoder({ label: `step/${key}` });
+      const pass = enc.beginComputePass({ label: 'forward(1)' });
+      encodeDispatches(pass, forward);
       pass.end();
-      const target = greedy ? this.readSmall : this.readCandidates;
-      enc.copyBufferToBuffer(sample.result, 0, target, 0, greedy ? 4 : k * 8);
-      return { buffer: target, bytes: greedy ? 4 : k * 8 };
-    });
-    if (greedy) return words![0];
-    let candidates = parseCandidates(words!, k);
+      const sampled = enc.beginComputePass({ label: 'sample' });
+      encodeDispatches(sampled, masking ? [masking.dispatch, ...sample.dispatches] : sample.dispatches);
+      sampled.end();
+      const target = greedy ? { buffer: this.readSmall, bytes: 4 } : { buffer: this.readCandidates, bytes: k * 8 };
+      enc.copyBufferToBuffer(sample.result, 0, target.buffer, 0, target.bytes);
+      return { key, commands: enc.finish(), target, dispatches: forward.length };
+    };
+
+    const { queue } = this.ctx.device;
+    const t0 = performance.now();
+    if (masking) masking.write(queue, mask!);
+    this.writeRecent([...this.history, last], sampling.penaltyLastN);
+    sample.configure(queue, sampling.repetitionPenalty > 0 ? sampling.repetitionPenalty : 1, greedy ? 1 : sampling.temperature);
+    queue.writeBuffer(this.s.ids, 0, Uint32Array.of(last));
+    writeStep(queue, this.s.step, this.history.length);
+    const step = this.ahead?.key === key ? this.ahead : encode();
+    if (step === this.ahead) this.encodeStats.aheadSteps++;
+    this.ahead = undefined;
+    queue.submit([step.commands]);
+    this.encodeStats.passes++;
+    this.encodeStats.dispatches += step.dispatches;
+    this.encodeStats.ms += performance.now() - t0;
+    this.history.push(last);
+    const mapped = step.target.buffer.mapAsync(GPUMapMode.READ, 0, step.target.bytes);
+    if (this.encodeAhead) {
+      // The GPU is busy with this step: encode the next one now, assuming it samples the same way.
+      const t1 = performance.now();
+      this.ahead = encode();
+      this.encodeStats.aheadMs += performance.now() - t1;
+    }
+    await mapped;
+    const words = new Uint32Array(step.target.buffer.getMappedRange(0, step.target.bytes).slice(0));
+    step.target.buffer.unmap();
+    this.checkLost();
+    if (greedy) return words[0];
+    let candidates = parseCandidates(words, k);
     if (mask) {
       // Refused tokens have probability 0 after the mask; drop them so the draw cannot pick one.
       const allowed = maskCandidates(candidates, mask);
@@ -317,6 +381,7 @@ export class GpuSession implements ForwardBackend, MaskableBackend {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    this.ahead = undefined;
     this.weights.destroy();
     for (const l of this.layers) {
       l.kv?.k.destroy();
@@ -332,25 +397,23 @@ export class GpuSession implements ForwardBackend, MaskableBackend {
 
   private checkRoom(n: number): void {
     if (this.destroyed) throw new EdgewiseError('usage', 'this model was unloaded');
-    if (this.lostReason !== undefined) throw new EdgewiseError('device-lost', `the GPU device was lost (${this.lostReason}); load the model again`);
+    this.checkLost();
     if (this.history.length + n > this.contextLength) {
       throw new EdgewiseError('context-full', `the context is full: ${this.history.length} + ${n} tokens exceed ${this.contextLength}`);
     }
   }
 
   /**
-   * Runs tokens through the model in chunks; the last chunk computes logits as `mode` says and
-   * may append commands (sampling, copies) whose mapped result is returned.
+   * Runs tokens through the model in chunks; each chunk computes logits as `mode` says and may
+   * append commands (copies) whose mapped result is returned (the last chunk's).
    */
-  private async run(tokens: readonly number[], mode: LogitsMode,
-    finish?: (enc: GPUCommandEncoder) => { buffer: GPUBuffer; bytes: number }): Promise<Uint32Array | undefined> {
+  private async run(tokens: readonly number[], mode: LogitsMode, finish?: (enc: GPUCommandEncoder) => ReadTarget): Promise<Uint32Array | undefined> {
     const { device } = this.ctx;
     let result: Uint32Array | undefined;
     for (let at = 0; at < tokens.length; at += this.chunkTokens) {
       const chunk = tokens.slice(at, at + this.chunkTokens);
       const lastChunk = at + chunk.length >= tokens.length;
-      const chunkMode: LogitsMode = mode === 'all' ? 'all' : lastChunk ? mode : 'none';
-      const dispatches = await this.list(chunk.length, chunkMode);
+      const dispatches = await this.list(chunk.length, lastChunk ? mode : mode === 'all' ? 'all' : 'none');
       const t0 = performance.now();
       device.queue.writeBuffer(this.s.ids, 0, Uint32Array.from(chunk));
       writeStep(device.queue, this.s.step, this.history.length);
@@ -358,7 +421,7 @@ export class GpuSession implements ForwardBackend, MaskableBackend {
       const pass = enc.beginComputePass({ label: `forward(${chunk.length})` });
       encodeDispatches(pass, dispatches);
       pass.end();
-      const target = (lastChunk || mode === 'all') && finish ? finish(enc) : undefined;
+      const target = finish?.(enc);
       device.queue.submit([enc.finish()]);
       this.encodeStats.passes++;
       this.encodeStats.dispatches += dispatches.length;
@@ -370,8 +433,12 @@ export class GpuSession implements ForwardBackend, MaskableBackend {
         target.buffer.unmap();
       }
     }
-    if (this.lostReason !== undefined) throw new EdgewiseError('device-lost', `the GPU device was lost (${this.lostReason}); load the model again`);
+    this.checkLost();
     return result;
+  }
+
+  private checkLost(): void {
+    if (this.lostReason !== undefined) throw new EdgewiseError('device-lost', `the GPU device was lost (${this.lostReason}); load the model again`);
   }
 
   private writeRecent(tokens: readonly number[], lastN: number): void {

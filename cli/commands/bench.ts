@@ -53,7 +53,11 @@ export interface BenchResult {
    * its inputs, encoding (sampling included) and submitting, not the wait for the result. Where
    * it nears the time per token, the CPU, not memory bandwidth, bounds decoding.
    */
-  readonly decodeCpu: { readonly dispatchesPerToken: number; readonly encodeMsPerToken: number };
+  /**
+   * CPU work per decoded token: dispatches, ms encoding and submitting while the GPU waited,
+   * and ms encoding the next step ahead while the GPU ran this one (session option encodeAhead).
+   */
+  readonly decodeCpu: { readonly dispatchesPerToken: number; readonly encodeMsPerToken: number; readonly encodeAheadMsPerToken: number };
 }
 
 /**
@@ -155,6 +159,7 @@ export async function runBench(session: GpuSession, file: GgufFile, o: BenchOpti
     decodeCpu: {
       dispatchesPerToken: (session.encodeStats.dispatches - before.dispatches) / steps,
       encodeMsPerToken: (session.encodeStats.ms - before.ms) / steps,
+      encodeAheadMsPerToken: (session.encodeStats.aheadMs - before.aheadMs) / steps,
     },
   };
 }
@@ -170,7 +175,7 @@ export function formatBench(r: BenchResult): string {
     `prefill   ${r.promptTokens} tokens: ${r.prefillTokensPerSecond.toFixed(1)} tokens/s, time to first token ${r.timeToFirstTokenMs.toFixed(0)} ms`,
     `decode    ${r.genTokens} tokens: ${r.decodeTokensPerSecond.toFixed(2)} tokens/s`,
     `floor     ${mb(f.bytesPerToken)} per token ÷ copy ${f.copyGBps.toFixed(1)} GB/s = ${f.floorTokensPerSecond.toFixed(1)} tokens/s; decode at ${(100 * f.fractionOfFloor).toFixed(1)} % of it`,
-    `cpu       ${r.decodeCpu.dispatchesPerToken.toFixed(0)} dispatches per decoded token, ${r.decodeCpu.encodeMsPerToken.toFixed(3)} ms to encode and submit them`,
+    `cpu       ${r.decodeCpu.dispatchesPerToken.toFixed(0)} dispatches per decoded token: ${r.decodeCpu.encodeMsPerToken.toFixed(3)} ms to submit them while the GPU waits, ${r.decodeCpu.encodeAheadMsPerToken.toFixed(3)} ms encoding ahead while it runs`,
   ].join('\n');
 }
 

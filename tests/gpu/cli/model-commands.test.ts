@@ -152,6 +152,8 @@ describe('edgewise logits / generate / bench (built CLI on the GPU)', () => {
     expect(Number.isInteger(b.decodeCpu.dispatchesPerToken)).toBe(true);
     expect(b.decodeCpu.encodeMsPerToken).toBeGreaterThan(0);
     expect(b.decodeCpu.encodeMsPerToken).toBeLessThan(1000 / b.decodeTokensPerSecond);
+    // Each decode step after the first was encoded ahead, while the GPU ran the one before.
+    expect(b.decodeCpu.encodeAheadMsPerToken).toBeGreaterThan(0);
   }, GPU_RUN);
 
   it('exits 2 on bad usage', async () => {
