@@ -56,6 +56,8 @@ export interface BenchResult {
   /**
    * CPU work per decoded token: dispatches, ms encoding and submitting while the GPU waited,
    * and ms encoding the next step ahead while the GPU ran this one (session option encodeAhead).
+   * The times are medians over the decoded tokens: a single slow call (a GC pause, a driver
+   * stall) would otherwise stand for the typical step.
    */
   readonly decodeCpu: { readonly dispatchesPerToken: number; readonly encodeMsPerToken: number; readonly encodeAheadMsPerToken: number };
 }
@@ -110,6 +112,12 @@ export async function copyBandwidth(ctx: GpuContext, requestedBytes = 256 << 20,
   }
 }
 
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
 /** A prompt of `n` ids spread over the vocabulary, starting with `first` (BOS where the model has one). */
 export function benchPrompt(n: number, nVocab: number, first: number): number[] {
   return Array.from({ length: n }, (_, i) => (i === 0 && first >= 0 ? first : (i * 7919 + 13) % nVocab));
@@ -130,7 +138,13 @@ export async function runBench(session: GpuSession, file: GgufFile, o: BenchOpti
   let next = await session.evalAndSample(prompt, GREEDY);
   const t1 = performance.now();
   const before = { ...session.encodeStats };
-  for (let i = 0; i < gen; i++) next = await session.evalAndSample([next], GREEDY);
+  const cpu = { ms: [] as number[], aheadMs: [] as number[] };
+  for (let i = 0; i < gen; i++) {
+    const { ms, aheadMs } = session.encodeStats;
+    next = await session.evalAndSample([next], GREEDY);
+    cpu.ms.push(session.encodeStats.ms - ms);
+    cpu.aheadMs.push(session.encodeStats.aheadMs - aheadMs);
+  }
   const t2 = performance.now();
   const steps = session.encodeStats.passes - before.passes;
 
@@ -158,8 +172,8 @@ export async function runBench(session: GpuSession, file: GgufFile, o: BenchOpti
     },
     decodeCpu: {
       dispatchesPerToken: (session.encodeStats.dispatches - before.dispatches) / steps,
-      encodeMsPerToken: (session.encodeStats.ms - before.ms) / steps,
-      encodeAheadMsPerToken: (session.encodeStats.aheadMs - before.aheadMs) / steps,
+      encodeMsPerToken: median(cpu.ms),
+      encodeAheadMsPerToken: median(cpu.aheadMs),
     },
   };
 }
