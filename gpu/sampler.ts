@@ -18,6 +18,19 @@ export function parseCandidates(words: Uint32Array, k: number): Candidates {
   return { ids: words.slice(0, n), probs: probs.slice(0, n) };
 }
 
+/**
+ * The repetition penalty's window, written into `ring` (its length is the GPU buffer's slot
+ * count): the last `lastN` tokens of `history` followed by `next` (the token being run), capped at
+ * the ring's size; unused slots hold 0xffffffff. Allocates nothing.
+ */
+export function fillRecentWindow<T extends Uint32Array>(ring: T, history: readonly number[], next: number, lastN: number): T {
+  ring.fill(NONE);
+  const n = Math.min(ring.length, Math.max(0, lastN), history.length + 1);
+  for (let i = 0; i < n - 1; i++) ring[i] = history[history.length - (n - 1) + i];
+  if (n > 0) ring[n - 1] = next;
+  return ring;
+}
+
 /** mulberry32: a small, fast 32-bit PRNG; uniform floats in [0, 1). */
 export function seededRandom(seed: number): () => number {
   let s = seed >>> 0;

@@ -37,7 +37,7 @@ import { prepareSsmConv } from './ops/ssm-conv.ts';
 import { prepareSsmScan } from './ops/ssm-scan.ts';
 import { createStepBuffer, writeStep } from './ops/step.ts';
 import { PipelineCache } from './pipelines.ts';
-import { parseCandidates, Sampler } from './sampler.ts';
+import { fillRecentWindow, parseCandidates, Sampler } from './sampler.ts';
 
 export interface SessionOptions {
   /** Tokens the session can hold; default min(model's training context, 4096). */
@@ -60,7 +60,6 @@ export interface SessionOptions {
 
 /** Tokens the repetition penalty looks back over, at most (the recent-token ring). */
 const RECENT_CAPACITY = 64;
-const NO_TOKEN = 0xffffffff;
 
 type LogitsMode = 'none' | 'last' | 'all';
 
@@ -134,6 +133,9 @@ export class GpuSession implements ForwardBackend, MaskableBackend {
   private readonly encodeAhead: boolean;
   /** The next decode step, encoded while the GPU ran the last one. */
   private ahead?: EncodedStep;
+  /** Staging words for the per-token queue writes, so that a decode step allocates nothing. */
+  private readonly oneId = new Uint32Array(1);
+  private readonly recentWords = new Uint32Array(RECENT_CAPACITY);
   private readonly hasRecurrent: boolean;
   private lostReason?: string;
   private destroyed = false;
@@ -304,9 +306,10 @@ export class GpuSession implements ForwardBackend, MaskableBackend {
     const { queue } = this.ctx.device;
     const t0 = performance.now();
     if (masking) masking.write(queue, mask!);
-    this.writeRecent([...this.history, last], sampling.penaltyLastN);
+    this.writeRecent(last, sampling.penaltyLastN);
     sample.configure(queue, sampling.repetitionPenalty > 0 ? sampling.repetitionPenalty : 1, greedy ? 1 : sampling.temperature);
-    queue.writeBuffer(this.s.ids, 0, Uint32Array.of(last));
+    this.oneId[0] = last;
+    queue.writeBuffer(this.s.ids, 0, this.oneId);
     writeStep(queue, this.s.step, this.history.length);
     const step = this.ahead?.key === key ? this.ahead : encode();
     if (step === this.ahead) this.encodeStats.aheadSteps++;
@@ -441,12 +444,10 @@ export class GpuSession implements ForwardBackend, MaskableBackend {
     if (this.lostReason !== undefined) throw new EdgewiseError('device-lost', `the GPU device was lost (${this.lostReason}); load the model again`);
   }
 
-  private writeRecent(tokens: readonly number[], lastN: number): void {
-    const n = Math.min(RECENT_CAPACITY, Math.max(0, lastN), tokens.length);
-    const ring = new Uint32Array(RECENT_CAPACITY).fill(NO_TOKEN);
-    ring.set(tokens.slice(tokens.length - n));
-    this.ctx.device.queue.writeBuffer(this.s.recent, 0, ring);
+  private writeRecent(next: number, lastN: number): void {
+    this.ctx.device.queue.writeBuffer(this.s.recent, 0, fillRecentWindow(this.recentWords, this.history, next, lastN));
   }
+
 
   private saveRecurrent(): void {
     if (!this.hasRecurrent) return;

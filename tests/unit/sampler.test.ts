@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keptCount, parseCandidates, Sampler, seededRandom, untempered, type Candidates } from '../../gpu/sampler.ts';
+import { fillRecentWindow, keptCount, parseCandidates, Sampler, seededRandom, untempered, type Candidates } from '../../gpu/sampler.ts';
 import { topK } from '../../model/reference/sampling.ts';
 
 const cands: Candidates = { ids: Uint32Array.from([7, 3, 11, 2]), probs: Float32Array.from([0.5, 0.3, 0.15, 0.05]) };
@@ -9,6 +9,27 @@ describe('sampler (CPU end)', () => {
     const draw = (seed: number) => { const s = new Sampler(seed); return Array.from({ length: 50 }, () => s.draw(cands)); };
     expect(draw(42)).toEqual(draw(42));
     expect(draw(42)).not.toEqual(draw(43));
+  });
+
+  it('repetition-penalty window: the last N tokens of history + next, capped at the ring, empty slots 0xffffffff', () => {
+    const random = seededRandom(5);
+    for (let trial = 0; trial < 500; trial++) {
+      const history = Array.from({ length: Math.floor(random() * 100) }, () => Math.floor(random() * 1000));
+      const next = Math.floor(random() * 1000);
+      const capacity = 1 + Math.floor(random() * 70);
+      const lastN = Math.floor(random() * 120) - 5;
+      const all = [...history, next];
+      const want = all.slice(all.length - Math.min(capacity, Math.max(0, lastN), all.length));
+      // A ring reused from an earlier call must not keep stale ids.
+      const ring = new Uint32Array(capacity).fill(7);
+      const got = fillRecentWindow(ring, history, next, lastN);
+      expect(got).toBe(ring);
+      expect(Array.from(got.slice(0, want.length)), `history ${history.length}, lastN ${lastN}, capacity ${capacity}`).toEqual(want);
+      expect(got.slice(want.length).every((x) => x === 0xffffffff)).toBe(true);
+    }
+    expect(Array.from(fillRecentWindow(new Uint32Array(3), [], 9, 64))).toEqual([9, 0xffffffff, 0xffffffff]);
+    expect(Array.from(fillRecentWindow(new Uint32Array(2), [1, 2, 3], 4, 64))).toEqual([3, 4]);
+    expect(Array.from(fillRecentWindow(new Uint32Array(2), [1, 2, 3], 4, 0))).toEqual([0xffffffff, 0xffffffff]);
   });
 
   it('seededRandom is uniform on [0, 1)', () => {
