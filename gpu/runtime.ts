@@ -99,9 +99,10 @@ export class GpuRuntime implements ModelRuntime {
     const controller = new AbortController();
     this.controller = controller;
     try {
-      const constrained = request.schema === undefined ? undefined : this.constrained(request.schema);
+      const maxTokens = request.maxTokens ?? DEFAULT_MAX_TOKENS;
+      const constrained = request.schema === undefined ? undefined : this.constrained(request.schema, maxTokens);
       const out = await generate(constrained ?? session, prompt, {
-        maxTokens: request.maxTokens ?? DEFAULT_MAX_TOKENS,
+        maxTokens,
         sampling: samplingSettings(request.sampling),
         stop: request.stop,
         isEog: (t) => tokenizer.isEog(t),
@@ -113,6 +114,7 @@ export class GpuRuntime implements ModelRuntime {
         text: out.text,
         tokens: out.tokens,
         stopReason: constrained?.completed ? 'schema-complete' : out.stopReason,
+        ...(constrained && constrained.closingTokens > 0 ? { closedAtLimit: true } : {}),
         timings: {
           promptTokens: out.timings.promptTokens,
           prefilledTokens: out.timings.prefilledTokens,
@@ -127,8 +129,8 @@ export class GpuRuntime implements ModelRuntime {
     }
   }
 
-  /** A backend whose every token keeps the output valid JSON for `schema`. */
-  private constrained(schema: unknown): ConstrainedBackend {
+  /** A backend whose every token keeps the output valid JSON for `schema`, closed within `budget` tokens. */
+  private constrained(schema: unknown, budget: number): ConstrainedBackend {
     const model = this.require();
     const key = JSON.stringify(schema);
     let grammar = model.grammars.get(key);
@@ -139,7 +141,7 @@ export class GpuRuntime implements ModelRuntime {
     }
     const end = grammar.index.eog.includes(model.tokenizer.eos) ? model.tokenizer.eos : grammar.index.eog[0];
     if (end === undefined) throw new EdgewiseError('usage', 'constrained decoding needs a model with an end-of-generation token');
-    return new ConstrainedBackend(model.session, grammar.matcher(), end);
+    return new ConstrainedBackend(model.session, grammar.matcher(), end, { budget });
   }
 
   abort(): void {

@@ -97,6 +97,12 @@ export interface GenerateResult {
   readonly text: string;
   readonly tokens: readonly number[];
   readonly stopReason: 'eos' | 'stop-string' | 'max-tokens' | 'context-full' | 'aborted' | 'schema-complete';
+  /**
+   * With a schema: the token limit came near before the model closed the value, so the engine
+   * wrote its shortest completion (closing strings, arrays and objects, filling required
+   * properties with the least they allow); the value parses but may be thinner than asked.
+   */
+  readonly closedAtLimit?: boolean;
   readonly timings: GenerateTimings;
 }
 

@@ -23,12 +23,14 @@ export default function AgendaScreen() {
   const [source, setSource] = createSignal('');
   const [agenda, setAgenda] = createStore<{ value?: Agenda }>({});
   const [fallback, setFallback] = createSignal<{ text: string; reason: string }>();
+  const [cut, setCut] = createSignal(false);
   const gen = createGeneration();
 
   async function draft() {
     if (!models.loaded || !source().trim()) return;
     gen.begin();
     setFallback(undefined);
+    setCut(false);
     setAgenda('value', undefined);
     const r = await gen.run({
       messages: agendaMessages(source()),
@@ -37,6 +39,7 @@ export default function AgendaScreen() {
       schema: AGENDA_SCHEMA,
     });
     if (!r) return;
+    setCut(r.closedAtLimit === true);
     const parsed = parseAgenda(r.text);
     if (parsed.ok) setAgenda('value', reconcile(parsed.agenda));
     else {
@@ -81,6 +84,9 @@ export default function AgendaScreen() {
             <details><summary>Model output</summary><pre class="raw">{f().text}</pre></details>
           </div>
         )}
+      </Show>
+      <Show when={cut()}>
+        <p class="notice" data-testid="agenda-cut">The token limit came before the model had finished, so the agenda was closed where it stood: some parts may be missing or empty. Raise Max tokens in Settings for a fuller draft.</p>
       </Show>
       <Show when={agenda.value}>
         <form class="agenda" data-testid="agenda-view" aria-label="Agenda" onSubmit={(e) => e.preventDefault()}>

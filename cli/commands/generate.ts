@@ -76,6 +76,7 @@ export const generate: CliCommand = {
     '  --repeat-penalty R  default 1 (off), as llama.cpp\n' +
     '  --ctx N             context length (default: the model\'s, at most 4096)\n' +
     '  --schema F          output is JSON valid for the JSON Schema in file F; ends when the value is complete\n' +
+    '                      (near --max-tokens the engine closes the value itself: closedAtLimit in --json)\n' +
     '  --json              print {"tokens", "text", "timings"} instead of streaming text',
   async run(argv) {
     const { values, positionals } = parse(argv, OPTIONS, 1);
@@ -104,7 +105,8 @@ export const generate: CliCommand = {
       const stream = values.json ? () => {} : (text: string) => process.stdout.write(text);
       const result = await runtime.generateTokens(prompt, request, stream);
       if (values.json) {
-        console.log(JSON.stringify({ tokens: result.tokens, text: result.text, stopReason: result.stopReason, timings: result.timings }));
+        const { tokens, text, stopReason, closedAtLimit, timings } = result;
+        console.log(JSON.stringify({ tokens, text, stopReason, ...(closedAtLimit ? { closedAtLimit } : {}), timings }));
       } else {
         process.stdout.write('\n');
       }

@@ -287,6 +287,24 @@ export function cacheKey(s: Stack, capChars: number, capItems: number): string {
   return parts.join('/');
 }
 
+/**
+ * A key equal for states whose shortest completions have the same length: counters that have
+ * reached their minimum (string characters, array items, number digits) no longer matter, since
+ * a shortest completion adds nothing beyond a minimum.
+ */
+export function completionKey(s: Stack): string {
+  const parts: string[] = [];
+  for (let f: Stack | null = s; f; f = f.up) {
+    const n = f.n;
+    if (n === null) { parts.push(`R${f.p}`); continue; }
+    let x = `${f.x}`;
+    if (n.kind === 'string' || (n.kind === 'array' && (f.p === A_AFTER || f.p === A_ITEM))) x = f.x < n.min ? x : 'm';
+    else if (n.kind === 'number') x = f.x > 0 ? 'm' : '0';
+    parts.push(`${n.id}.${f.p}.${x}.${f.y}.${f.z}`);
+  }
+  return parts.join('/');
+}
+
 function capCount(x: number, min: number, max: number, cap: number): string {
   if (x < min) return `${x}`;
   return `r${Math.min(max - x, cap)}`;

@@ -19,26 +19,54 @@ export interface MaskableBackend extends ForwardBackend {
   evalAndSampleMasked(tokens: readonly number[], sampling: SamplingSettings, mask: Uint32Array): Promise<number>;
 }
 
+export interface ConstrainedOptions {
+  /**
+   * The generation's token limit. Near it the backend stops sampling and writes the value's
+   * shortest completion itself (no forward pass needed), so that output cut by the limit still
+   * parses: it does so once the completion needs all but `reserve` of the tokens left.
+   */
+  readonly budget?: number;
+  /** Tokens kept in hand for what one more sampled token may open (default 16). */
+  readonly reserve?: number;
+}
+
+/** With a budget, the completion is re-measured at least this often (in tokens), and every step near the limit. */
+const REMEASURE_EVERY = 16;
+
 export class ConstrainedBackend implements ForwardBackend {
   private done = false;
+  private produced = 0;
+  /** Completion tokens still to write, once closing has begun. */
+  private closing?: number[];
+  private needed = 0;
+  private measuredAt = -Infinity;
+  /** Tokens written by the backend to close the value before the budget ran out. */
+  closingTokens = 0;
 
   /** `endToken`: an end-of-generation id, returned once the value is closed so that the loop stops. */
-  constructor(private readonly inner: MaskableBackend, readonly matcher: GrammarMatcher, private readonly endToken: number) {
+  constructor(private readonly inner: MaskableBackend, readonly matcher: GrammarMatcher, private readonly endToken: number,
+    private readonly options: ConstrainedOptions = {}) {
     if (!matcher.grammar.index.eog.includes(endToken)) throw new RangeError(`constrained decoding: end token ${endToken} is not an end-of-generation id of the vocabulary`);
   }
 
   get contextLength(): number { return this.inner.contextLength; }
   get history(): readonly number[] { return this.inner.history; }
 
-  /** The schema's value is complete (the last token returned ended it, or was an allowed end-of-generation token). */
-  get completed(): boolean { return this.done; }
+  /**
+   * The schema's value is complete: an end-of-generation token ended it, or its last token closed
+   * it (as when the completion written near the budget used the last token).
+   */
+  get completed(): boolean { return this.done || (this.closing?.length === 0 && this.matcher.isComplete()); }
 
   async evalAndSample(tokens: readonly number[], sampling: SamplingSettings): Promise<number> {
-    // A closed value needs no forward pass: end at once.
-    if (this.done || !this.matcher.canContinue()) {
+    // A closed value needs no forward pass: end at once. So does one the budget made us close
+    // (a top-level number could otherwise grow on).
+    if (this.done || this.closing?.length === 0 || !this.matcher.canContinue()) {
       this.done = true;
       return this.endToken;
     }
+    const forced = this.closingToken();
+    if (forced !== undefined) return forced;
     const mask = this.matcher.allowedTokens();
     if (!mask.some((w) => w !== 0)) {
       throw new EdgewiseError('usage', 'constrained decoding: no token of this vocabulary can continue the JSON value; the schema needs characters the model cannot write');
@@ -46,6 +74,27 @@ export class ConstrainedBackend implements ForwardBackend {
     const id = await this.inner.evalAndSampleMasked(tokens, sampling, mask);
     if (!this.matcher.acceptToken(id)) throw new Error(`constrained decoding: the backend sampled token ${id}, outside the mask`);
     if (this.matcher.grammar.index.eog.includes(id)) this.done = true;
+    else this.produced++;
+    return id;
+  }
+
+  /** The next token of the value's completion, once the budget leaves no room for more sampling. */
+  private closingToken(): number | undefined {
+    const { budget } = this.options;
+    if (budget === undefined) return undefined;
+    const left = budget - this.produced;
+    const reserve = this.options.reserve ?? 16;
+    if (!this.closing && (left <= this.needed + 2 * reserve || this.produced - this.measuredAt >= REMEASURE_EVERY)) {
+      const completion = this.matcher.completion();
+      this.measuredAt = this.produced;
+      this.needed = completion?.length ?? 0;
+      if (completion && completion.length > 0 && completion.length + reserve >= left) this.closing = completion;
+    }
+    const id = this.closing?.shift();
+    if (id === undefined) return undefined;
+    if (!this.matcher.acceptToken(id)) throw new Error(`constrained decoding: completion token ${id} refused by the grammar`);
+    this.produced++;
+    this.closingTokens++;
     return id;
   }
 

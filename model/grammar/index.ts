@@ -4,5 +4,5 @@
 export { compileJsonSchema, type Grammar } from './schema.ts';
 export { TokenIndex, grammarVocabFromTokenizer, type GrammarVocab } from './token-index.ts';
 export { CompiledGrammar, GrammarMatcher, maskHas } from './matcher.ts';
-export { ConstrainedBackend, type MaskableBackend } from './constrained.ts';
+export { ConstrainedBackend, type ConstrainedOptions, type MaskableBackend } from './constrained.ts';
 export { maskCandidates, type CandidateList } from './candidates.ts';

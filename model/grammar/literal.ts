@@ -62,4 +62,9 @@ export class LiteralSet {
   isAccepting(state: number): boolean {
     return this.accepting[state];
   }
+
+  /** Marks in `into` (256 entries) every byte some sequence allows somewhere. */
+  markBytes(into: Uint8Array): void {
+    for (const seq of this.seqs) for (const set of seq) for (let b = 0; b < 256; b++) if (set[b]) into[b] = 1;
+  }
 }

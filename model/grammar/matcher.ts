@@ -4,6 +4,7 @@
 // inside strings (a precomputed bitset for tokens that stay in the string) and a cache of masks
 // by state, shared by all matchers of one grammar and vocabulary.
 import { Automaton, ROOT_DONE, cacheKey, exactKey, isCompleteStack, stringBoundaryRoom, type Stack } from './automaton.ts';
+import { completionAlphabet, shortestCompletion, tokensForBytes } from './completion.ts';
 import type { Grammar } from './schema.ts';
 import type { TokenIndex, TokenTrie } from './token-index.ts';
 
@@ -18,9 +19,12 @@ export class CompiledGrammar {
   private readonly capItems: number;
   /** Masks computed and masks served from the cache, for benchmarks. */
   readonly stats = { computed: 0, cached: 0 };
+  /** The bytes a shortest completion may use (completion.ts). */
+  readonly completionBytes: readonly number[];
 
   constructor(grammar: Grammar, readonly index: TokenIndex) {
     this.automaton = new Automaton(grammar);
+    this.completionBytes = completionAlphabet(grammar);
     this.capChars = index.maxBytes + 1;
     this.capItems = index.maxCommas + 1;
   }
@@ -150,6 +154,21 @@ export class GrammarMatcher {
   allowedTokens(): Uint32Array {
     if (this.ended) return new Uint32Array(this.grammar.index.words);
     return this.grammar.mask(this.states);
+  }
+
+  /**
+   * Tokens that close the value from here by its shortest completion (completion.ts): [] when it
+   * is already complete, null when no completion is found or the vocabulary cannot spell it.
+   */
+  completion(): number[] | null {
+    const bytes = this.completionBytes();
+    return bytes && tokensForBytes(this.grammar.index, bytes);
+  }
+
+  /** The shortest bytes that close the value from here, trying `alphabet`'s bytes (default: see completion.ts). */
+  completionBytes(alphabet?: readonly number[]): Uint8Array | null {
+    if (this.ended || this.isComplete()) return new Uint8Array(0);
+    return shortestCompletion(this.grammar, this.states, alphabet);
   }
 
   /** Identifies the state exactly (same key, same future). */

@@ -108,6 +108,15 @@ describe('GPU runtime: JSON-schema constrained generation', () => {
       const value = JSON.parse(r.text);
       expect(validate(value), `${r.text}: ${JSON.stringify(validate.errors)}`).toBe(true);
     }
+    // A string without maxLength rarely closes under random weights: with a token limit near
+    // the value's shortest completion the engine closes it, and says so.
+    const open = { type: 'object', properties: { note: { type: 'string' }, n: { type: 'integer' } }, required: ['note', 'n'] };
+    const validateOpen = new Ajv().compile(open);
+    const cut = await runtime.generateTokens(manifest.tokens, { maxTokens: 40, sampling: { temperature: 1, topK: 40, seed: 3 }, schema: open }, () => {});
+    expect(cut.stopReason, cut.text).toBe('schema-complete');
+    expect(cut.closedAtLimit).toBe(true);
+    expect(cut.tokens.length).toBeLessThanOrEqual(40);
+    expect(validateOpen(JSON.parse(cut.text)), cut.text).toBe(true);
     runtime.unload();
   });
 });
