@@ -3,7 +3,7 @@
 //
 // Wiring (gpu/session.ts, the CLI's --schema, the worker's GenerateRequest.schema):
 //   const grammar = new CompiledGrammar(compileJsonSchema(schema), tokenIndexOf(model));
-//   const backend = new ConstrainedBackend(session, grammar.matcher(), tokenizer.eos);
+//   const backend = new ConstrainedBackend(session, grammar.matcher(), tokenizer.eos, { budget: maxTokens });
 //   const out = await generate(backend, prompt, opts);   // stopReason 'eos' + backend.completed
 // The session implements evalAndSampleMasked: upload `mask` into the logit-mask bitset
 // (gpu/ops/logit-mask.ts), run the mask dispatch before the sampler's, sample as usual. A CPU or
