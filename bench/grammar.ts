@@ -1,7 +1,9 @@
 // Benchmark (not a test): grammar mask computation per decoded token on Qwen3's 151 936-token
 // vocabulary (../shared/fixtures/tok-bpe-qwen3). For each schema, seeded random "models" (as in
 // tests/unit/grammar/property.test.ts) decode constrained outputs with a fresh compiled grammar
-// (cold mask cache) and every allowedTokens() call is timed; acceptToken() is timed apart.
+// (cold mask cache) and every allowedTokens() call is timed; acceptToken() is timed apart, and so
+// is completion() (the value's shortest completion in tokens, which the constrained backend
+// measures near the token budget and every 16 tokens) at every 4th step.
 // Run: npm run bench:grammar   → bench/results/grammar.json
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { arch, cpus, platform, totalmem } from 'node:os';
@@ -69,7 +71,8 @@ const indexMs = performance.now() - t;
 
 const results: Record<string, unknown>[] = [];
 for (const [name, schema] of Object.entries(SCHEMAS)) {
-  const maskMs: number[] = [], acceptMs: number[] = [];
+  const maskMs: number[] = [], acceptMs: number[] = [], completionMs: number[] = [];
+  let completionTokensMax = 0;
   let computed = 0, cached = 0, tokens = 0, completed = 0, compileMs = 0;
   for (let run = 0; run < RUNS; run++) {
     const r = prng(run * 7919 + name.length);
@@ -79,6 +82,13 @@ for (const [name, schema] of Object.entries(SCHEMAS)) {
     compileMs += performance.now() - t;
     const m = g.matcher();
     for (let step = 0; step < MAX_TOKENS && m.canContinue(); step++) {
+      if (step % 4 === 0) {
+        t = performance.now();
+        const closing = m.completion();
+        completionMs.push(performance.now() - t);
+        if (!closing) throw new Error(`${name}: no completion at step ${step}`);
+        completionTokensMax = Math.max(completionTokensMax, closing.length);
+      }
       t = performance.now();
       const mask = m.allowedTokens();
       maskMs.push(performance.now() - t);
@@ -108,6 +118,8 @@ for (const [name, schema] of Object.entries(SCHEMAS)) {
     schema: name, runs: RUNS, completed, tokens,
     maskMs: { mean: round(mean), p50: round(quantile(maskMs, 0.5)), p95: round(quantile(maskMs, 0.95)), p99: round(quantile(maskMs, 0.99)), max: round(Math.max(...maskMs)) },
     acceptTokenMsMean: round(acceptMs.reduce((a, b) => a + b, 0) / acceptMs.length),
+    completionMs: { mean: round(completionMs.reduce((a, b) => a + b, 0) / completionMs.length), p50: round(quantile(completionMs, 0.5)), p95: round(quantile(completionMs, 0.95)), max: round(Math.max(...completionMs)) },
+    completionTokensMax,
     masksComputed: computed, masksFromCache: cached,
     compileMsMean: round(compileMs / RUNS),
   };
@@ -120,7 +132,7 @@ const out = {
   machine: { cpu: cpus()[0]?.model, cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), platform: platform(), arch: arch(), node: process.version },
   vocabulary: { name: 'tok-bpe-qwen3', tokens: index.size, trieNodes: index.trie.end.length, insideStringTokens: index.insideIds.length, exitTrieNodes: index.exitTrie.end.length, maxTokenBytes: index.maxBytes },
   precomputeMs: round(indexMs),
-  note: 'maskMs: one allowedTokens() per decoded token, fresh grammar (cold cache) per run, random-model outputs; target < 2 ms mean on a laptop CPU',
+  note: 'maskMs: one allowedTokens() per decoded token, fresh grammar (cold cache) per run, random-model outputs; target < 2 ms mean on a laptop CPU. completionMs: one completion() (shortest closing tokens), timed at every 4th step; the constrained backend calls it every 16 tokens and at each step near the token budget',
   results,
 };
 const dir = fileURLToPath(new URL('./results/', import.meta.url));
