@@ -448,7 +448,6 @@ export class GpuSession implements ForwardBackend, MaskableBackend {
     this.ctx.device.queue.writeBuffer(this.s.recent, 0, fillRecentWindow(this.recentWords, this.history, next, lastN));
   }
 
-
   private saveRecurrent(): void {
     if (!this.hasRecurrent) return;
     const enc = this.ctx.device.createCommandEncoder({ label: 'save-state' });

@@ -49,15 +49,12 @@ export interface BenchResult {
     readonly fractionOfFloor: number;
   };
   /**
-   * CPU cost of one decode step: the forward pass's compute dispatches, and the ms spent writing
-   * its inputs, encoding (sampling included) and submitting, not the wait for the result. Where
-   * it nears the time per token, the CPU, not memory bandwidth, bounds decoding.
-   */
-  /**
-   * CPU work per decoded token: dispatches, ms encoding and submitting while the GPU waited,
-   * and ms encoding the next step ahead while the GPU ran this one (session option encodeAhead).
-   * The times are medians over the decoded tokens: a single slow call (a GC pause, a driver
-   * stall) would otherwise stand for the typical step.
+   * CPU cost of one decode step: the forward pass's compute dispatches; the ms spent writing its
+   * inputs and submitting (encoding too, where it was not done ahead) while the GPU waited, not
+   * the wait for the result; and the ms spent encoding the next step ahead while the GPU ran this
+   * one (session option encodeAhead). Where the first nears the time per token, the CPU, not
+   * memory bandwidth, bounds decoding. Times are medians over the decoded tokens: a single slow
+   * call (a GC pause, a driver stall) would otherwise stand for the typical step.
    */
   readonly decodeCpu: { readonly dispatchesPerToken: number; readonly encodeMsPerToken: number; readonly encodeAheadMsPerToken: number };
 }

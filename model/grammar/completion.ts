@@ -25,6 +25,7 @@ interface Path {
 /** States with equal keys have equally long shortest completions: the search visits one of them. */
 const setKey = (states: readonly Stack[]) => states.map(completionKey).sort().join('|');
 
+export const ALL_BYTES: readonly number[] = Array.from({ length: 256 }, (_, b) => b);
 const BASE_ALPHABET = '"{}[],:-+.0123456789eEtruefalsnbu\\/abcdefABCDEF';
 
 /** The bytes a shortest completion of `grammar`'s values may use, ascending. */
@@ -51,8 +52,6 @@ export function shortestCompletion(grammar: CompiledGrammar, states: readonly St
   if (alphabet) return search(grammar, states, alphabet);
   return search(grammar, states, grammar.completionBytes) ?? search(grammar, states, ALL_BYTES);
 }
-
-export const ALL_BYTES: readonly number[] = Array.from({ length: 256 }, (_, b) => b);
 
 function search(grammar: CompiledGrammar, states: readonly Stack[], alphabet: readonly number[]): Uint8Array | null {
   if (states.some(isCompleteStack)) return new Uint8Array(0);
