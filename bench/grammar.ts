@@ -16,7 +16,7 @@ import { CompiledGrammar } from '../model/grammar/matcher.ts';
 import { compileJsonSchema } from '../model/grammar/schema.ts';
 import { TokenIndex, grammarVocabFromTokenizer } from '../model/grammar/token-index.ts';
 import { tokenizerFromGguf } from '../model/tokenizer/tokenizer.ts';
-import { seededRandom } from '../gpu/sampler.ts';
+import { seededRandom } from '../engine/sampler.ts';
 
 const FIXTURES = fileURLToPath(new URL('../../shared/fixtures/', import.meta.url));
 const RUNS = 5;

@@ -4,6 +4,7 @@
 import type { ModelPlan } from '../model/arch/plan.ts';
 import type { GgufFile } from '../model/gguf/types.ts';
 import { EdgewiseError } from '../model/errors.ts';
+import { activationWidths, kvFloatsPerPosition, maxExpertsUsed, recurrentStateFloats } from '../model/arch/mixer-facts.ts';
 
 export interface MemoryPlanInput {
   readonly plan: ModelPlan;
@@ -20,6 +21,7 @@ export interface MemoryPlanInput {
 export interface MemoryPlan {
   readonly weightBytes: number;
   readonly kvCacheBytes: number;
+  /** Live conv + SSM state of one sequence (its snapshot doubles it in totalBytes). */
   readonly recurrentStateBytes: number;
   readonly activationBytes: number;
   readonly totalBytes: number;
@@ -41,31 +43,24 @@ export function planMemory(input: MemoryPlanInput): MemoryPlan {
   for (const spec of plan.tensors) weightBytes += byName.get(spec.name)?.byteSize ?? 0;
 
   let kvCacheBytes = 0, recurrentStateBytes = 0, largestUnsplittableBytes = 0;
-  // Widest row any layer produces for one token: sizes the scratch activations.
-  let widest = plan.nEmbd * 4;
   for (const layer of plan.layers) {
     const m = layer.mixer;
     if (m.kind === 'attention') {
-      const perCache = nCtx * m.nHeadKv * m.headDim * input.kvBytesPerElement;
+      const perCache = nCtx * kvFloatsPerPosition(m) * input.kvBytesPerElement;
       kvCacheBytes += 2 * perCache;
       largestUnsplittableBytes = Math.max(largestUnsplittableBytes, perCache);
-      widest = Math.max(widest, (m.nHead + 2 * m.nHeadKv) * m.headDim);
-    } else if (m.kind === 'mamba1') {
-      recurrentStateBytes += 4 * ((m.dConv - 1) * m.dInner + m.dInner * m.dState);
-      widest = Math.max(widest, 2 * m.dInner, m.dtRank + 2 * m.dState);
     } else {
-      const convChannels = m.dInner + 2 * m.nGroup * m.dState;
-      recurrentStateBytes += 4 * ((m.dConv - 1) * convChannels + m.nHead * m.headDim * m.dState);
-      widest = Math.max(widest, 2 * m.dInner + 2 * m.nGroup * m.dState + m.nHead);
+      recurrentStateBytes += 4 * recurrentStateFloats(m).reduce((a, b) => a + b, 0);
     }
-    if (layer.ffn.kind === 'dense') widest = Math.max(widest, 2 * layer.ffn.nFf);
-    if (layer.ffn.kind === 'moe') widest = Math.max(widest, 2 * layer.ffn.nFf * layer.ffn.nExpertUsed, layer.ffn.nExpert);
   }
-  // A handful of (n, widest) f32 scratch buffers plus the logits of the last row.
-  const activationBytes = 6 * n * widest * 4 + plan.nVocab * 4 * 2;
+  // The shared activations of gpu/model.ts: x, h, tmp and the four work buffers for n rows, the
+  // router's top-k ids and weights, and the last row's logits.
+  const w = activationWidths(plan);
+  const activationBytes = 4 * (n * (3 * plan.nEmbd + w.a + w.b + w.c + w.d + 2 * maxExpertsUsed(plan)) + plan.nVocab);
   return {
     weightBytes, kvCacheBytes, recurrentStateBytes, activationBytes,
-    totalBytes: weightBytes + kvCacheBytes + recurrentStateBytes + activationBytes,
+    // The recurrent state is held twice: live and its snapshot (gpu/sequence-state.ts).
+    totalBytes: weightBytes + kvCacheBytes + 2 * recurrentStateBytes + activationBytes,
     largestUnsplittableBytes,
   };
 }

@@ -1,7 +1,7 @@
 // What this browser and device offer: the WebGPU adapter (vendor, features, limits), storage
 // quota and persistence, device memory. Checked up front so that the UI can say what will not
 // work before anything is downloaded.
-import type { Capabilities } from './api.ts';
+import type { Capabilities } from '../engine/api.ts';
 
 export async function probeCapabilities(): Promise<Capabilities> {
   const storage = await probeStorage();

@@ -2,7 +2,7 @@
 // of well-known repositories. sizeBytes is the Hub's listed size, rounded (for display and the
 // space check before a download; the download itself trusts the server's Content-Range).
 // `supported` follows worker/architectures.ts; unsupported ones are listed, never offered.
-import type { CatalogEntry } from './api.ts';
+import type { CatalogEntry } from '../engine/api.ts';
 import { isArchitectureSupported } from './architectures.ts';
 
 const HF = 'https://huggingface.co';

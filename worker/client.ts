@@ -2,7 +2,7 @@
 // Comlink proxies and rebuilds EdgewiseErrors from the {code, message} the worker throws.
 // persist() is asked here because StorageManager.persist() exists only on the main thread.
 import * as Comlink from 'comlink';
-import type { EngineApi } from './api.ts';
+import type { EngineApi } from '../engine/api.ts';
 import { rebuildError } from './errors.ts';
 
 export interface EngineConnection {

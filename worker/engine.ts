@@ -5,11 +5,11 @@ import { EdgewiseError } from '../model/errors.ts';
 import { readGguf } from '../model/gguf/reader.ts';
 import type {
   CatalogEntry, EngineApi, GenerateRequest, GenerateResult, LoadedModelInfo, LoadProgress, StoredModel, TransferProgress,
-} from './api.ts';
+} from '../engine/api.ts';
 import { checkArchitecture } from './architectures.ts';
 import { probeCapabilities } from './capabilities.ts';
 import { CATALOG } from './catalog.ts';
-import type { ModelRuntime } from './runtime.ts';
+import type { ModelRuntime } from '../engine/model-runtime.ts';
 import { chunkSource } from './storage/chunk-source.ts';
 import { DEFAULT_CHUNK_SIZE, storedBytes } from './storage/chunks.ts';
 import { DEFAULT_RETRY, downloadModel, type RetryPolicy } from './storage/download.ts';

@@ -2,9 +2,9 @@
 // (worker/client.ts wraps them); a failure leaves as a plain {code, message} so that the client
 // can rebuild the EdgewiseError (comlink would keep only an Error's message).
 import * as Comlink from 'comlink';
-import type { EngineApi } from './api.ts';
+import type { EngineApi } from '../engine/api.ts';
 import { acquireDevice } from '../gpu/device.ts';
-import { GpuRuntime } from '../gpu/runtime.ts';
+import { GpuRuntime } from '../engine/runtime.ts';
 import { createEngine } from './engine.ts';
 import { serializeError } from './errors.ts';
 

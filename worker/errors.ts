@@ -1,7 +1,7 @@
 // Errors across the worker boundary: comlink would keep only an Error's message, so the worker
 // throws a plain SerializedError ({code, message}) and the client rebuilds an EdgewiseError.
 import { EdgewiseError, type ErrorCode } from '../model/errors.ts';
-import type { SerializedError } from './api.ts';
+import type { SerializedError } from '../engine/api.ts';
 
 const CODES: ReadonlySet<string> = new Set<ErrorCode>([
   'gguf-malformed', 'gguf-unsupported', 'tensor-missing', 'tensor-shape', 'tokenizer', 'template', 'webgpu-missing',

@@ -1,6 +1,6 @@
 // Time to first token and prefill/decode speed of the last generation (GenerateResult.timings).
 import { Show } from 'solid-js';
-import type { GenerateResult } from '../../worker/api.ts';
+import type { GenerateResult } from '../../engine/api.ts';
 
 export function Timings(props: { result?: GenerateResult }) {
   return (

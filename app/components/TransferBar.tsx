@@ -1,6 +1,6 @@
 // A download or import in progress: bar, bytes, speed, time left.
 import { Show } from 'solid-js';
-import type { TransferProgress } from '../../worker/api.ts';
+import type { TransferProgress } from '../../engine/api.ts';
 import { formatBytes, formatDuration } from '../util/format.ts';
 
 const PHASE: Record<TransferProgress['phase'], string> = { header: 'Checking', download: 'Downloading', import: 'Importing', verify: 'Verifying' };

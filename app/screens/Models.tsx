@@ -1,7 +1,7 @@
 // Models: the first-run path (WebGPU check, catalog with what fits first, one-click download,
 // a URL, a local .gguf) and the manager (stored models, storage, resume/cancel/delete, load).
 import { createSignal, For, Show } from 'solid-js';
-import type { StoredModel } from '../../worker/api.ts';
+import type { StoredModel } from '../../engine/api.ts';
 import { TransferBar } from '../components/TransferBar.tsx';
 import {
   cancelTransfer, downloadModel, importModel, loadModel, models, removeModel, resumeModel,

@@ -1,7 +1,7 @@
 // One generation at a time per screen: streamed text, running flag, timings of the last result,
 // error; stop() asks the engine to abort (the generation then resolves with 'aborted').
 import { createSignal } from 'solid-js';
-import type { GenerateRequest, GenerateResult } from '../../worker/api.ts';
+import type { GenerateRequest, GenerateResult } from '../../engine/api.ts';
 import { errorMessage } from '../util/format.ts';
 import { engine } from './engine.ts';
 

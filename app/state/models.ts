@@ -2,7 +2,7 @@
 // in flight with their progress, and the loaded model. One store; the screens read it and call
 // the actions, which talk to the engine. The last loaded model is loaded again on start.
 import { createStore, produce } from 'solid-js/store';
-import type { Capabilities, CatalogEntry, LoadedModelInfo, LoadProgress, StoredModel, TransferProgress } from '../../worker/api.ts';
+import type { Capabilities, CatalogEntry, LoadedModelInfo, LoadProgress, StoredModel, TransferProgress } from '../../engine/api.ts';
 import { fileNameFromUrl, modelIdForFile, modelIdForUrl } from '../../worker/storage/ids.ts';
 import { errorMessage } from '../util/format.ts';
 import { engine } from './engine.ts';

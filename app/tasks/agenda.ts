@@ -2,7 +2,7 @@
 // parser for what the model returns (malformed output degrades to the raw text, never an
 // exception), and exports as Markdown and iCalendar.
 import { createEvent, type EventAttributes } from 'ics';
-import type { ChatMessage } from '../../worker/api.ts';
+import type { ChatMessage } from '../../engine/api.ts';
 import { AGENDA_SCHEMA, type Agenda, type AgendaItem } from './agenda-schema.ts';
 
 export function agendaMessages(source: string, today: Date = new Date()): ChatMessage[] {

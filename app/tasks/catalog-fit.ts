@@ -1,7 +1,7 @@
 // Which catalog models fit this device: the model's bytes against what the GPU may bind
 // (maxBufferSize bounds one weight buffer, not the model) and the memory the browser reports
 // (navigator.deviceMemory, capped at 8 GiB by browsers). Fitting, supported models come first.
-import type { Capabilities, CatalogEntry } from '../../worker/api.ts';
+import type { Capabilities, CatalogEntry } from '../../engine/api.ts';
 
 export type Fit = 'fits' | 'tight' | 'too-big' | 'unsupported';
 

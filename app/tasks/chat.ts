@@ -1,7 +1,7 @@
 // Chat: the conversation as a list of turns, the messages sent to the model (system prompt
 // first, the model's own template renders them in the engine), and the reasoning a model puts
 // in <think>…</think> split from its answer so that the UI can fold it away.
-import type { ChatMessage } from '../../worker/api.ts';
+import type { ChatMessage } from '../../engine/api.ts';
 
 export interface Turn {
   readonly role: 'user' | 'assistant';

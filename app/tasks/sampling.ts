@@ -1,21 +1,16 @@
 // Settings → the sampling options and token budget of a GenerateRequest.
-import type { SamplingOptions } from '../../worker/api.ts';
+import type { SamplingOptions, SamplingSettings } from '../../engine/api.ts';
 
-export interface SamplingSettings {
-  temperature: number;
-  topK: number;
-  topP: number;
-  minP: number;
-  repetitionPenalty: number;
-  seed: number;
+/** What Settings stores: the engine's sampling settings a user can change, and a token limit. */
+export type GenerationSettings = Pick<SamplingSettings, 'temperature' | 'topK' | 'topP' | 'minP' | 'repetitionPenalty' | 'seed'> & {
   maxTokens: number;
-}
+};
 
-export function samplingOptions(s: SamplingSettings): SamplingOptions {
+export function samplingOptions(s: GenerationSettings): SamplingOptions {
   return { temperature: s.temperature, topK: s.topK, topP: s.topP, minP: s.minP, repetitionPenalty: s.repetitionPenalty, seed: s.seed };
 }
 
 /** A task's own budget, capped by the user's max-tokens setting. */
-export function tokenBudget(taskMax: number, s: SamplingSettings): number {
+export function tokenBudget(taskMax: number, s: GenerationSettings): number {
   return Math.max(1, Math.min(taskMax, s.maxTokens));
 }

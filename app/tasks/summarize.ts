@@ -1,7 +1,7 @@
 // Summarize: prompts in the styles of Chrome's Summarizer API (key points, TL;DR, headline;
 // short/medium/long), and map-reduce over documents longer than the context: chunks cut on
 // paragraph boundaries, each summarized, then the partial summaries combined.
-import type { ChatMessage } from '../../worker/api.ts';
+import type { ChatMessage } from '../../engine/api.ts';
 
 export type SummaryStyle = 'key-points' | 'tldr' | 'headline';
 export type SummaryLength = 'short' | 'medium' | 'long';

@@ -10,7 +10,7 @@ import { acquireNodeDevice } from '../../gpu/node-gpu.ts';
 import type { MemoryPlan } from '../../gpu/memory-plan.ts';
 import { GpuSession } from '../../gpu/session.ts';
 import type { ModelPlan } from '../../model/arch/plan.ts';
-import { DEFAULT_SAMPLING } from '../../model/generate.ts';
+import { DEFAULT_SAMPLING } from '../../engine/generate.ts';
 import type { GgufFile } from '../../model/gguf/types.ts';
 import { parse, type CliCommand } from '../args.ts';
 import { intOption, openGguf } from '../open-model.ts';

@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { compileJsonSchema } from '../../model/grammar/schema.ts';
 import { acquireNodeDevice } from '../../gpu/node-gpu.ts';
-import { GpuRuntime } from '../../gpu/runtime.ts';
-import type { GenerateRequest, SamplingOptions } from '../../worker/api.ts';
+import { GpuRuntime } from '../../engine/runtime.ts';
+import type { GenerateRequest, SamplingOptions } from '../../engine/api.ts';
 import { UsageError, intList, numberOption, parse, type CliCommand } from '../args.ts';
 import { intOption, openGguf } from '../open-model.ts';
 

@@ -8,6 +8,7 @@
 import type {
   AttentionMixer, DenseFfn, FfnPlan, Mamba1Mixer, Mamba2Mixer, MixerPlan, ModelPlan, MoeFfn,
 } from '../arch/plan.ts';
+import { mamba1DbcWidth, mamba2ConvChannels, mamba2ProjectionWidth } from '../arch/mixer-facts.ts';
 import { EdgewiseError } from '../errors.ts';
 import { attention } from './attention.ts';
 import { add, moeTopK, scale, softmaxRows, swiglu } from './elementwise.ts';
@@ -62,7 +63,7 @@ export function createReferenceState(plan: ModelPlan, capacity: number): Referen
       case 'mamba2':
         return {
           kind: 'mamba2',
-          conv: createConvState(m.dInner + 2 * m.nGroup * m.dState, m.dConv),
+          conv: createConvState(mamba2ConvChannels(m), m.dConv),
           ssm: createSsdState({ nHead: m.nHead, headDim: m.headDim, nGroup: m.nGroup, dState: m.dState }),
         };
     }
@@ -214,7 +215,7 @@ function mamba1Block(ctx: Ctx, m: Mamba1Mixer, s: Mamba1State, h: Float32Array):
   const xc = causalConv1d(s.conv, rowView(xz, 2 * dInner, 0), n, w.vec(t.conv1d), w.vec(t.conv1dBias));
   trace(layer, 'ssm_conv', xc);
   const dbc = matMul(w.mat(t.x), xc, n);
-  const width = dtRank + 2 * dState;
+  const width = mamba1DbcWidth(m);
   let dt = columns(dbc, n, width, 0, dtRank);
   let B = columns(dbc, n, width, dtRank, dState);
   let C = columns(dbc, n, width, dtRank + dState, dState);
@@ -237,8 +238,8 @@ function mamba1Block(ctx: Ctx, m: Mamba1Mixer, s: Mamba1State, h: Float32Array):
 function mamba2Block(ctx: Ctx, m: Mamba2Mixer, s: Mamba2State, h: Float32Array): Float32Array {
   const { w, n, layer, trace } = ctx;
   const { dInner, dState, nGroup, nHead, tensors: t } = m;
-  const convDim = dInner + 2 * nGroup * dState;
-  const width = dInner + convDim + nHead;
+  const convDim = mamba2ConvChannels(m);
+  const width = mamba2ProjectionWidth(m);
   const zxbcdt = matMul(w.mat(t.in), h, n);
   const xbc = causalConv1d(s.conv, rowView(zxbcdt, width, dInner), n, w.vec(t.conv1d), w.vec(t.conv1dBias));
   trace(layer, 'ssm_conv', xbc);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SAMPLING, generate, pendingStopPrefix, reusePrefix, type ForwardBackend, type TextDecoder } from '../../model/generate.ts';
+import { DEFAULT_SAMPLING, generate, pendingStopPrefix, reusePrefix, type ForwardBackend, type TextDecoder } from '../../engine/generate.ts';
 
 /** A fake model: the next token is a function of the whole history; it records what it ran. */
 class FakeBackend implements ForwardBackend {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fillRecentWindow, keptCount, parseCandidates, Sampler, seededRandom, untempered, type Candidates } from '../../gpu/sampler.ts';
+import { fillRecentWindow, keptCount, parseCandidates, Sampler, seededRandom, untempered, type Candidates } from '../../engine/sampler.ts';
 import { topK } from '../../model/reference/sampling.ts';
 
 const cands: Candidates = { ids: Uint32Array.from([7, 3, 11, 2]), probs: Float32Array.from([0.5, 0.3, 0.15, 0.05]) };

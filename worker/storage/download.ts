@@ -11,7 +11,7 @@
 // A broken connection retries after a back-off; the attempts counter resets whenever a chunk was
 // stored, so a flaky connection that still makes progress never gives up.
 import { EdgewiseError } from '../../model/errors.ts';
-import type { TransferProgress } from '../api.ts';
+import type { TransferProgress } from '../../engine/api.ts';
 import { chunkCount, chunkRange, storedBytes } from './chunks.ts';
 import { percent } from './format.ts';
 import { abortedError, contentLength, fileNameOf, HttpStatusError, isAbort, rangeGet, validatorsOf, type Fetch } from './http.ts';

@@ -3,7 +3,7 @@
 // fails part-way is removed (the file must be picked again anyway), never left half-loadable.
 import { EdgewiseError } from '../../model/errors.ts';
 import { blobSource } from '../../model/gguf/sources.ts';
-import type { TransferProgress } from '../api.ts';
+import type { TransferProgress } from '../../engine/api.ts';
 import { chunkCount, chunkRange } from './chunks.ts';
 import { modelIdForFile } from './ids.ts';
 import type { ModelManifest } from './manifest.ts';

@@ -2,7 +2,7 @@
 // chunk and updated in the same IndexedDB transaction as every chunk, so `chunksStored` never
 // runs ahead of the chunks that exist. `complete` is set only after the stored header has been
 // re-read and validated; nothing else is loadable.
-import type { StoredModel } from '../api.ts';
+import type { StoredModel } from '../../engine/api.ts';
 import { storedBytes } from './chunks.ts';
 
 /** The parsed GGUF header, summarized: enough to list, check and plan without re-reading it. */

@@ -3,11 +3,11 @@
 // The in-page engine uses small chunks (?chunk=N) and a fast retry; `via: 'worker'` goes through
 // the real engine worker over comlink instead. The ModelRuntime here is a stub that only reads:
 // it hashes every tensor's bytes through the chunk-backed ByteSource it is handed.
-import type { EngineApi, LoadProgress, TransferProgress } from '../../../worker/api.ts';
+import type { EngineApi, LoadProgress, TransferProgress } from '../../../engine/api.ts';
 import { connectEngine } from '../../../worker/client.ts';
 import { createEngine } from '../../../worker/engine.ts';
 import { serializeError } from '../../../worker/errors.ts';
-import type { ModelRuntime } from '../../../worker/runtime.ts';
+import type { ModelRuntime } from '../../../engine/model-runtime.ts';
 import { chunkSource } from '../../../worker/storage/chunk-source.ts';
 import { ModelStore } from '../../../worker/storage/store.ts';
 

@@ -1,7 +1,7 @@
 // Opening the storage harness page (tests/e2e/harness/storage.html, served on :4174) and the
 // shapes its calls return.
 import type { Page } from '@playwright/test';
-import type { StoredModel } from '../../../worker/api.ts';
+import type { StoredModel } from '../../../engine/api.ts';
 
 export const HARNESS_ORIGIN = 'http://127.0.0.1:4174';
 

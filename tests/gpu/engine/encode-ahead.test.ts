@@ -6,10 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../../../gpu/sampler.ts';
+import { seededRandom } from '../../../engine/sampler.ts';
 import { PipelineCache } from '../../../gpu/pipelines.ts';
 import { GpuSession } from '../../../gpu/session.ts';
-import { DEFAULT_SAMPLING, type SamplingSettings } from '../../../model/generate.ts';
+import { DEFAULT_SAMPLING, type SamplingSettings } from '../../../engine/generate.ts';
 import { readGguf } from '../../../model/gguf/reader.ts';
 import { memorySource } from '../../../model/gguf/sources.ts';
 import { FIXTURES } from '../../unit/gguf/fixtures.ts';

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GpuSession } from '../../../gpu/session.ts';
-import { DEFAULT_SAMPLING, type SamplingSettings } from '../../../model/generate.ts';
+import { DEFAULT_SAMPLING, type SamplingSettings } from '../../../engine/generate.ts';
 import { readGguf } from '../../../model/gguf/reader.ts';
 import { memorySource } from '../../../model/gguf/sources.ts';
 import { applyRepetitionPenalty, argmax } from '../../../model/reference/sampling.ts';

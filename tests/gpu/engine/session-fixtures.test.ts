@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GpuSession } from '../../../gpu/session.ts';
-import { DEFAULT_SAMPLING } from '../../../model/generate.ts';
+import { DEFAULT_SAMPLING } from '../../../engine/generate.ts';
 import { readGguf } from '../../../model/gguf/reader.ts';
 import { memorySource } from '../../../model/gguf/sources.ts';
 import { FIXTURES } from '../../unit/gguf/fixtures.ts';

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { prepareLogitMask } from '../../../gpu/ops/logit-mask.ts';
 import { prepareSample } from '../../../gpu/ops/sample.ts';
-import { parseCandidates } from '../../../gpu/sampler.ts';
+import { parseCandidates } from '../../../engine/sampler.ts';
 import { applyLogitMask } from '../../../model/reference/logit-mask.ts';
 import { topK } from '../../../model/reference/sampling.ts';
 import { readF32, readU32, runDispatches, storageBuffer } from '../harness.ts';

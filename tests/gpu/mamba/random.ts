@@ -1,5 +1,5 @@
 // Seeded random inputs for the Mamba kernel tests: the same seed gives the same case on every run.
-import { seededRandom } from '../../../gpu/sampler.ts';
+import { seededRandom } from '../../../engine/sampler.ts';
 
 /** mulberry32, the sampler's seeded generator: the same seed gives the same case on every run. */
 export const rng = seededRandom;

@@ -5,7 +5,7 @@ import { ggmlTypeByName } from '../../../model/quant/types.ts';
 import type { RefWeight } from '../../../model/reference/matmul.ts';
 import { uploadWeight, type WeightTensor } from '../../../gpu/weights.ts';
 import { readBytes, readF32, storageBuffer } from '../harness.ts';
-import { seededRandom } from '../../../gpu/sampler.ts';
+import { seededRandom } from '../../../engine/sampler.ts';
 
 /** mulberry32, the sampler's seeded generator: the same seed gives the same case on every run. */
 export const rng = seededRandom;

@@ -2,7 +2,7 @@
 import { PipelineCache } from '../../../gpu/pipelines.ts';
 import type { OpEnv } from '../../../gpu/ops/common.ts';
 import { gpuContext } from '../fixture.ts';
-import { seededRandom } from '../../../gpu/sampler.ts';
+import { seededRandom } from '../../../engine/sampler.ts';
 
 let env: Promise<OpEnv> | undefined;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { prepareSample } from '../../../gpu/ops/sample.ts';
-import { parseCandidates } from '../../../gpu/sampler.ts';
+import { parseCandidates } from '../../../engine/sampler.ts';
 import { argmax, topK } from '../../../model/reference/sampling.ts';
 import { expectClose, readU32, runDispatches, storageBuffer } from '../harness.ts';
 import { TOLERANCE } from '../../tolerances.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Capabilities, CatalogEntry } from '../../../worker/api.ts';
+import type { Capabilities, CatalogEntry } from '../../../engine/api.ts';
 import { modelFit, sortByFit } from '../../../app/tasks/catalog-fit.ts';
 
 const entry = (id: string, sizeBytes: number, supported = true): CatalogEntry => ({

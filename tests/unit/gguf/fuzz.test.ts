@@ -17,7 +17,7 @@ import { writeGguf } from '../../../model/gguf/writer.ts';
 import { EdgewiseError } from '../../../model/errors.ts';
 import { GgufValueType, type ByteSource, type GgufFile, type GgufValue } from '../../../model/gguf/types.ts';
 import { fixtureCases } from './fixtures.ts';
-import { seededRandom } from '../../../gpu/sampler.ts';
+import { seededRandom } from '../../../engine/sampler.ts';
 
 const MUTATIONS = 2400;
 const TRUNCATIONS = 600;

@@ -6,7 +6,7 @@ import { compileJsonSchema } from '../../../model/grammar/schema.ts';
 import { CompiledGrammar, type GrammarMatcher } from '../../../model/grammar/matcher.ts';
 import { TokenIndex, grammarVocabFromTokenizer, type GrammarVocab } from '../../../model/grammar/token-index.ts';
 import { fixtureTokenizer } from '../tokenizer/helpers.ts';
-import { seededRandom } from '../../../gpu/sampler.ts';
+import { seededRandom } from '../../../engine/sampler.ts';
 
 /** mulberry32, the sampler's seeded generator: the same seed gives the same case on every run. */
 export const prng = seededRandom;

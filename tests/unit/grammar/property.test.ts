@@ -8,10 +8,10 @@
 // output must decode as UTF-8, JSON.parse, and pass ajv. Re-run one with GRAMMAR_SEED=<seed>.
 import { describe, expect, it } from 'vitest';
 import { AGENDA_SCHEMA } from '../../../app/tasks/agenda-schema.ts';
-import { Sampler } from '../../../gpu/sampler.ts';
-import { generate, DEFAULT_SAMPLING, type SamplingSettings } from '../../../model/generate.ts';
+import { Sampler } from '../../../engine/sampler.ts';
+import { generate, DEFAULT_SAMPLING, type SamplingSettings } from '../../../engine/generate.ts';
 import { maskCandidates } from '../../../model/grammar/candidates.ts';
-import { ConstrainedBackend, type MaskableBackend } from '../../../model/grammar/constrained.ts';
+import { ConstrainedBackend, type MaskableBackend } from '../../../engine/constrained.ts';
 import type { TokenIndex } from '../../../model/grammar/token-index.ts';
 import { fixtureIndex, grammarFor, judge, prng, randomSchema } from './helpers.ts';
 

@@ -3,9 +3,9 @@
 // seeded top-k sampling through generate() and ConstrainedBackend: every output is complete,
 // parses and validates, and the decode stops on the token that closes the value.
 import { describe, expect, it } from 'vitest';
-import { Sampler } from '../../../gpu/sampler.ts';
-import { DEFAULT_SAMPLING, generate, type SamplingSettings } from '../../../model/generate.ts';
-import { ConstrainedBackend, type MaskableBackend } from '../../../model/grammar/constrained.ts';
+import { Sampler } from '../../../engine/sampler.ts';
+import { DEFAULT_SAMPLING, generate, type SamplingSettings } from '../../../engine/generate.ts';
+import { ConstrainedBackend, type MaskableBackend } from '../../../engine/constrained.ts';
 import { createReferenceState, referenceForward, type ReferenceState } from '../../../model/reference/forward.ts';
 import { applyLogitMask } from '../../../model/reference/logit-mask.ts';
 import { argmax, topK } from '../../../model/reference/sampling.ts';

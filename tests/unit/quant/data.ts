@@ -1,6 +1,6 @@
 // Seeded test data for the quant tests: reproducible, and varied per block (centred, all positive,
 // all negative, tiny and large magnitudes, heavy-tailed, a constant block, an all-zero block) so scales and mins get exercised.
-import { seededRandom } from '../../../gpu/sampler.ts';
+import { seededRandom } from '../../../engine/sampler.ts';
 
 /** mulberry32, the sampler's seeded generator: the same seed gives the same case on every run. */
 export const rng = seededRandom;

@@ -7,7 +7,7 @@ import { nodeFileSource } from '../../../cli/file-source.ts';
 import { readGguf } from '../../../model/gguf/reader.ts';
 import type { GgufFile } from '../../../model/gguf/types.ts';
 import { tokenizerFromGguf, type Tokenizer } from '../../../model/tokenizer/tokenizer.ts';
-import { seededRandom } from '../../../gpu/sampler.ts';
+import { seededRandom } from '../../../engine/sampler.ts';
 
 export const FIXTURES = fileURLToPath(new URL('../../../../shared/fixtures/', import.meta.url));
 

@@ -53,19 +53,21 @@ export interface GenerateOptions {
 
 export type StopReason = 'eos' | 'stop-string' | 'max-tokens' | 'context-full' | 'aborted';
 
+export interface GenerateTimings {
+  readonly promptTokens: number;
+  /** Prompt tokens actually run; the rest were reused from the state the backend already held. */
+  readonly prefilledTokens: number;
+  readonly generatedTokens: number;
+  readonly timeToFirstTokenMs: number;
+  readonly prefillTokensPerSecond: number;
+  readonly decodeTokensPerSecond: number;
+}
+
 export interface GenerateOutcome {
   readonly tokens: number[];
   readonly text: string;
   readonly stopReason: StopReason;
-  readonly timings: {
-    readonly promptTokens: number;
-    /** Prompt tokens actually run (the rest were reused from the backend's state). */
-    readonly prefilledTokens: number;
-    readonly generatedTokens: number;
-    readonly timeToFirstTokenMs: number;
-    readonly prefillTokensPerSecond: number;
-    readonly decodeTokensPerSecond: number;
-  };
+  readonly timings: GenerateTimings;
 }
 
 /** Length of the common prefix of two token lists. */

@@ -4,15 +4,16 @@
 // turn by turn reuses the state it already holds.
 import { chatTemplateFromGguf, type ChatTemplate } from '../model/chat/template.ts';
 import { EdgewiseError } from '../model/errors.ts';
-import { DEFAULT_SAMPLING, generate, type SamplingSettings } from '../model/generate.ts';
+import { DEFAULT_SAMPLING, generate, type SamplingSettings } from './generate.ts';
 import type { ByteSource, GgufFile } from '../model/gguf/types.ts';
 import { tokenizerFromGguf, type Tokenizer } from '../model/tokenizer/tokenizer.ts';
-import { CompiledGrammar, ConstrainedBackend, TokenIndex, compileJsonSchema, grammarVocabFromTokenizer } from '../model/grammar/index.ts';
-import type { GenerateRequest, GenerateResult, LoadedModelInfo, LoadProgress } from '../worker/api.ts';
-import type { ModelRuntime, RuntimeLoadOptions } from '../worker/runtime.ts';
-import type { GpuContext } from './device.ts';
-import { PipelineCache } from './pipelines.ts';
-import { GpuSession, type SessionOptions } from './session.ts';
+import { CompiledGrammar, TokenIndex, compileJsonSchema, grammarVocabFromTokenizer } from '../model/grammar/index.ts';
+import { ConstrainedBackend } from './constrained.ts';
+import type { GenerateRequest, GenerateResult, LoadedModelInfo, LoadProgress } from './api.ts';
+import type { ModelRuntime, RuntimeLoadOptions } from './model-runtime.ts';
+import type { GpuContext } from '../gpu/device.ts';
+import { PipelineCache } from '../gpu/pipelines.ts';
+import { GpuSession, type SessionOptions } from '../gpu/session.ts';
 
 /** Tokens of output when a request names no limit. */
 const DEFAULT_MAX_TOKENS = 1024;
@@ -115,14 +116,7 @@ export class GpuRuntime implements ModelRuntime {
         tokens: out.tokens,
         stopReason: constrained?.completed ? 'schema-complete' : out.stopReason,
         ...(constrained && constrained.closingTokens > 0 ? { closedAtLimit: true } : {}),
-        timings: {
-          promptTokens: out.timings.promptTokens,
-          prefilledTokens: out.timings.prefilledTokens,
-          generatedTokens: out.timings.generatedTokens,
-          timeToFirstTokenMs: out.timings.timeToFirstTokenMs,
-          prefillTokensPerSecond: out.timings.prefillTokensPerSecond,
-          decodeTokensPerSecond: out.timings.decodeTokensPerSecond,
-        },
+        timings: out.timings,
       };
     } finally {
       this.controller = undefined;

@@ -2,6 +2,9 @@
 // in-page in tests. Progress and tokens stream through callbacks; failures are EdgewiseErrors
 // (code + one-line message), rebuilt on the app side from SerializedError.
 import type { ErrorCode } from '../model/errors.ts';
+import type { GenerateTimings, SamplingSettings, StopReason } from './generate.ts';
+
+export type { GenerateTimings, SamplingSettings, StopReason } from './generate.ts';
 
 export interface Capabilities {
   readonly webgpu: boolean;
@@ -58,14 +61,8 @@ export interface LoadProgress {
   readonly total: number;
 }
 
-export interface SamplingOptions {
-  temperature?: number;   // 0 = greedy
-  topK?: number;
-  topP?: number;
-  minP?: number;
-  repetitionPenalty?: number;
-  seed?: number;
-}
+/** A request's sampling: any setting left out takes the engine's default (DEFAULT_SAMPLING). */
+export type SamplingOptions = Partial<SamplingSettings>;
 
 export interface ChatMessage {
   readonly role: 'system' | 'user' | 'assistant';
@@ -83,20 +80,10 @@ export interface GenerateRequest {
   readonly schema?: unknown;
 }
 
-export interface GenerateTimings {
-  readonly promptTokens: number;
-  /** Prompt tokens actually run; the rest were reused from the state the model already held. */
-  readonly prefilledTokens?: number;
-  readonly generatedTokens: number;
-  readonly timeToFirstTokenMs: number;
-  readonly prefillTokensPerSecond: number;
-  readonly decodeTokensPerSecond: number;
-}
-
 export interface GenerateResult {
   readonly text: string;
   readonly tokens: readonly number[];
-  readonly stopReason: 'eos' | 'stop-string' | 'max-tokens' | 'context-full' | 'aborted' | 'schema-complete';
+  readonly stopReason: StopReason | 'schema-complete';
   /**
    * With a schema: the token limit came near before the model closed the value, so the engine
    * wrote its shortest completion (closing strings, arrays and objects, filling required

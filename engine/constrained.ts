@@ -9,9 +9,9 @@
 // (gpu/ops/logit-mask.ts), run the mask dispatch before the sampler's, sample as usual. A CPU or
 // top-k path may instead filter candidates with maskCandidates (candidates.ts) and fall back to
 // the full masked vocabulary when none survive.
-import { EdgewiseError } from '../errors.ts';
-import type { ForwardBackend, SamplingSettings } from '../generate.ts';
-import type { GrammarMatcher } from './matcher.ts';
+import { EdgewiseError } from '../model/errors.ts';
+import type { ForwardBackend, SamplingSettings } from './generate.ts';
+import type { GrammarMatcher } from '../model/grammar/matcher.ts';
 
 /** A backend that can restrict its draw to the tokens set in a vocabulary bitset. */
 export interface MaskableBackend extends ForwardBackend {

@@ -1,0 +1,283 @@
+// The forward graph of one pass over n tokens of one sequence: walks the ModelPlan's layers and
+// turns them into prepared dispatches (gpu/ops) over the model's weights, the shared activation
+// buffers and that sequence's state (KV cache, conv/SSM state). Built once per (sequence, n,
+// logits mode) and reused; nothing in a list depends on the tokens or their positions (those are
+// queue writes before each submit).
+import type { AttentionMixer, DenseFfn, LayerPlan, Mamba1Mixer, Mamba2Mixer, ModelPlan, MoeFfn } from '../model/arch/plan.ts';
+import type { Dispatch } from './dispatch.ts';
+import { expertName, type ModelWeights } from './model-weights.ts';
+import { prepareAttentionDecode, defaultDecodeSplits } from './ops/attention-decode.ts';
+import { prepareAttentionPrefill } from './ops/attention-prefill.ts';
+import type { OpEnv } from './ops/common.ts';
+import { prepareElementwise, type Operand } from './ops/elementwise.ts';
+import { prepareEmbedding } from './ops/embedding.ts';
+import { prepareGemm } from './ops/gemm.ts';
+import { GEMV_MAX_TOKENS, prepareGemv } from './ops/gemv.ts';
+import { prepareKvWrite, type KvCache } from './ops/kv-cache.ts';
+import type { ExpertGate } from './ops/matrix-common.ts';
+import { prepareMoeCombine } from './ops/moe-combine.ts';
+import { prepareMoeTopK } from './ops/moe-topk.ts';
+import { prepareRmsNorm } from './ops/rmsnorm.ts';
+import { prepareRope } from './ops/rope.ts';
+import { prepareSoftmax } from './ops/softmax.ts';
+import { prepareSsdScan } from './ops/ssd-scan.ts';
+import { rowSlice } from './ops/ssm-common.ts';
+import { prepareSsmConv } from './ops/ssm-conv.ts';
+import { prepareSsmScan } from './ops/ssm-scan.ts';
+import type { LayerState } from './sequence-state.ts';
+
+/** Which logits a pass computes: none (a prefill chunk before the last), the last row's, or every row's. */
+export type LogitsMode = 'none' | 'last' | 'all';
+
+/** The activation buffers, sized once for a full chunk and shared by every sequence of a model. */
+export interface Scratch {
+  readonly ids: GPUBuffer;
+  readonly x: GPUBuffer;      // (C, nEmbd) residual stream
+  readonly h: GPUBuffer;      // (C, nEmbd) normed input of a block
+  readonly a: GPUBuffer;      // (C, widthA) fused projections: q|k|v, x|z, z|xBC|dt, gate|up
+  readonly b: GPUBuffer;      // (C, widthB) attention out, conv out, SwiGLU out
+  readonly c: GPUBuffer;      // (C, widthC) [dt|B|C], Mamba-2 y, router logits
+  readonly d: GPUBuffer;      // (C, widthD) projected dt, router probabilities
+  readonly tmp: GPUBuffer;    // (C, nEmbd) a block's output before a scaled residual add
+  readonly moeIds: GPUBuffer;
+  readonly moeWeights: GPUBuffer;
+  readonly partial: GPUBuffer;
+  readonly step: GPUBuffer;
+  readonly recent: GPUBuffer;
+  readonly logits: GPUBuffer; // (1, nVocab)
+}
+
+/** Builds the dispatches of one forward pass over n tokens: embedding, layers, output. */
+export class ForwardBuilder {
+  private readonly out: Dispatch[] = [];
+  private readonly jobs: Promise<void>[] = [];
+
+  constructor(
+    private readonly env: OpEnv,
+    private readonly plan: ModelPlan,
+    private readonly w: ModelWeights,
+    private readonly layers: readonly LayerState[],
+    private readonly s: Scratch,
+    /** (C, nVocab): every row's logits, allocated only when a caller asks for them (mode 'all'). */
+    private readonly logitsAll: GPUBuffer | undefined,
+    private readonly n: number,
+    private readonly mode: LogitsMode,
+  ) {}
+
+  /** Appends the dispatches `p` will give, keeping their order. */
+  private add(p: Promise<Dispatch | readonly Dispatch[]>): void {
+    const slot = this.out.length;
+    this.out.push(undefined as unknown as Dispatch);
+    this.jobs.push(p.then((d) => { (this.out as unknown[])[slot] = d; }));
+  }
+
+  async build(): Promise<Dispatch[]> {
+    const { plan, s, n, env } = this;
+    const E = plan.nEmbd;
+    this.add(prepareEmbedding(env.ctx, env.pipelines, { weight: this.w.get(plan.tokenEmbedding), ids: s.ids, tokens: n, y: s.x }));
+    if (plan.embeddingScale !== 1) {
+      this.add(prepareElementwise(env, { label: 'embd.scale', kind: 'scale_inplace', nRows: n, width: E, y: { buffer: s.x }, scale: plan.embeddingScale }));
+    }
+    for (const layer of plan.layers) this.layer(layer);
+    if (this.mode !== 'none') this.output();
+    await Promise.all(this.jobs);
+    return this.out.flat();
+  }
+
+  private vec(name: string): GPUBuffer {
+    return this.w.get(name).parts[0].buffer;
+  }
+
+  /** y = W x (+ bias) (+ y): GEMV for a few tokens, GEMM for more. */
+  private matmul(weight: string, x: Operand, y: Operand, o: { bias?: string; accumulate?: boolean; tokens?: number; gate?: ExpertGate } = {}): void {
+    const tokens = o.tokens ?? this.n;
+    const args = {
+      weight: this.w.get(weight), tokens,
+      x: x.buffer, xOffset: x.offset, xStride: x.stride,
+      y: y.buffer, yOffset: y.offset, yStride: y.stride,
+      bias: o.bias ? this.w.get(o.bias) : undefined, accumulate: o.accumulate, gate: o.gate,
+    };
+    this.add(tokens <= GEMV_MAX_TOKENS ? prepareGemv(this.env.ctx, this.env.pipelines, args) : prepareGemm(this.env.ctx, this.env.pipelines, args));
+  }
+
+  /** x += scale · (W in): straight into the residual stream when unscaled. */
+  private residual(weight: string, input: Operand, scale: number, label: string, bias?: string): void {
+    const { s, n } = this;
+    if (scale === 1) {
+      this.matmul(weight, input, { buffer: s.x }, { accumulate: true, bias });
+      return;
+    }
+    this.matmul(weight, input, { buffer: s.tmp }, { bias });
+    this.add(prepareElementwise(this.env, { label: `${label}.residual`, kind: 'add_inplace', nRows: n, width: this.plan.nEmbd, y: { buffer: s.x }, b: { buffer: s.tmp }, scale }));
+  }
+
+  private norm(label: string, weight: string): void {
+    const { s, n, plan } = this;
+    this.add(prepareRmsNorm(this.env, { label, x: s.x, y: s.h, weight: this.vec(weight), nTokens: n, rowLen: plan.nEmbd, eps: plan.normEps }));
+  }
+
+  private layer(layer: LayerPlan): void {
+    const label = `blk.${layer.index}`;
+    this.norm(`${label}.mixer_norm`, layer.mixerNorm);
+    const m = layer.mixer;
+    const state = this.layers[layer.index];
+    if (m.kind === 'attention') this.attention(label, m, state.kv!, layer.residualScale);
+    else if (m.kind === 'mamba1') this.mamba1(label, m, state.recurrent!, layer.residualScale);
+    else this.mamba2(label, m, state.recurrent!, layer.residualScale);
+    const f = layer.ffn;
+    if (f.kind === 'none') return;
+    this.norm(`${label}.ffn_norm`, f.tensors.norm);
+    if (f.kind === 'dense') this.denseFfn(label, f, layer.residualScale);
+    else this.moeFfn(label, f, layer.residualScale);
+  }
+
+  private attention(label: string, m: AttentionMixer, kv: KvCache, scale: number): void {
+    const { s, n, env } = this;
+    const qw = m.nHead * m.headDim, kw = m.nHeadKv * m.headDim, stride = qw + 2 * kw;
+    const t = m.tensors;
+    const h = { buffer: s.h };
+    const qkv = this.w.joined(t.q);
+    if (qkv) {
+      this.matmul(qkv.name, h, { buffer: s.a, offset: 0, stride });
+    } else {
+      this.matmul(t.q, h, { buffer: s.a, offset: 0, stride }, { bias: t.qBias });
+      this.matmul(t.k, h, { buffer: s.a, offset: qw, stride }, { bias: t.kBias });
+      this.matmul(t.v, h, { buffer: s.a, offset: qw + kw, stride }, { bias: t.vBias });
+    }
+    if (t.qNorm && t.kNorm) {
+      this.add(prepareRmsNorm(env, { label: `${label}.q_norm`, y: s.a, weight: this.vec(t.qNorm), nTokens: n, rowLen: m.headDim, rowsPerToken: m.nHead, eps: this.plan.normEps, yOffset: 0, yTokenStride: stride }));
+      this.add(prepareRmsNorm(env, { label: `${label}.k_norm`, y: s.a, weight: this.vec(t.kNorm), nTokens: n, rowLen: m.headDim, rowsPerToken: m.nHeadKv, eps: this.plan.normEps, yOffset: qw, yTokenStride: stride }));
+    }
+    if (m.rope.kind !== 'none') {
+      const rope = {
+        nRot: m.rope.nRot, freqBase: m.rope.freqBase, freqScale: m.rope.freqScale, neox: m.rope.kind === 'neox',
+        freqFactors: m.rope.freqFactors ? this.w.host.get(m.rope.freqFactors) : undefined,
+      };
+      this.add(prepareRope(env, { label: `${label}.rope_q`, x: s.a, step: s.step, nTokens: n, nHeads: m.nHead, headDim: m.headDim, rope, offset: 0, tokenStride: stride }));
+      this.add(prepareRope(env, { label: `${label}.rope_k`, x: s.a, step: s.step, nTokens: n, nHeads: m.nHeadKv, headDim: m.headDim, rope, offset: qw, tokenStride: stride }));
+    }
+    this.add(prepareKvWrite(env, { label: `${label}.kv_write`, cache: kv, step: s.step, nTokens: n, k: { buffer: s.a, offset: qw, stride }, v: { buffer: s.a, offset: qw + kw, stride } }));
+    if (n === 1) {
+      this.add(prepareAttentionDecode(env, { label: `${label}.attn`, cache: kv, step: s.step, q: s.a, qOffset: 0, out: s.b, nHead: m.nHead, scale: m.kqScale, partial: s.partial, nSplit: defaultDecodeSplits(kv.nCtx) }));
+    } else {
+      this.add(prepareAttentionPrefill(env, { label: `${label}.attn`, cache: kv, step: s.step, nTokens: n, nHead: m.nHead, scale: m.kqScale, q: s.a, qOffset: 0, qStride: stride, out: s.b }));
+    }
+    this.residual(t.output, { buffer: s.b }, scale, label, t.outputBias);
+  }
+
+  private mamba1(label: string, m: Mamba1Mixer, state: readonly { live: GPUBuffer }[], scale: number): void {
+    const { s, n, env } = this;
+    const t = m.tensors;
+    const dbcWidth = m.dtRank + 2 * m.dState;
+    this.matmul(t.in, { buffer: s.h }, { buffer: s.a, stride: 2 * m.dInner });
+    this.add(prepareSsmConv(env, label, { channels: m.dInner, dConv: m.dConv, nTokens: n }, {
+      x: rowSlice(s.a, 2 * m.dInner, 0), weight: this.vec(t.conv1d), bias: this.vec(t.conv1dBias), state: state[0].live, y: rowSlice(s.b, m.dInner, 0),
+    }));
+    this.matmul(t.x, { buffer: s.b, stride: m.dInner }, { buffer: s.c, stride: dbcWidth });
+    if (m.dtBcNorm !== 'none') {
+      const weighted = m.dtBcNorm === 'weighted';
+      const slices: [string, number, number, string | undefined][] = [
+        ['dt_norm', 0, m.dtRank, t.dtNorm], ['b_norm', m.dtRank, m.dState, t.bNorm], ['c_norm', m.dtRank + m.dState, m.dState, t.cNorm],
+      ];
+      for (const [name, offset, width, weight] of slices) {
+        this.add(prepareRmsNorm(env, {
+          label: `${label}.${name}`, y: s.c, weight: weighted && weight ? this.vec(weight) : undefined,
+          nTokens: n, rowLen: width, eps: this.plan.normEps, yOffset: offset, yTokenStride: dbcWidth,
+        }));
+      }
+    }
+    this.matmul(t.dt, { buffer: s.c, offset: 0, stride: dbcWidth }, { buffer: s.d, stride: m.dInner });
+    this.add(prepareSsmScan(env, label, { dInner: m.dInner, dState: m.dState, nTokens: n }, {
+      xy: rowSlice(s.b, m.dInner), dt: rowSlice(s.d, m.dInner),
+      B: rowSlice(s.c, dbcWidth, m.dtRank), C: rowSlice(s.c, dbcWidth, m.dtRank + m.dState),
+      z: rowSlice(s.a, 2 * m.dInner, m.dInner),
+      A: this.vec(t.a), D: this.vec(t.d), dtBias: this.vec(t.dtBias), state: state[1].live,
+    }));
+    this.residual(t.out, { buffer: s.b, stride: m.dInner }, scale, label);
+  }
+
+  private mamba2(label: string, m: Mamba2Mixer, state: readonly { live: GPUBuffer }[], scale: number): void {
+    const { s, n, env } = this;
+    const t = m.tensors;
+    const convDim = m.dInner + 2 * m.nGroup * m.dState;
+    const width = m.dInner + convDim + m.nHead;
+    this.matmul(t.in, { buffer: s.h }, { buffer: s.a, stride: width });
+    this.add(prepareSsmConv(env, label, { channels: convDim, dConv: m.dConv, nTokens: n }, {
+      x: rowSlice(s.a, width, m.dInner), weight: this.vec(t.conv1d), bias: this.vec(t.conv1dBias), state: state[0].live, y: rowSlice(s.b, convDim, 0),
+    }));
+    this.add(prepareSsdScan(env, label, { nHead: m.nHead, headDim: m.headDim, nGroup: m.nGroup, dState: m.dState, nTokens: n }, {
+      x: rowSlice(s.b, convDim, 0), B: rowSlice(s.b, convDim, m.dInner), C: rowSlice(s.b, convDim, m.dInner + m.nGroup * m.dState),
+      z: rowSlice(s.a, width, 0), dt: rowSlice(s.a, width, m.dInner + convDim),
+      A: this.vec(t.a), D: this.vec(t.d), dtBias: this.vec(t.dtBias), state: state[1].live, y: rowSlice(s.c, m.dInner, 0),
+    }));
+    const groupLen = m.dInner / m.nGroup;
+    this.add(prepareRmsNorm(env, {
+      label: `${label}.ssm_norm`, y: s.c, weight: this.vec(t.norm), nGroups: m.nGroup,
+      nTokens: n, rowLen: groupLen, rowsPerToken: m.nGroup, eps: this.plan.normEps,
+    }));
+    this.residual(t.out, { buffer: s.c, stride: m.dInner }, scale, label);
+  }
+
+  /** SwiGLU: silu(gate·h) * up·h into b; `finish` applies the down projection to it. */
+  private swiglu(label: string, gate: string, up: string, nFf: number, finish: (input: Operand) => void, expert?: ExpertGate): void {
+    const { s, n, env } = this;
+    const gateUp = this.w.joined(gate);
+    if (gateUp) {
+      this.matmul(gateUp.name, { buffer: s.h }, { buffer: s.a, offset: 0, stride: 2 * nFf }, { gate: expert });
+    } else {
+      this.matmul(gate, { buffer: s.h }, { buffer: s.a, offset: 0, stride: 2 * nFf }, { gate: expert });
+      this.matmul(up, { buffer: s.h }, { buffer: s.a, offset: nFf, stride: 2 * nFf }, { gate: expert });
+    }
+    this.add(prepareElementwise(env, {
+      label: `${label}.swiglu`, kind: 'swiglu', nRows: n, width: nFf,
+      y: { buffer: s.b, offset: 0, stride: nFf }, a: { buffer: s.a, offset: 0, stride: 2 * nFf }, b: { buffer: s.a, offset: nFf, stride: 2 * nFf },
+    }));
+    finish({ buffer: s.b, stride: nFf });
+  }
+
+  private denseFfn(label: string, f: DenseFfn, scale: number): void {
+    const t = f.tensors;
+    this.swiglu(`${label}.ffn`, t.gate, t.up, f.nFf, (input) => this.residual(t.down, input, scale, `${label}.ffn`));
+  }
+
+  private moeFfn(label: string, f: MoeFfn, scale: number): void {
+    const { s, n, env, plan } = this;
+    const t = f.tensors;
+    // Router: probabilities over experts, then the top nExpertUsed per token.
+    this.matmul(t.gateInp, { buffer: s.h }, { buffer: s.c, stride: f.nExpert });
+    this.add(prepareSoftmax(env, { label: `${label}.router`, x: s.c, y: s.d, nRows: n, rowLen: f.nExpert }));
+    this.add(prepareMoeTopK(env, { label: `${label}.topk`, probs: s.d, ids: s.moeIds, weights: s.moeWeights, nRows: n, nExperts: f.nExpert, k: f.nExpertUsed }));
+    // Routing needs no read back: every expert's matrices are dispatched, gated by the top-k ids
+    // (shaders/expert-gate.wgsl), so only the chosen experts' weights are read (for a prefill
+    // chunk, those chosen by some token of a tile); the combine adds each expert's output with
+    // the weight the router gave it, and skips the rows that did not choose it.
+    for (let e = 0; e < f.nExpert; e++) {
+      const el = `${label}.expert${e}`;
+      const gate: ExpertGate = { ids: s.moeIds, k: f.nExpertUsed, expert: e };
+      this.swiglu(el, expertName(t.gateExps, e), expertName(t.upExps, e), f.nFf, (input) => {
+        this.matmul(expertName(t.downExps, e), input, { buffer: s.tmp }, { gate });
+        this.add(prepareMoeCombine(env, {
+          label: `${el}.combine`, ids: s.moeIds, weights: s.moeWeights, x: s.tmp, y: s.x, nRows: n, width: plan.nEmbd,
+          k: f.nExpertUsed, expert: e, normalize: f.normalizeWeights, scale,
+        }));
+      }, gate);
+    }
+    if (f.shared) {
+      const sh = f.shared;
+      this.swiglu(`${label}.shexp`, sh.gate, sh.up, sh.nFf, (input) => this.residual(sh.down, input, scale, `${label}.shexp`));
+    }
+  }
+
+  private output(): void {
+    const { s, n, env, plan } = this;
+    const E = plan.nEmbd, V = plan.nVocab;
+    const rows = this.mode === 'all' ? n : 1;
+    const first = this.mode === 'all' ? 0 : n - 1;
+    this.add(prepareRmsNorm(env, { label: 'output_norm', x: s.x, y: s.h, weight: this.vec(plan.outputNorm), nTokens: rows, rowLen: E, eps: plan.normEps, xOffset: first * E }));
+    const logits = this.mode === 'all' ? this.logitsAll! : s.logits;
+    this.matmul(plan.output, { buffer: s.h }, { buffer: logits }, { tokens: rows });
+    if (plan.logitScale !== 1) {
+      this.add(prepareElementwise(env, { label: 'logits.scale', kind: 'scale_inplace', nRows: rows, width: V, y: { buffer: logits }, scale: 1 / plan.logitScale }));
+    }
+  }
+}

@@ -1,0 +1,225 @@
+// A model loaded on the GPU, shared by all of its sequences: the weights, the compiled pipelines,
+// the activation buffers (sized once for a full prefill chunk) and the samplers. Each sequence
+// (gpu/sequence.ts) brings its own KV and recurrent state; their forward passes take turns
+// through one lock, so the shared activations serve one pass at a time.
+import { planModel } from '../model/arch/index.ts';
+import { activationWidths, maxAttentionHeads, maxExpertsUsed, type ActivationWidths } from '../model/arch/mixer-facts.ts';
+import type { ModelPlan } from '../model/arch/plan.ts';
+import { EdgewiseError } from '../model/errors.ts';
+import { assertSupportedTensorTypes } from '../model/gguf/reader.ts';
+import type { ByteSource, GgufFile } from '../model/gguf/types.ts';
+import { storageBuffer } from './buffers.ts';
+import type { GpuContext } from './device.ts';
+import { checkMemoryPlan, planMemory, type MemoryPlan } from './memory-plan.ts';
+import { uploadModelWeights, type ModelWeights } from './model-weights.ts';
+import { decodePartialSize, defaultDecodeSplits } from './ops/attention-decode.ts';
+import type { OpEnv } from './ops/common.ts';
+import { prepareLogitMask, type PreparedLogitMask } from './ops/logit-mask.ts';
+import { MAX_TOP_K, prepareSample, type PreparedSample } from './ops/sample.ts';
+import { createStepBuffer } from './ops/step.ts';
+import type { Scratch } from './graph.ts';
+import { PipelineCache } from './pipelines.ts';
+import { GpuSequence } from './sequence.ts';
+import { SequenceState } from './sequence-state.ts';
+
+export interface ModelOptions {
+  /** Tokens a sequence can hold; default min(model's training context, 4096). */
+  readonly contextLength?: number;
+  /** Tokens per prefill chunk (activations are sized for it). Default 256. */
+  readonly chunkTokens?: number;
+  /** f16 KV cache where the device has shader-f16. Default true. */
+  readonly kvF16?: boolean;
+  /** Join Q/K/V and gate/up matrices into one product each (gpu/model-weights.ts). Default true. */
+  readonly fuseMatrices?: boolean;
+  /**
+   * Encode each decode step's command buffer while the GPU runs the step before, so that only
+   * a few queue writes and a submit stand between one token's read back and the next token's
+   * work. Default true.
+   */
+  readonly encodeAhead?: boolean;
+  readonly memoryBudgetBytes?: number;
+  readonly onProgress?: (p: { phase: 'upload' | 'compile'; done: number; total: number }) => void;
+}
+
+/** Tokens the repetition penalty looks back over, at most (the recent-token ring). */
+export const RECENT_CAPACITY = 64;
+
+/**
+ * CPU side of the forward passes so far: passes submitted and their dispatches; `ms` spent
+ * encoding and submitting them while the GPU waited for them, `aheadMs` spent encoding decode
+ * steps ahead, while the GPU was still busy with the step before (`aheadSteps` of them used).
+ */
+export interface EncodeStats {
+  passes: number;
+  dispatches: number;
+  ms: number;
+  aheadMs: number;
+  aheadSteps: number;
+}
+
+export class GpuModel {
+  readonly env: OpEnv;
+  readonly encodeStats: EncodeStats = { passes: 0, dispatches: 0, ms: 0, aheadMs: 0, aheadSteps: 0 };
+  private readonly samplers = new Map<number, Promise<PreparedSample>>();
+  private logitMaskPrep?: Promise<PreparedLogitMask>;
+  private logitsAllBuffer?: GPUBuffer;
+  private readonly sequences = new Set<GpuSequence>();
+  private turn: Promise<unknown> = Promise.resolve();
+  private lostReason?: string;
+  private destroyed = false;
+
+  private constructor(
+    readonly ctx: GpuContext,
+    readonly plan: ModelPlan,
+    readonly memory: MemoryPlan,
+    readonly weights: ModelWeights,
+    readonly scratch: Scratch,
+    readonly contextLength: number,
+    readonly chunkTokens: number,
+    readonly kvF16: boolean,
+    readonly encodeAhead: boolean,
+    pipelines: PipelineCache,
+  ) {
+    this.env = { ctx, pipelines };
+    ctx.device.lost.then((info) => { this.lostReason = info.message || info.reason || 'unknown'; });
+  }
+
+  /** Plans memory, uploads the weights from `source`, allocates activations and compiles pipelines. */
+  static async load(ctx: GpuContext, file: GgufFile, source: ByteSource, options: ModelOptions = {}, pipelines = new PipelineCache(ctx.device)): Promise<GpuModel> {
+    assertSupportedTensorTypes(file);
+    const plan = planModel(file);
+    const contextLength = Math.max(2, Math.min(options.contextLength ?? Math.min(plan.nCtxTrain || 4096, 4096), plan.nCtxTrain || Infinity));
+    const chunkTokens = Math.max(1, Math.min(options.chunkTokens ?? 256, contextLength));
+    const kvF16 = (options.kvF16 ?? true) && ctx.features.f16;
+    const memInput = {
+      plan, file, contextLength, chunkTokens, kvBytesPerElement: kvF16 ? 2 as const : 4 as const,
+      limits: ctx.limits, memoryBudgetBytes: options.memoryBudgetBytes,
+    };
+    const memory = planMemory(memInput);
+    checkMemoryPlan(memory, memInput);
+
+    const hostTensors = plan.layers.flatMap((l) => (l.mixer.kind === 'attention' && l.mixer.rope.freqFactors ? [l.mixer.rope.freqFactors] : []));
+    const weights = await uploadModelWeights(ctx.device, plan, file, source, {
+      hostTensors, fuse: options.fuseMatrices,
+      onProgress: (p) => options.onProgress?.({ phase: 'upload', done: p.done, total: p.total }),
+    });
+    let scratch: Scratch | undefined;
+    try {
+      scratch = createScratch(ctx.device, plan, chunkTokens, contextLength);
+      return new GpuModel(ctx, plan, memory, weights, scratch, contextLength, chunkTokens, kvF16, options.encodeAhead ?? true, pipelines);
+    } catch (e) {
+      weights.destroy();
+      if (scratch) for (const b of Object.values(scratch)) b.destroy();
+      throw e;
+    }
+  }
+
+  get vocabSize(): number {
+    return this.plan.nVocab;
+  }
+
+  /**
+   * A new sequence with its own state, its pipelines compiled before it returns (the decode
+   * step, the samplers and a full prefill chunk), so that the first token waits for no compile.
+   */
+  async createSequence(label = `seq${this.sequences.size}`, onCompile?: (done: number, total: number) => void): Promise<GpuSequence> {
+    this.checkUsable();
+    const state = new SequenceState(this.env, this.plan, label, this.contextLength, this.kvF16);
+    const seq = new GpuSequence(this, state);
+    this.sequences.add(seq);
+    try {
+      await seq.warm(onCompile);
+    } catch (e) {
+      seq.destroy();
+      throw e;
+    }
+    return seq;
+  }
+
+  /** Called by a sequence as it is destroyed. */
+  forget(seq: GpuSequence): void {
+    this.sequences.delete(seq);
+  }
+
+  /** Runs `work` when no other sequence's pass is in flight: the activations are shared. */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.turn.then(work, work);
+    this.turn = run.catch(() => undefined);
+    return run;
+  }
+
+  sampler(k: number): Promise<PreparedSample> {
+    k = Math.min(k, this.plan.nVocab);
+    let p = this.samplers.get(k);
+    if (!p) {
+      p = prepareSample(this.env, { label: `sample/k${k}`, logits: this.scratch.logits, nVocab: this.plan.nVocab, k, recent: this.scratch.recent, nRecent: RECENT_CAPACITY });
+      this.samplers.set(k, p);
+    }
+    return p;
+  }
+
+  logitMask(): Promise<PreparedLogitMask> {
+    return this.logitMaskPrep ??= prepareLogitMask(this.env, { label: 'logit_mask', logits: this.scratch.logits, nVocab: this.plan.nVocab });
+  }
+
+  /** (chunkTokens, nVocab) logits of every row, allocated the first time a caller asks for them. */
+  logitsAll(): GPUBuffer {
+    return this.logitsAllBuffer ??= storageBuffer(this.ctx.device, 'logits.all', this.chunkTokens * this.plan.nVocab);
+  }
+
+  /** Top-k a sampling setting asks the GPU for: 1 when greedy. */
+  topKFor(temperature: number, topK: number): number {
+    if (!(temperature > 0)) return 1;
+    return Math.max(1, Math.min(topK > 0 ? topK : MAX_TOP_K, MAX_TOP_K, this.plan.nVocab));
+  }
+
+  /** Throws 'device-lost' once the device is gone, 'usage' once the model was unloaded. */
+  checkUsable(): void {
+    if (this.destroyed) throw new EdgewiseError('usage', 'this model was unloaded');
+    if (this.lostReason !== undefined) throw new EdgewiseError('device-lost', `the GPU device was lost (${this.lostReason}); the model must be loaded again`);
+  }
+
+  get lost(): boolean {
+    return this.lostReason !== undefined;
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    for (const seq of [...this.sequences]) seq.destroy();
+    this.destroyed = true;
+    this.weights.destroy();
+    for (const b of Object.values(this.scratch)) b.destroy();
+    this.logitsAllBuffer?.destroy();
+    void this.logitMaskPrep?.then((m) => m.bitset.destroy(), () => undefined);
+  }
+}
+
+function createScratch(device: GPUDevice, plan: ModelPlan, chunkTokens: number, contextLength: number): Scratch {
+  const C = chunkTokens, E = plan.nEmbd;
+  const w: ActivationWidths = activationWidths(plan);
+  const used = maxExpertsUsed(plan);
+  const heads = maxAttentionHeads(plan);
+  const made: GPUBuffer[] = [];
+  const track = (b: GPUBuffer) => { made.push(b); return b; };
+  try {
+    return {
+      ids: track(device.createBuffer({ label: 'ids', size: Math.max(16, C * 4), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST })),
+      x: track(storageBuffer(device, 'x', C * E)),
+      h: track(storageBuffer(device, 'h', C * E)),
+      a: track(storageBuffer(device, 'a', C * w.a)),
+      b: track(storageBuffer(device, 'b', C * w.b)),
+      c: track(storageBuffer(device, 'c', C * w.c)),
+      d: track(storageBuffer(device, 'd', C * w.d)),
+      tmp: track(storageBuffer(device, 'tmp', C * E)),
+      moeIds: track(storageBuffer(device, 'moe.ids', C * used)),
+      moeWeights: track(storageBuffer(device, 'moe.weights', C * used)),
+      partial: track(device.createBuffer({ label: 'attn.partial', size: Math.max(16, decodePartialSize(heads.nHead, defaultDecodeSplits(contextLength), heads.headDim)), usage: GPUBufferUsage.STORAGE })),
+      step: track(createStepBuffer(device)),
+      recent: track(device.createBuffer({ label: 'recent', size: RECENT_CAPACITY * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST })),
+      logits: track(storageBuffer(device, 'logits', plan.nVocab)),
+    };
+  } catch (e) {
+    for (const b of made) b.destroy();
+    throw e;
+  }
+}

@@ -1,0 +1,143 @@
+// One sequence's state on the GPU: a KV cache per attention layer and conv + SSM state per
+// recurrent layer, with a snapshot of the recurrent state (what llama.cpp's hybrid memory keeps
+// per sequence id). The KV cache starts small and grows by doubling up to the context length, so
+// a sequence that holds a short chat does not reserve a whole context's worth of memory.
+import type { ModelPlan } from '../model/arch/plan.ts';
+import { recurrentStateFloats } from '../model/arch/mixer-facts.ts';
+import type { OpEnv } from './ops/common.ts';
+import { createKvCache, type KvCache } from './ops/kv-cache.ts';
+import { storageBuffer } from './buffers.ts';
+
+export interface RecurrentBuffers {
+  readonly live: GPUBuffer;
+  readonly saved: GPUBuffer;
+}
+
+export interface LayerState {
+  readonly kv?: KvCache;
+  /** Conv and SSM state buffers of a recurrent layer, with their snapshot copies. */
+  readonly recurrent?: readonly RecurrentBuffers[];
+}
+
+/** Positions a new sequence's KV cache holds before it first grows. */
+export const INITIAL_KV_POSITIONS = 512;
+
+export class SequenceState {
+  private layerStates: LayerState[];
+  private positions: number;
+  readonly hasRecurrent: boolean;
+  private destroyed = false;
+
+  constructor(
+    private readonly env: OpEnv,
+    private readonly plan: ModelPlan,
+    readonly label: string,
+    /** The most positions it may ever hold (the model's context length). */
+    readonly maxPositions: number,
+    private readonly kvF16: boolean,
+    initialPositions = INITIAL_KV_POSITIONS,
+  ) {
+    this.positions = Math.min(maxPositions, Math.max(1, initialPositions));
+    this.layerStates = plan.layers.map((layer) => {
+      const m = layer.mixer;
+      const name = `${label}/blk.${layer.index}`;
+      if (m.kind === 'attention') return { kv: createKvCache(env, `${name}.kv`, this.positions, m.nHeadKv, m.headDim, kvF16) };
+      return { recurrent: recurrentStateFloats(m).map((floats, i) => recurrentBuffers(env.ctx.device, `${name}.${i === 0 ? 'conv_state' : 'ssm_state'}`, floats)) };
+    });
+    this.hasRecurrent = this.layerStates.some((l) => l.recurrent);
+  }
+
+  get layers(): readonly LayerState[] {
+    return this.layerStates;
+  }
+
+  /** Positions the KV caches hold now (≤ maxPositions). */
+  get capacity(): number {
+    return this.positions;
+  }
+
+  /**
+   * Makes room for `needed` positions, keeping the first `used` positions of every KV cache.
+   * Returns true when buffers were replaced (dispatch lists that bind them must be rebuilt).
+   */
+  reserve(needed: number, used: number): boolean {
+    if (needed <= this.positions) return false;
+    let next = this.positions;
+    while (next < needed) next *= 2;
+    next = Math.min(next, this.maxPositions);
+    const { device } = this.env.ctx;
+    const enc = device.createCommandEncoder({ label: `${this.label}/kv-grow` });
+    const old: KvCache[] = [];
+    this.layerStates = this.plan.layers.map((layer, i) => {
+      const state = this.layerStates[i];
+      const m = layer.mixer;
+      if (!state.kv || m.kind !== 'attention') return state;
+      const kv = createKvCache(this.env, `${this.label}/blk.${layer.index}.kv`, next, m.nHeadKv, m.headDim, this.kvF16);
+      const bytes = Math.ceil((used * m.nHeadKv * m.headDim * (this.kvF16 ? 2 : 4)) / 4) * 4;
+      if (bytes > 0) {
+        enc.copyBufferToBuffer(state.kv.k, 0, kv.k, 0, Math.min(bytes, state.kv.k.size));
+        enc.copyBufferToBuffer(state.kv.v, 0, kv.v, 0, Math.min(bytes, state.kv.v.size));
+      }
+      old.push(state.kv);
+      return { kv };
+    });
+    device.queue.submit([enc.finish()]);
+    for (const kv of old) { kv.k.destroy(); kv.v.destroy(); }
+    this.positions = next;
+    return true;
+  }
+
+  /** Copies the live recurrent state to its snapshot. */
+  save(): void {
+    this.copyRecurrent('save-state', (r) => [r.live, r.saved]);
+  }
+
+  /** Copies the snapshot back to the live recurrent state. */
+  restore(): void {
+    this.copyRecurrent('restore-state', (r) => [r.saved, r.live]);
+  }
+
+  /** Zeroes the live recurrent state (KV needs no clearing: positions past the history are never read). */
+  clear(): void {
+    if (!this.hasRecurrent) return;
+    const enc = this.env.ctx.device.createCommandEncoder({ label: `${this.label}/reset` });
+    for (const l of this.layerStates) for (const r of l.recurrent ?? []) enc.clearBuffer(r.live);
+    this.env.ctx.device.queue.submit([enc.finish()]);
+  }
+
+  /** Bytes of GPU memory this sequence holds now. */
+  get bytes(): number {
+    let total = 0;
+    for (const l of this.layerStates) {
+      if (l.kv) total += l.kv.k.size + l.kv.v.size;
+      for (const r of l.recurrent ?? []) total += r.live.size + r.saved.size;
+    }
+    return total;
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const l of this.layerStates) {
+      l.kv?.k.destroy();
+      l.kv?.v.destroy();
+      for (const r of l.recurrent ?? []) { r.live.destroy(); r.saved.destroy(); }
+    }
+  }
+
+  private copyRecurrent(label: string, pair: (r: RecurrentBuffers) => [GPUBuffer, GPUBuffer]): void {
+    if (!this.hasRecurrent) return;
+    const enc = this.env.ctx.device.createCommandEncoder({ label: `${this.label}/${label}` });
+    for (const l of this.layerStates) {
+      for (const r of l.recurrent ?? []) {
+        const [from, to] = pair(r);
+        enc.copyBufferToBuffer(from, 0, to, 0, from.size);
+      }
+    }
+    this.env.ctx.device.queue.submit([enc.finish()]);
+  }
+}
+
+function recurrentBuffers(device: GPUDevice, label: string, floats: number): RecurrentBuffers {
+  return { live: storageBuffer(device, label, floats), saved: storageBuffer(device, `${label}.saved`, floats) };
+}

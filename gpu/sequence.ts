@@ -1,0 +1,242 @@
+// One sequence of a loaded model: its token history, its state on the GPU (gpu/sequence-state.ts)
+// and the dispatch lists bound to that state. It implements the decode loop's backend: prefill
+// in chunks with the matrix-matrix kernels, decode one token per command buffer with one small
+// read back, nothing allocated per token. Sequences of one model take turns (GpuModel.exclusive).
+import type { MaskableBackend } from '../engine/constrained.ts';
+import type { SamplingSettings } from '../engine/generate.ts';
+import { fillRecentWindow, parseCandidates, Sampler } from '../engine/sampler.ts';
+import { EdgewiseError } from '../model/errors.ts';
+import { maskCandidates } from '../model/grammar/candidates.ts';
+import { DecodeSteps, type ReadTarget, type StepVariant } from './decode-step.ts';
+import { encodeDispatches, type Dispatch } from './dispatch.ts';
+import { ForwardBuilder, type LogitsMode } from './graph.ts';
+import { RECENT_CAPACITY, type GpuModel } from './model.ts';
+import { writeStep } from './ops/step.ts';
+import type { SequenceState } from './sequence-state.ts';
+
+export class GpuSequence implements MaskableBackend {
+  readonly history: number[] = [];
+  private readonly lists = new Map<string, Promise<Dispatch[]>>();
+  private readonly steps: DecodeSteps;
+  private sampler = new Sampler(0);
+  /** History length at which the recurrent state was saved, or -1. */
+  private savedAt = -1;
+  /** Staging words for the per-token queue writes, so that a decode step allocates nothing. */
+  private readonly oneId = new Uint32Array(1);
+  private readonly recentWords = new Uint32Array(RECENT_CAPACITY);
+  private destroyed = false;
+
+  constructor(readonly model: GpuModel, readonly state: SequenceState) {
+    this.steps = new DecodeSteps(model.ctx.device, state.label);
+  }
+
+  get contextLength(): number {
+    return this.model.contextLength;
+  }
+
+  get label(): string {
+    return this.state.label;
+  }
+
+  /** Compiles what decoding and a full prefill chunk need. */
+  async warm(onCompile?: (done: number, total: number) => void): Promise<void> {
+    const m = this.model;
+    const warm: Promise<unknown>[] = [this.list(1, 'last'), m.sampler(1), m.sampler(40)];
+    if (m.chunkTokens > 1) warm.push(this.list(m.chunkTokens, 'none'));
+    let done = 0;
+    for (const w of warm) w.then(() => onCompile?.(++done, warm.length), () => undefined);
+    await Promise.all(warm);
+  }
+
+  beginGeneration(sampling: SamplingSettings): void {
+    this.sampler = new Sampler(sampling.seed);
+  }
+
+  evalAndSample(tokens: readonly number[], sampling: SamplingSettings): Promise<number> {
+    return this.model.exclusive(() => this.sampleNext(tokens, sampling));
+  }
+
+  /** As evalAndSample, drawing only tokens whose bit is set in `mask` (constrained decoding). */
+  evalAndSampleMasked(tokens: readonly number[], sampling: SamplingSettings, mask: Uint32Array): Promise<number> {
+    return this.model.exclusive(() => this.sampleNext(tokens, sampling, mask));
+  }
+
+  /** Logits (tokens.length, nVocab) for each input position, advancing the state. */
+  evalLogits(tokens: readonly number[]): Promise<Float32Array> {
+    return this.model.exclusive(async () => {
+      this.checkRoom(tokens.length);
+      const { device } = this.model.ctx;
+      const V = this.model.plan.nVocab, C = this.model.chunkTokens;
+      const out = new Float32Array(tokens.length * V);
+      const logitsAll = this.model.logitsAll();
+      const read = device.createBuffer({ label: `${this.label}/readback/logits`, size: C * V * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+      try {
+        for (let at = 0; at < tokens.length; at += C) {
+          const chunk = tokens.slice(at, at + C);
+          const words = await this.run(chunk, 'all', (enc) => {
+            enc.copyBufferToBuffer(logitsAll, 0, read, 0, chunk.length * V * 4);
+            return { buffer: read, bytes: chunk.length * V * 4 };
+          });
+          out.set(new Float32Array(words!.buffer, words!.byteOffset, chunk.length * V), at * V);
+        }
+      } finally {
+        read.destroy();
+      }
+      return out;
+    });
+  }
+
+  rewind(n: number): boolean {
+    if (n > this.history.length) return false;
+    if (this.state.hasRecurrent && n !== this.history.length) {
+      if (n !== this.savedAt) return false;
+      this.state.restore();
+    }
+    this.history.length = n;
+    return true;
+  }
+
+  reset(): void {
+    this.state.clear();
+    this.history.length = 0;
+    this.savedAt = -1;
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.steps.destroy();
+    this.state.destroy();
+    this.lists.clear();
+    this.model.forget(this);
+  }
+
+  private async sampleNext(tokens: readonly number[], sampling: SamplingSettings, mask?: Uint32Array): Promise<number> {
+    if (tokens.length === 0) throw new RangeError('evalAndSample: no tokens');
+    this.checkRoom(tokens.length);
+    // Run all but the last token, save the recurrent state there (so "regenerate" needs no
+    // prefill), then the last token with its logits.
+    if (tokens.length > 1) {
+      await this.run(tokens.slice(0, -1), 'none');
+      this.saveRecurrent();
+    }
+    const m = this.model;
+    const last = tokens[tokens.length - 1];
+    const greedy = !(sampling.temperature > 0);
+    const k = m.topKFor(sampling.temperature, sampling.topK);
+    const variant: StepVariant = {
+      k, greedy,
+      sample: await m.sampler(k),
+      mask: mask ? await m.logitMask() : undefined,
+      forward: await this.list(1, 'last'),
+    };
+
+    const { queue } = m.ctx.device;
+    const s = m.scratch;
+    const t0 = performance.now();
+    if (variant.mask) variant.mask.write(queue, mask!);
+    queue.writeBuffer(s.recent, 0, fillRecentWindow(this.recentWords, this.history, last, sampling.penaltyLastN));
+    variant.sample.configure(queue, sampling.repetitionPenalty > 0 ? sampling.repetitionPenalty : 1, greedy ? 1 : sampling.temperature);
+    this.oneId[0] = last;
+    queue.writeBuffer(s.ids, 0, this.oneId);
+    writeStep(queue, s.step, this.history.length);
+    const { step, wasAhead } = this.steps.take(variant);
+    if (wasAhead) m.encodeStats.aheadSteps++;
+    queue.submit([step.commands]);
+    m.encodeStats.passes++;
+    m.encodeStats.dispatches += step.dispatches;
+    m.encodeStats.ms += performance.now() - t0;
+    this.history.push(last);
+    const result = this.steps.read(step);
+    // The GPU is busy with this step: encode the next one now, assuming it samples the same way,
+    // unless the next token would need a larger KV cache (its lists will be rebuilt).
+    if (m.encodeAhead && this.history.length < this.state.capacity) {
+      const t1 = performance.now();
+      this.steps.prepareAhead(variant);
+      m.encodeStats.aheadMs += performance.now() - t1;
+    }
+    const words = await result;
+    m.checkUsable();
+    if (greedy) return words[0];
+    let candidates = parseCandidates(words, k);
+    if (mask) {
+      // Refused tokens have probability 0 after the mask; drop them so the draw cannot pick one.
+      const allowed = maskCandidates(candidates, mask);
+      if (!allowed) throw new EdgewiseError('usage', 'constrained decoding: the mask left no token to sample');
+      candidates = allowed;
+    }
+    return this.sampler.draw(candidates, { topP: sampling.topP, minP: sampling.minP });
+  }
+
+  private checkRoom(n: number): void {
+    if (this.destroyed) throw new EdgewiseError('usage', 'this sequence was closed');
+    this.model.checkUsable();
+    if (this.history.length + n > this.contextLength) {
+      throw new EdgewiseError('context-full', `the context is full: ${this.history.length} + ${n} tokens exceed ${this.contextLength}`);
+    }
+    if (this.state.reserve(this.history.length + n, this.history.length)) {
+      // The KV caches were replaced: every list bound the old ones.
+      this.lists.clear();
+      this.steps.discard();
+    }
+  }
+
+  /**
+   * Runs tokens through the model in chunks; each chunk computes logits as `mode` says and may
+   * append commands (copies) whose mapped result is returned (the last chunk's).
+   */
+  private async run(tokens: readonly number[], mode: LogitsMode, finish?: (enc: GPUCommandEncoder) => ReadTarget): Promise<Uint32Array | undefined> {
+    const m = this.model;
+    const { device } = m.ctx;
+    let result: Uint32Array | undefined;
+    for (let at = 0; at < tokens.length; at += m.chunkTokens) {
+      const chunk = tokens.slice(at, at + m.chunkTokens);
+      const lastChunk = at + chunk.length >= tokens.length;
+      const dispatches = await this.list(chunk.length, lastChunk ? mode : mode === 'all' ? 'all' : 'none');
+      const t0 = performance.now();
+      device.queue.writeBuffer(m.scratch.ids, 0, Uint32Array.from(chunk));
+      writeStep(device.queue, m.scratch.step, this.history.length);
+      const enc = device.createCommandEncoder({ label: `${this.label}/forward(${chunk.length})` });
+      const pass = enc.beginComputePass({ label: `forward(${chunk.length})` });
+      encodeDispatches(pass, dispatches);
+      pass.end();
+      const target = finish?.(enc);
+      device.queue.submit([enc.finish()]);
+      m.encodeStats.passes++;
+      m.encodeStats.dispatches += dispatches.length;
+      m.encodeStats.ms += performance.now() - t0;
+      this.history.push(...chunk);
+      if (target) {
+        await target.buffer.mapAsync(GPUMapMode.READ, 0, target.bytes);
+        result = new Uint32Array(target.buffer.getMappedRange(0, target.bytes).slice(0));
+        target.buffer.unmap();
+      }
+    }
+    m.checkUsable();
+    return result;
+  }
+
+  private saveRecurrent(): void {
+    if (!this.state.hasRecurrent) return;
+    this.state.save();
+    this.savedAt = this.history.length;
+  }
+
+  /** The dispatch list for a chunk of n tokens, built once per (n, mode) for this sequence's state. */
+  private list(n: number, mode: LogitsMode): Promise<Dispatch[]> {
+    const key = `${n}/${mode}`;
+    let p = this.lists.get(key);
+    if (!p) {
+      const m = this.model;
+      p = new ForwardBuilder(m.env, m.plan, m.weights, this.state.layers, m.scratch, mode === 'all' ? m.logitsAll() : undefined, n, mode).build();
+      this.lists.set(key, p);
+      // Chunk lengths other than decode and a full chunk occur once per prompt: keep a few.
+      if (this.lists.size > 8) {
+        for (const k of this.lists.keys()) {
+          if (k !== key && !k.startsWith('1/') && !k.startsWith(`${m.chunkTokens}/`)) { this.lists.delete(k); break; }
+        }
+      }
+    }
+    return p;
+  }
+}
