@@ -78,6 +78,13 @@ export interface GenerateRequest {
   readonly stop?: readonly string[];
   /** JSON Schema the output must satisfy (constrained decoding). */
   readonly schema?: unknown;
+  /**
+   * Which of the loaded model's sequences runs it (default 'default'). Each sequence keeps its
+   * own state (KV cache, recurrent state), so a screen that comes back finds its conversation's
+   * prefix still computed; requests on different sequences run beside each other, taking turns
+   * token by token, and requests on one sequence run one after another in arrival order.
+   */
+  readonly sequence?: string;
 }
 
 export interface GenerateResult {
@@ -111,7 +118,8 @@ export interface EngineApi {
   load(id: string, onProgress: (p: LoadProgress) => void, options?: { contextLength?: number }): Promise<LoadedModelInfo>;
   countTokens(text: string): Promise<number>;
   generate(request: GenerateRequest, onToken: (text: string) => void): Promise<GenerateResult>;
-  abort(): Promise<void>;
+  /** Stops the generation running on `sequence` (all of them when none is named); it resolves with 'aborted'. */
+  abort(sequence?: string): Promise<void>;
 }
 
 export interface SerializedError {
