@@ -1,72 +1,101 @@
-// The GPU ModelRuntime: a loaded model (GpuSession) with its tokenizer and chat template, and the
-// decode loop that turns a GenerateRequest into streamed text. Platform-free: the worker gives it
-// navigator.gpu, the CLI gives it Dawn. One model is loaded at a time; a conversation that grows
-// turn by turn reuses the state it already holds.
+// The engine's runtime: a loaded model with its tokenizer and chat template, its sequences, and
+// the decode loop that turns a GenerateRequest into streamed text. Written against a Backend
+// (engine/backend.ts): the WebGPU engine in the app and the CLI, the CPU reference in tests.
+//
+// Sequences: each request names one (default 'default'); a sequence keeps its state between
+// requests, so a conversation that grows turn by turn reuses what it already computed. Requests
+// on one sequence run one after another in arrival order; requests on different sequences run
+// beside each other, their forward passes taking turns in the backend. At most `maxSequences`
+// hold state at once: the least recently used idle one gives its state up first.
 import { chatTemplateFromGguf, type ChatTemplate } from '../model/chat/template.ts';
 import { EdgewiseError } from '../model/errors.ts';
-import { DEFAULT_SAMPLING, generate, type SamplingSettings } from './generate.ts';
 import type { ByteSource, GgufFile } from '../model/gguf/types.ts';
-import { tokenizerFromGguf, type Tokenizer } from '../model/tokenizer/tokenizer.ts';
 import { CompiledGrammar, TokenIndex, compileJsonSchema, grammarVocabFromTokenizer } from '../model/grammar/index.ts';
+import { tokenizerFromGguf, type Tokenizer } from '../model/tokenizer/tokenizer.ts';
+import type { GenerateRequest, GenerateResult, LoadedModelInfo, LoadProgress, SamplingOptions } from './api.ts';
+import type { Backend, BackendModel, BackendSequence, ModelRuntime, RuntimeLoadOptions } from './backend.ts';
 import { ConstrainedBackend } from './constrained.ts';
-import type { GenerateRequest, GenerateResult, LoadedModelInfo, LoadProgress } from './api.ts';
-import type { ModelRuntime, RuntimeLoadOptions } from './model-runtime.ts';
-import type { GpuContext } from '../gpu/device.ts';
-import { PipelineCache } from '../gpu/pipelines.ts';
-import { GpuSession, type SessionOptions } from '../gpu/session.ts';
+import { DEFAULT_SAMPLING, generate, type SamplingSettings } from './generate.ts';
 
 /** Tokens of output when a request names no limit. */
 const DEFAULT_MAX_TOKENS = 1024;
+/** Sequences holding state at once, by default (each holds a KV cache that grows with its history). */
+const DEFAULT_MAX_SEQUENCES = 4;
+export const DEFAULT_SEQUENCE = 'default';
+
+export interface RuntimeOptions {
+  readonly contextLength?: number;
+  readonly maxSequences?: number;
+}
+
+interface SequenceSlot {
+  readonly id: string;
+  /** Its sequence, set (as a promise) the moment one is claimed, so that the limit counts it at once. */
+  seq?: Promise<BackendSequence>;
+  /** The same sequence once made. */
+  ready?: BackendSequence;
+  /** The last request queued on this sequence; the next one waits for it. */
+  tail: Promise<unknown>;
+  /** Requests queued or running. */
+  pending: number;
+  /** One per request queued or running, so that Stop reaches a request still waiting its turn. */
+  readonly controllers: Set<AbortController>;
+  lastUsed: number;
+}
 
 export interface LoadedModel {
-  readonly session: GpuSession;
+  readonly model: BackendModel;
   readonly tokenizer: Tokenizer;
   readonly template: ChatTemplate;
   readonly info: LoadedModelInfo;
   /** Grammars compiled for this model's vocabulary, by schema text; the token index is built once. */
   readonly grammars: Map<string, CompiledGrammar>;
   tokenIndex?: TokenIndex;
+  readonly slots: Map<string, SequenceSlot>;
+  /** A sequence made (and its kernels compiled) at load, for the first request to take. */
+  spare?: BackendSequence;
 }
 
-export function samplingSettings(s: GenerateRequest['sampling'] = {}): SamplingSettings {
+export function samplingSettings(s: SamplingOptions = {}): SamplingSettings {
   return {
     ...DEFAULT_SAMPLING,
     ...Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined)),
   } as SamplingSettings;
 }
 
-export class GpuRuntime implements ModelRuntime {
-  private ctx?: Promise<GpuContext>;
-  private pipelines?: PipelineCache;
-  private model?: LoadedModel;
-  private controller?: AbortController;
+export class EngineRuntime implements ModelRuntime {
+  private current?: LoadedModel;
+  private clock = 0;
 
-  constructor(private readonly acquire: () => Promise<GpuContext>, private readonly sessionDefaults: SessionOptions = {}) {}
+  constructor(private readonly backend: Backend, private readonly options: RuntimeOptions = {}) {}
 
   get loaded(): LoadedModel | undefined {
-    return this.model;
+    return this.current;
   }
 
   async load(source: ByteSource, file: GgufFile, onProgress: (p: LoadProgress) => void, options: RuntimeLoadOptions): Promise<LoadedModelInfo> {
-    this.ctx ??= this.acquire();
-    const ctx = await this.ctx.catch((e) => { this.ctx = undefined; throw e; });
-    this.pipelines ??= new PipelineCache(ctx.device);
     this.unload();
     const tokenizer = tokenizerFromGguf(file);
     const template = chatTemplateFromGguf(file, tokenizer);
-    const session = await GpuSession.load(ctx, file, source, {
-      ...this.sessionDefaults,
-      contextLength: options.contextLength ?? this.sessionDefaults.contextLength,
-      onProgress: (p) => onProgress({ phase: p.phase, done: p.done, total: p.total }),
-    }, this.pipelines);
-    const info: LoadedModelInfo = { id: options.id, architecture: session.plan.arch, contextLength: session.contextLength, vocabSize: session.plan.nVocab };
-    this.model = { session, tokenizer, template, info, grammars: new Map() };
-    return info;
+    const progress = (p: { phase: 'upload' | 'compile'; done: number; total: number }) => onProgress({ phase: p.phase, done: p.done, total: p.total });
+    const model = await this.backend.load(file, source, { contextLength: options.contextLength ?? this.options.contextLength, onProgress: progress });
+    try {
+      const spare = await model.createSequence(DEFAULT_SEQUENCE, (done, total) => progress({ phase: 'compile', done, total }));
+      const info: LoadedModelInfo = { id: options.id, architecture: model.plan.arch, contextLength: model.contextLength, vocabSize: model.plan.nVocab };
+      this.current = { model, tokenizer, template, info, grammars: new Map(), slots: new Map(), spare };
+      return info;
+    } catch (e) {
+      model.destroy();
+      throw e;
+    }
   }
 
   unload(): void {
-    this.model?.session.destroy();
-    this.model = undefined;
+    const m = this.current;
+    this.current = undefined;
+    if (!m) return;
+    for (const slot of m.slots.values()) for (const c of slot.controllers) c.abort();
+    m.model.destroy();
   }
 
   async countTokens(text: string): Promise<number> {
@@ -91,18 +120,24 @@ export class GpuRuntime implements ModelRuntime {
     return this.generateTokens(this.promptTokens(request), request, onToken);
   }
 
+  /** Runs `prompt` (token ids) on the request's sequence, after the requests queued there before it. */
   async generateTokens(prompt: number[], request: Omit<GenerateRequest, 'messages' | 'prompt'>, onToken: (text: string) => void): Promise<GenerateResult> {
-    const { session, tokenizer } = this.require();
-    if (this.controller) throw new EdgewiseError('usage', 'a generation is already running; stop it first');
-    if (prompt.length >= session.contextLength) {
-      throw new EdgewiseError('context-full', `the prompt has ${prompt.length} tokens but the context holds ${session.contextLength}; shorten it or load the model with a longer context`);
+    const loaded = this.require();
+    const { model, tokenizer } = loaded;
+    if (prompt.length >= model.contextLength) {
+      throw new EdgewiseError('context-full', `the prompt has ${prompt.length} tokens but the context holds ${model.contextLength}; shorten it or load the model with a longer context`);
     }
+    const slot = this.slot(loaded, request.sequence ?? DEFAULT_SEQUENCE);
     const controller = new AbortController();
-    this.controller = controller;
-    try {
+    const previous = slot.tail;
+    slot.pending++;
+    slot.controllers.add(controller);
+    const run = (async () => {
+      await previous.catch(() => undefined);
+      const seq = await this.sequenceFor(loaded, slot);
       const maxTokens = request.maxTokens ?? DEFAULT_MAX_TOKENS;
-      const constrained = request.schema === undefined ? undefined : this.constrained(request.schema, maxTokens);
-      const out = await generate(constrained ?? session, prompt, {
+      const constrained = request.schema === undefined ? undefined : this.constrained(loaded, seq, request.schema, maxTokens);
+      const out = await generate(constrained ?? seq, prompt, {
         maxTokens,
         sampling: samplingSettings(request.sampling),
         stop: request.stop,
@@ -111,21 +146,75 @@ export class GpuRuntime implements ModelRuntime {
         signal: controller.signal,
         onText: onToken,
       });
-      return {
+      const result: GenerateResult = {
         text: out.text,
         tokens: out.tokens,
         stopReason: constrained?.completed ? 'schema-complete' : out.stopReason,
         ...(constrained && constrained.closingTokens > 0 ? { closedAtLimit: true } : {}),
         timings: out.timings,
       };
+      return result;
+    })();
+    slot.tail = run;
+    try {
+      return await run;
+    } catch (e) {
+      if (e instanceof EdgewiseError && e.code === 'device-lost' && this.current === loaded) {
+        // Nothing on the lost device can be used again: the next load acquires a new one.
+        this.unload();
+      }
+      throw e;
     } finally {
-      this.controller = undefined;
+      slot.pending--;
+      slot.controllers.delete(controller);
+      slot.lastUsed = ++this.clock;
     }
   }
 
+  /** The backend sequence behind `id`, once a request ran there (tests and tools read its history). */
+  sequence(id = DEFAULT_SEQUENCE): BackendSequence | undefined {
+    return this.current?.slots.get(id)?.ready;
+  }
+
+  abort(sequence?: string): void {
+    const slots = this.current?.slots;
+    if (!slots) return;
+    for (const slot of slots.values()) {
+      if (sequence === undefined || slot.id === sequence) for (const c of slot.controllers) c.abort();
+    }
+  }
+
+  private slot(loaded: LoadedModel, id: string): SequenceSlot {
+    let slot = loaded.slots.get(id);
+    if (!slot) {
+      slot = { id, tail: Promise.resolve(), pending: 0, controllers: new Set(), lastUsed: ++this.clock };
+      loaded.slots.set(id, slot);
+    }
+    return slot;
+  }
+
+  /** The slot's sequence, made when it has none; an idle sequence gives its state up when too many hold one. */
+  private sequenceFor(loaded: LoadedModel, slot: SequenceSlot): Promise<BackendSequence> {
+    if (slot.seq) return slot.seq;
+    const limit = Math.max(1, this.options.maxSequences ?? DEFAULT_MAX_SEQUENCES);
+    const holding = [...loaded.slots.values()].filter((s) => s.seq);
+    if (holding.length >= limit) {
+      const idle = holding.filter((s) => s.pending === 0).sort((a, b) => a.lastUsed - b.lastUsed)[0];
+      if (!idle) throw new EdgewiseError('usage', `${limit} conversations are already running on this model; stop one first`);
+      void idle.seq!.then((q) => q.destroy(), () => undefined);
+      idle.seq = undefined;
+      idle.ready = undefined;
+    }
+    const spare = loaded.spare;
+    loaded.spare = undefined;
+    const made = spare ? Promise.resolve(spare) : loaded.model.createSequence(slot.id);
+    slot.seq = made;
+    made.then((q) => { if (slot.seq === made) slot.ready = q; }, () => { if (slot.seq === made) slot.seq = undefined; });
+    return made;
+  }
+
   /** A backend whose every token keeps the output valid JSON for `schema`, closed within `budget` tokens. */
-  private constrained(schema: unknown, budget: number): ConstrainedBackend {
-    const model = this.require();
+  private constrained(model: LoadedModel, seq: BackendSequence, schema: unknown, budget: number): ConstrainedBackend {
     const key = JSON.stringify(schema);
     let grammar = model.grammars.get(key);
     if (!grammar) {
@@ -135,15 +224,11 @@ export class GpuRuntime implements ModelRuntime {
     }
     const end = grammar.index.eog.includes(model.tokenizer.eos) ? model.tokenizer.eos : grammar.index.eog[0];
     if (end === undefined) throw new EdgewiseError('usage', 'constrained decoding needs a model with an end-of-generation token');
-    return new ConstrainedBackend(model.session, grammar.matcher(), end, { budget });
-  }
-
-  abort(): void {
-    this.controller?.abort();
+    return new ConstrainedBackend(seq, grammar.matcher(), end, { budget });
   }
 
   private require(): LoadedModel {
-    if (!this.model) throw new EdgewiseError('usage', 'no model is loaded; load one first');
-    return this.model;
+    if (!this.current) throw new EdgewiseError('usage', 'no model is loaded; load one first');
+    return this.current;
   }
 }

@@ -17,7 +17,7 @@ export interface AdapterSummary {
   readonly description: string;
 }
 
-const WEBGPU_BROWSERS =
+export const WEBGPU_BROWSERS =
   'WebGPU is available in Chrome and Edge 113+ (Android: Chrome 121+), Safari 26+ and Firefox 141+ on Windows';
 
 const OPTIONAL_FEATURES = ['shader-f16', 'subgroups', 'timestamp-query'] as const;

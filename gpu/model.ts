@@ -183,6 +183,19 @@ export class GpuModel {
     return this.lostReason !== undefined;
   }
 
+  /**
+   * What a failed GPU wait (mapAsync, onSubmittedWorkDone) means: a lost device rejects pending
+   * maps before its `lost` promise settles, so give that promise a moment and report the loss
+   * as such, as 'device-lost'; anything else is returned as it came.
+   */
+  async explain(e: unknown): Promise<unknown> {
+    if (this.lostReason === undefined) {
+      await Promise.race([this.ctx.device.lost, new Promise((r) => setTimeout(r, 1000))]);
+    }
+    if (this.lostReason === undefined) return e;
+    return new EdgewiseError('device-lost', `the GPU device was lost (${this.lostReason}); the model must be loaded again`);
+  }
+
   destroy(): void {
     if (this.destroyed) return;
     for (const seq of [...this.sequences]) seq.destroy();

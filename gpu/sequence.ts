@@ -155,7 +155,7 @@ export class GpuSequence implements MaskableBackend {
       this.steps.prepareAhead(variant);
       m.encodeStats.aheadMs += performance.now() - t1;
     }
-    const words = await result;
+    const words = await result.catch(async (e) => { throw await m.explain(e); });
     m.checkUsable();
     if (greedy) return words[0];
     let candidates = parseCandidates(words, k);
@@ -207,7 +207,7 @@ export class GpuSequence implements MaskableBackend {
       m.encodeStats.ms += performance.now() - t0;
       this.history.push(...chunk);
       if (target) {
-        await target.buffer.mapAsync(GPUMapMode.READ, 0, target.bytes);
+        await target.buffer.mapAsync(GPUMapMode.READ, 0, target.bytes).catch(async (e) => { throw await m.explain(e); });
         result = new Uint32Array(target.buffer.getMappedRange(0, target.bytes).slice(0));
         target.buffer.unmap();
       }

@@ -2,6 +2,7 @@
 // quota and persistence, device memory. Checked up front so that the UI can say what will not
 // work before anything is downloaded.
 import type { Capabilities } from '../engine/api.ts';
+import { WEBGPU_BROWSERS } from '../gpu/device.ts';
 
 export async function probeCapabilities(): Promise<Capabilities> {
   const storage = await probeStorage();
@@ -10,12 +11,12 @@ export async function probeCapabilities(): Promise<Capabilities> {
   const base = { storage, deviceMemoryGiB };
   if (!('gpu' in navigator) || !navigator.gpu) {
     return { ...base, webgpu: false, features: { f16: false, subgroups: false },
-      problem: 'This browser has no WebGPU; use a recent Chrome, Edge or Safari, on a secure (https) page.' };
+      problem: `This browser has no WebGPU (or the page is not served over https). ${WEBGPU_BROWSERS}.` };
   }
   const adapter = await navigator.gpu.requestAdapter({ powerPreference: 'high-performance' }).catch(() => null);
   if (!adapter) {
     return { ...base, webgpu: false, features: { f16: false, subgroups: false },
-      problem: 'WebGPU is present but no GPU adapter is available; enable hardware acceleration or update the GPU driver.' };
+      problem: `WebGPU is present but no GPU adapter is available: enable hardware acceleration or update the GPU driver. ${WEBGPU_BROWSERS}.` };
   }
   const info = adapter.info;
   return {

@@ -1,6 +1,7 @@
-// The app's side of the engine worker: starts it, wraps it with comlink, turns callbacks into
-// Comlink proxies and rebuilds EdgewiseErrors from the {code, message} the worker throws.
-// persist() is asked here because StorageManager.persist() exists only on the main thread.
+// The app's side of the engine worker: starts it, wraps it with comlink, turns every function
+// argument into a Comlink proxy (callbacks: progress, tokens) and rebuilds EdgewiseErrors from the
+// {code, message} the worker throws. persist() is asked here because StorageManager.persist()
+// exists only on the main thread; it is asked before any call that may store bytes.
 import * as Comlink from 'comlink';
 import type { EngineApi } from '../engine/api.ts';
 import { rebuildError } from './errors.ts';
@@ -10,8 +11,8 @@ export interface EngineConnection {
   terminate(): void;
 }
 
-const CALLBACK_METHODS = new Set(['download', 'importFile', 'load', 'generate']);
-const STORING_METHODS = new Set(['download', 'importFile']);
+/** Calls that store model bytes: ask for persistent storage first, so the browser keeps them. */
+const STORING_METHODS: ReadonlySet<string> = new Set<keyof EngineApi>(['download', 'importFile']);
 
 export function connectEngine(worker: Worker = new Worker(new URL('./engine.worker.ts', import.meta.url), { type: 'module' })): EngineConnection {
   const remote = Comlink.wrap<EngineApi>(worker);
@@ -20,7 +21,7 @@ export function connectEngine(worker: Worker = new Worker(new URL('./engine.work
       if (typeof key !== 'string' || key === 'then') return undefined;
       return async (...args: unknown[]) => {
         if (STORING_METHODS.has(key)) await navigator.storage?.persist?.().catch(() => false);
-        const sent = CALLBACK_METHODS.has(key) ? args.map((a) => (typeof a === 'function' ? Comlink.proxy(a) : a)) : args;
+        const sent = args.map((a) => (typeof a === 'function' ? Comlink.proxy(a) : a));
         try {
           return await (remote[key as keyof EngineApi] as (...a: unknown[]) => Promise<unknown>)(...sent);
         } catch (e) {

@@ -9,13 +9,13 @@ import type {
 import { checkArchitecture } from './architectures.ts';
 import { probeCapabilities } from './capabilities.ts';
 import { CATALOG } from './catalog.ts';
-import type { ModelRuntime } from '../engine/model-runtime.ts';
+import type { ModelRuntime } from '../engine/backend.ts';
 import { chunkSource } from './storage/chunk-source.ts';
 import { DEFAULT_CHUNK_SIZE, storedBytes } from './storage/chunks.ts';
 import { DEFAULT_RETRY, downloadModel, type RetryPolicy } from './storage/download.ts';
 import { percent } from './storage/format.ts';
 import type { Fetch } from './storage/http.ts';
-import { fileNameFromUrl, modelIdForFile, modelIdForUrl } from './storage/ids.ts';
+import { fileNameFromUrl, modelIdForFile, modelIdForUrl } from '../engine/model-ids.ts';
 import { importModelFile } from './storage/import.ts';
 import { toStoredModel } from './storage/manifest.ts';
 import { browserStorage, type StorageAccess } from './storage/quota.ts';
@@ -147,11 +147,17 @@ export function createEngine(options: EngineOptions = {}): Engine {
     },
 
     async generate(request: GenerateRequest, onToken: (text: string) => void): Promise<GenerateResult> {
-      return requireLoaded().generate(request, onToken);
+      try {
+        return await requireLoaded().generate(request, onToken);
+      } catch (e) {
+        // The runtime dropped the model with its device; the app loads it again (app/state/models.ts).
+        if (e instanceof EdgewiseError && e.code === 'device-lost') loaded = undefined;
+        throw e;
+      }
     },
 
-    async abort(): Promise<void> {
-      runtime?.abort();
+    async abort(sequence?: string): Promise<void> {
+      runtime?.abort(sequence);
     },
   };
 }

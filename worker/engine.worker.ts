@@ -4,11 +4,12 @@
 import * as Comlink from 'comlink';
 import type { EngineApi } from '../engine/api.ts';
 import { acquireDevice } from '../gpu/device.ts';
-import { GpuRuntime } from '../engine/runtime.ts';
+import { EngineRuntime } from '../engine/runtime.ts';
+import { GpuBackend } from '../gpu/backend.ts';
 import { createEngine } from './engine.ts';
 import { serializeError } from './errors.ts';
 
-const engine = createEngine({ runtime: new GpuRuntime(() => acquireDevice(navigator.gpu)) });
+const engine = createEngine({ runtime: new EngineRuntime(new GpuBackend(() => acquireDevice(navigator.gpu))) });
 
 /** Every method of `api`, rethrowing failures as SerializedError. */
 function serializingErrors(api: EngineApi): EngineApi {

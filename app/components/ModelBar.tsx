@@ -34,6 +34,7 @@ export function ModelBar() {
           </div>
         </Match>
       </Switch>
+      <Show when={models.notice}><p role="status" class="notice" data-testid="model-notice">{models.notice}</p></Show>
       <Show when={models.error}><p role="alert" class="error" data-testid="model-error">{models.error}</p></Show>
     </section>
   );

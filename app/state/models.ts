@@ -3,20 +3,22 @@
 // the actions, which talk to the engine. The last loaded model is loaded again on start.
 import { createStore, produce } from 'solid-js/store';
 import type { Capabilities, CatalogEntry, LoadedModelInfo, LoadProgress, StoredModel, TransferProgress } from '../../engine/api.ts';
-import { fileNameFromUrl, modelIdForFile, modelIdForUrl } from '../../worker/storage/ids.ts';
+import { fileNameFromUrl, modelIdForFile, modelIdForUrl } from '../../engine/model-ids.ts';
 import { errorMessage } from '../util/format.ts';
-import { engine } from './engine.ts';
+import { engine, onDeviceLost } from './engine.ts';
 import { settings } from './settings.ts';
 
 export interface ModelsState {
   capabilities?: Capabilities;
   catalog: readonly CatalogEntry[];
   stored: readonly StoredModel[];
-  /** Transfers in flight by the model id the worker gives them (worker/storage/ids.ts). */
+  /** Transfers in flight by the model id the worker gives them (engine/model-ids.ts). */
   transfers: Record<string, { name: string; progress?: TransferProgress }>;
   loaded?: LoadedModelInfo;
   loading?: { id: string; progress?: LoadProgress };
   error?: string;
+  /** Something the app did by itself that the user should know of (a model loaded again). */
+  notice?: string;
   ready: boolean;
 }
 
@@ -116,6 +118,18 @@ export async function loadModel(id: string): Promise<LoadedModelInfo | undefined
     setModels({ loading: undefined });
   }
 }
+
+// The GPU was lost mid-request (driver reset, tab in the background): the engine has dropped the
+// model; load it again on a new device, and say so. The request itself failed and can be re-run.
+onDeviceLost(() => {
+  const id = models.loaded?.id;
+  if (!id || models.loading) return;
+  const name = storedName(id);
+  setModels({ notice: `The GPU was reset; loading ${name} again…` });
+  void loadModel(id).then((info) => setModels({
+    notice: info ? `The GPU was reset, so ${name} was loaded again. Nothing you wrote was lost; run the last request again.` : undefined,
+  }));
+});
 
 export function storedName(id: string): string {
   return models.stored.find((m) => m.id === id)?.name ?? id;

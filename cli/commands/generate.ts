@@ -1,14 +1,17 @@
-// edgewise generate <model.gguf> (--prompt T | --chat T | --tokens 1,2,3) [sampling options] [--json]
+// edgewise generate <model.gguf> (--prompt T | --chat T | --tokens 1,2,3 | --batch F) [sampling options] [--json]
 // Streams the continuation to stdout as it is decoded, or with --json prints one object
 // {"tokens": [...generated ids], "text": "...", "timings": {...}}. --chat renders one user message
 // with the model's chat template; --temperature 0 is greedy (argmax, lowest id on ties).
 // --schema file.json constrains the output to JSON valid for that schema (model/grammar): the
 // schema is read and compiled before the model loads, so a bad one fails at once.
+// --batch prompts.jsonl runs every line as its own sequence of one loaded model, all at once
+// (their steps take turns on the GPU), and prints one JSON line per input line, in input order.
 import { readFileSync } from 'node:fs';
 import { compileJsonSchema } from '../../model/grammar/schema.ts';
 import { acquireNodeDevice } from '../../gpu/node-gpu.ts';
-import { GpuRuntime } from '../../engine/runtime.ts';
-import type { GenerateRequest, SamplingOptions } from '../../engine/api.ts';
+import { GpuBackend } from '../../gpu/backend.ts';
+import { EngineRuntime } from '../../engine/runtime.ts';
+import type { GenerateRequest, GenerateResult, SamplingOptions } from '../../engine/api.ts';
 import { UsageError, intList, numberOption, parse, type CliCommand } from '../args.ts';
 import { intOption, openGguf } from '../open-model.ts';
 
@@ -20,6 +23,7 @@ const OPTIONS = {
   'max-tokens': { type: 'string' }, temperature: { type: 'string' }, 'top-k': { type: 'string' },
   'top-p': { type: 'string' }, 'min-p': { type: 'string' }, 'repeat-penalty': { type: 'string' },
   seed: { type: 'string' }, ctx: { type: 'string' }, json: { type: 'boolean' }, schema: { type: 'string' },
+  batch: { type: 'string' },
 } as const;
 
 function unitInterval(value: string | undefined, what: string): number | undefined {
@@ -63,14 +67,64 @@ function readSchema(path: string): unknown {
   return schema;
 }
 
+/** One line of a --batch file: the prompt as token ids, raw text or a chat message, and its own limit. */
+interface BatchLine {
+  readonly tokens?: number[];
+  readonly prompt?: string;
+  readonly chat?: string;
+  readonly maxTokens?: number;
+}
+
+/** The lines of a --batch file (JSON Lines; blank lines are skipped), each checked. */
+export function readBatch(path: string): BatchLine[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UsageError(`--batch: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  const lines: BatchLine[] = [];
+  for (const [i, raw] of text.split('\n').entries()) {
+    if (raw.trim() === '') continue;
+    const where = `--batch ${path} line ${i + 1}`;
+    let v: unknown;
+    try {
+      v = JSON.parse(raw);
+    } catch (e) {
+      throw new UsageError(`${where}: not JSON (${(e as Error).message})`);
+    }
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new UsageError(`${where}: expected an object`);
+    const o = v as Record<string, unknown>;
+    const given = (['tokens', 'prompt', 'chat'] as const).filter((k) => o[k] !== undefined);
+    if (given.length !== 1) throw new UsageError(`${where}: give exactly one of "tokens", "prompt" or "chat"`);
+    if (o.tokens !== undefined && !(Array.isArray(o.tokens) && o.tokens.length > 0 && o.tokens.every((t) => Number.isInteger(t) && t >= 0))) {
+      throw new UsageError(`${where}: "tokens" must be a non-empty array of token ids`);
+    }
+    for (const k of ['prompt', 'chat'] as const) if (o[k] !== undefined && typeof o[k] !== 'string') throw new UsageError(`${where}: "${k}" must be a string`);
+    if (o.maxTokens !== undefined && !(Number.isInteger(o.maxTokens) && (o.maxTokens as number) >= 1)) {
+      throw new UsageError(`${where}: "maxTokens" must be a whole number ≥ 1`);
+    }
+    lines.push({ tokens: o.tokens as number[] | undefined, prompt: o.prompt as string | undefined, chat: o.chat as string | undefined, maxTokens: o.maxTokens as number | undefined });
+  }
+  if (lines.length === 0) throw new UsageError(`--batch ${path}: no prompts`);
+  return lines;
+}
+
+function resultJson(r: GenerateResult): Record<string, unknown> {
+  const { tokens, text, stopReason, closedAtLimit, timings } = r;
+  return { tokens, text, stopReason, ...(closedAtLimit ? { closedAtLimit } : {}), timings };
+}
+
 export const generate: CliCommand = {
-  summary: 'generate text on the GPU from a prompt, a chat message or token ids',
-  usage: 'usage: edgewise generate <model.gguf> (--prompt T | --chat T | --tokens 1,2,3) [--max-tokens N]\n' +
+  summary: 'generate text on the GPU from a prompt, a chat message, token ids, or a batch of them',
+  usage: 'usage: edgewise generate <model.gguf> (--prompt T | --chat T | --tokens 1,2,3 | --batch F) [--max-tokens N]\n' +
     '                [--temperature X] [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R] [--seed S] [--ctx N]\n' +
     '                [--schema file.json] [--json]\n' +
     '  --prompt T          raw text (BOS added as the model says)\n' +
     '  --chat T            one user message rendered with the model\'s chat template\n' +
     '  --tokens 1,2,3      prompt token ids as they are\n' +
+    '  --batch F           JSON Lines, each {"tokens":[...]} | {"prompt":"..."} | {"chat":"..."} (optional "maxTokens"):\n' +
+    '                      every line its own sequence on one loaded model; prints one JSON line per input line, in order\n' +
     '  --max-tokens N      tokens to generate at most (default 256)\n' +
     '  --temperature X     0 = greedy (default 0.7); --top-k/--top-p/--min-p as llama.cpp\n' +
     '  --repeat-penalty R  default 1 (off), as llama.cpp\n' +
@@ -80,41 +134,55 @@ export const generate: CliCommand = {
     '  --json              print {"tokens", "text", "timings"} instead of streaming text',
   async run(argv) {
     const { values, positionals } = parse(argv, OPTIONS, 1);
-    const given = (['prompt', 'chat', 'tokens'] as const).filter((k) => values[k] !== undefined);
-    if (given.length !== 1) throw new UsageError('give exactly one of --prompt, --chat or --tokens');
+    const given = (['prompt', 'chat', 'tokens', 'batch'] as const).filter((k) => values[k] !== undefined);
+    if (given.length !== 1) throw new UsageError('give exactly one of --prompt, --chat, --tokens or --batch');
     const sampling = samplingFromArgs(values);
     const maxTokens = intOption(values['max-tokens'], '--max-tokens', 256);
     const contextLength = values.ctx === undefined ? undefined : intOption(values.ctx, '--ctx', 2, 2);
     const ids = values.tokens === undefined ? undefined : intList(values.tokens, '--tokens');
     if (ids && ids.length === 0) throw new UsageError('--tokens needs at least one id');
+    const batch = values.batch === undefined ? undefined : readBatch(values.batch);
     const schema = values.schema === undefined ? undefined : readSchema(values.schema);
-    const request: GenerateRequest = {
-      maxTokens, sampling, ...(schema !== undefined ? { schema } : {}),
-      ...(values.chat !== undefined ? { messages: [{ role: 'user' as const, content: values.chat }] } : {}),
-      ...(values.prompt !== undefined ? { prompt: values.prompt } : {}),
-    };
+    const base = { maxTokens, sampling, ...(schema !== undefined ? { schema } : {}) };
+    const requestOf = (o: { prompt?: string; chat?: string }): GenerateRequest => ({
+      ...base,
+      ...(o.chat !== undefined ? { messages: [{ role: 'user' as const, content: o.chat }] } : {}),
+      ...(o.prompt !== undefined ? { prompt: o.prompt } : {}),
+    });
 
     const { source, file } = await openGguf(positionals[0]);
-    const runtime = new GpuRuntime(() => acquireNodeDevice());
+    const backend = new GpuBackend(() => acquireNodeDevice());
+    const runtime = new EngineRuntime(backend, { maxSequences: batch?.length });
     try {
       await runtime.load(source, file, () => {}, { id: positionals[0], contextLength });
-      const { session } = runtime.loaded!;
-      const bad = ids?.find((t) => t >= session.plan.nVocab);
-      if (bad !== undefined) throw new UsageError(`token ${bad} is outside the vocabulary (0..${session.plan.nVocab - 1})`);
+      const nVocab = runtime.loaded!.model.plan.nVocab;
+      const checkIds = (tokens: number[]) => {
+        const bad = tokens.find((t) => t >= nVocab);
+        if (bad !== undefined) throw new UsageError(`token ${bad} is outside the vocabulary (0..${nVocab - 1})`);
+      };
+      if (batch) {
+        for (const line of batch) if (line.tokens) checkIds(line.tokens);
+        const prompts = batch.map((line) => line.tokens ?? runtime.promptTokens(requestOf(line)));
+        const results = await Promise.all(batch.map((line, i) => runtime.generateTokens(prompts[i], {
+          ...base, maxTokens: line.maxTokens ?? maxTokens, sequence: `line${i}`,
+        }, () => {})));
+        for (const r of results) console.log(JSON.stringify(values.json ? resultJson(r) : { tokens: r.tokens, text: r.text, stopReason: r.stopReason }));
+        return 0;
+      }
+      if (ids) checkIds(ids);
+      const request = requestOf(values);
       const prompt = ids ?? runtime.promptTokens(request);
       const stream = values.json ? () => {} : (text: string) => process.stdout.write(text);
       const result = await runtime.generateTokens(prompt, request, stream);
       if (values.json) {
-        const { tokens, text, stopReason, closedAtLimit, timings } = result;
-        console.log(JSON.stringify({ tokens, text, stopReason, ...(closedAtLimit ? { closedAtLimit } : {}), timings }));
+        console.log(JSON.stringify(resultJson(result)));
       } else {
         process.stdout.write('\n');
       }
       return 0;
     } finally {
-      const device = runtime.loaded?.session.ctx.device;
       runtime.unload();
-      device?.destroy();
+      await backend.close();
       await source.close();
     }
   },

@@ -5,7 +5,7 @@ import { EdgewiseError } from '../../model/errors.ts';
 import { blobSource } from '../../model/gguf/sources.ts';
 import type { TransferProgress } from '../../engine/api.ts';
 import { chunkCount, chunkRange } from './chunks.ts';
-import { modelIdForFile } from './ids.ts';
+import { modelIdForFile } from '../../engine/model-ids.ts';
 import type { ModelManifest } from './manifest.ts';
 import { ProgressMeter, throttled } from './progress.ts';
 import { checkSpace, isQuotaError, quotaError, requestPersistence, type StorageAccess } from './quota.ts';

@@ -7,7 +7,7 @@ import type { EngineApi, LoadProgress, TransferProgress } from '../../../engine/
 import { connectEngine } from '../../../worker/client.ts';
 import { createEngine } from '../../../worker/engine.ts';
 import { serializeError } from '../../../worker/errors.ts';
-import type { ModelRuntime } from '../../../engine/model-runtime.ts';
+import type { ModelRuntime } from '../../../engine/backend.ts';
 import { chunkSource } from '../../../worker/storage/chunk-source.ts';
 import { ModelStore } from '../../../worker/storage/store.ts';
 
@@ -38,6 +38,7 @@ const stubRuntime: ModelRuntime = {
   async generate() { throw new Error('the stub runtime does not generate'); },
   async countTokens(text) { return text.length; },
   abort() {},
+  unload() {},
 };
 
 const pageEngine = createEngine({ chunkSize, runtime: stubRuntime, retry: { attempts: 40, baseDelayMs: 5, maxDelayMs: 50 } });

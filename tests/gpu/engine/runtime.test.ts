@@ -4,14 +4,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GpuRuntime } from '../../../engine/runtime.ts';
+import { EngineRuntime } from '../../../engine/runtime.ts';
+import { GpuBackend } from '../../../gpu/backend.ts';
 import { readGguf } from '../../../model/gguf/reader.ts';
 import { memorySource } from '../../../model/gguf/sources.ts';
 import { FIXTURES } from '../../unit/gguf/fixtures.ts';
 import { gpuContext } from '../fixture.ts';
 
-async function loaded(name: string, contextLength = 256): Promise<{ runtime: GpuRuntime; manifest: any }> {
-  const runtime = new GpuRuntime(gpuContext, { chunkTokens: 32 });
+async function loaded(name: string, contextLength = 256): Promise<{ runtime: EngineRuntime; manifest: any }> {
+  const runtime = new EngineRuntime(new GpuBackend(gpuContext, { chunkTokens: 32 }));
   const source = memorySource(new Uint8Array(readFileSync(join(FIXTURES, name, 'model.gguf'))));
   await runtime.load(source, await readGguf(source), () => {}, { id: name, contextLength });
   return { runtime, manifest: JSON.parse(readFileSync(join(FIXTURES, name, 'manifest.json'), 'utf8')) };
@@ -20,7 +21,7 @@ async function loaded(name: string, contextLength = 256): Promise<{ runtime: Gpu
 const GREEDY = { temperature: 0, repetitionPenalty: 1 };
 
 describe.each(['qwen3-F32', 'jamba-F32'])('GPU runtime: %s', (name) => {
-  let runtime: GpuRuntime;
+  let runtime: EngineRuntime;
   let manifest: any;
   beforeAll(async () => ({ runtime, manifest } = await loaded(name)));
   afterAll(() => runtime?.unload());
@@ -40,7 +41,7 @@ describe.each(['qwen3-F32', 'jamba-F32'])('GPU runtime: %s', (name) => {
 
   it('continues a conversation without re-running its prefix, and regenerates without prefill', async () => {
     const prompt: number[] = manifest.tokens;
-    runtime.loaded!.session.reset();
+    runtime.sequence()!.reset();
     const first = await runtime.generateTokens(prompt, { maxTokens: 4, sampling: GREEDY }, () => {});
     const again = await runtime.generateTokens(prompt, { maxTokens: 4, sampling: GREEDY }, () => {});
     expect(again.tokens).toEqual(first.tokens);
@@ -48,13 +49,13 @@ describe.each(['qwen3-F32', 'jamba-F32'])('GPU runtime: %s', (name) => {
     expect(first.timings.prefilledTokens).toBe(prompt.length);
     expect(again.timings.prefilledTokens).toBe(1);
     const follow = [...prompt, ...first.tokens, 5, 6, 7];
-    const before = runtime.loaded!.session.history.length;
+    const before = runtime.sequence()!.history.length;
     const cont = await runtime.generateTokens(follow, { maxTokens: 2, sampling: GREEDY }, () => {});
     expect(before).toBe(prompt.length + first.tokens.length - 1);
     expect(cont.timings.promptTokens).toBe(follow.length);
     expect(cont.timings.prefilledTokens).toBe(follow.length - before);
     // The continuation equals a fresh run of the whole conversation.
-    runtime.loaded!.session.reset();
+    runtime.sequence()!.reset();
     const fresh = await runtime.generateTokens(follow, { maxTokens: 2, sampling: GREEDY }, () => {});
     expect(cont.tokens).toEqual(fresh.tokens);
   });

@@ -3,7 +3,7 @@ import { chunkCount, chunkRange, storedBytes } from '../../../worker/storage/chu
 import { formatBytes, percent } from '../../../worker/storage/format.ts';
 import { ProgressMeter, throttled } from '../../../worker/storage/progress.ts';
 import { retryDelay } from '../../../worker/storage/download.ts';
-import { modelIdForFile, modelIdForUrl } from '../../../worker/storage/ids.ts';
+import { modelIdForFile, modelIdForUrl } from '../../../engine/model-ids.ts';
 
 describe('ProgressMeter', () => {
   it('reports speed over the window and the time left', () => {

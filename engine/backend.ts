@@ -1,0 +1,49 @@
+// The seams of the engine. Below the runtime: a Backend loads a model's weights and gives out
+// sequences, each with its own state, that the decode loop drives (gpu/ implements it on WebGPU,
+// engine/reference-backend.ts on the CPU reference). Above it: the ModelRuntime that the hosts
+// (worker/engine.ts, the CLI) hand a stored model to, as a ByteSource and its parsed header.
+import type { ModelPlan } from '../model/arch/plan.ts';
+import type { ByteSource, GgufFile } from '../model/gguf/types.ts';
+import type { GenerateRequest, GenerateResult, LoadedModelInfo, LoadProgress } from './api.ts';
+import type { MaskableBackend } from './constrained.ts';
+
+export interface BackendLoadOptions {
+  /** Tokens a sequence can hold; the backend may cap it (training context, device limits). */
+  readonly contextLength?: number;
+  readonly onProgress?: (p: { phase: 'upload' | 'compile'; done: number; total: number }) => void;
+}
+
+export interface Backend {
+  /** Uploads the weights read from `source` (never whole in memory). */
+  load(file: GgufFile, source: ByteSource, options: BackendLoadOptions): Promise<BackendModel>;
+}
+
+export interface BackendModel {
+  readonly plan: ModelPlan;
+  readonly contextLength: number;
+  /** A new sequence with its own state, ready to run (its kernels compiled). */
+  createSequence(label: string, onCompile?: (done: number, total: number) => void): Promise<BackendSequence>;
+  /** Frees the weights and every sequence. */
+  destroy(): void;
+}
+
+/** One sequence: a token history whose effect its state holds; sequences of a model take turns. */
+export interface BackendSequence extends MaskableBackend {
+  destroy(): void;
+}
+
+export interface RuntimeLoadOptions {
+  readonly id: string;
+  readonly contextLength?: number;
+}
+
+export interface ModelRuntime {
+  /** Uploads the weights read from `source` (never whole in memory) and prepares generation. */
+  load(source: ByteSource, file: GgufFile, onProgress: (p: LoadProgress) => void, options: RuntimeLoadOptions): Promise<LoadedModelInfo>;
+  generate(request: GenerateRequest, onToken: (text: string) => void): Promise<GenerateResult>;
+  countTokens(text: string): Promise<number>;
+  /** Stops the generation running on `sequence` (all when none is named); it resolves with stopReason 'aborted'. */
+  abort(sequence?: string): void;
+  /** Frees the loaded model, if any. */
+  unload(): void;
+}
