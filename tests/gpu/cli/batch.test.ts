@@ -17,7 +17,7 @@ describe('edgewise generate --batch', () => {
   beforeAll(buildCli, 120_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it.each(['granitehybrid-F32', 'qwen3-F32'])('each line equals its separate run (%s)', async (name) => {
+  it.each(['granitehybrid-F32'])('each line equals its separate run (%s)', async (name) => {
     const tokens = tokensOf(name);
     const lines = [
       { tokens: tokens.slice(0, 4) },
