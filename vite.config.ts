@@ -23,6 +23,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Solid's plugin would otherwise resolve the browser build in node tests. The Markdown
     // parser is inlined so that the alias above applies to it in tests too.
-    server: { deps: { inline: [/micromark/, /mdast-util-from-markdown/] } },
+    server: { deps: { inline: [/micromark/, /mdast-util-/] } },
   },
 });

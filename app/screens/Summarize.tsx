@@ -152,7 +152,7 @@ export default function Summarize() {
       <Show when={gen.error()}><p role="alert" class="error" data-testid="summary-error">{gen.error()}</p></Show>
       <Show when={gen.text() || gen.running()}>
         <article class="output" aria-live="polite" aria-busy={gen.running()} aria-label="Summary">
-          <Markdown text={gen.text()} testId="summary-output" />
+          <Markdown text={gen.text()} streaming={gen.running()} testId="summary-output" />
         </article>
       </Show>
       <Timings result={gen.result()} />
