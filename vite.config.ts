@@ -3,9 +3,13 @@ import { defineConfig } from 'vitest/config';
 import solid from 'vite-plugin-solid';
 import { wgslVitePlugin } from './scripts/wgsl.mjs';
 import { workboxPlugin } from './scripts/workbox-plugin.mjs';
+import { cspMetaPlugin, DEV_CONNECT, extraConnectSources, securityHeaders } from './scripts/csp.mjs';
+
+// The CSP and its companions go on every response, workers and sw.js included (scripts/csp.mjs).
+const extraConnect = extraConnectSources(process.env);
 
 export default defineConfig({
-  plugins: [wgslVitePlugin(), solid(), workboxPlugin()],
+  plugins: [wgslVitePlugin(), solid(), cspMetaPlugin(), workboxPlugin()],
   resolve: {
     // The Markdown parser's browser build decodes entities through innerHTML; the plain build
     // uses a table, so no HTML parser is ever involved in rendering model output.
@@ -13,8 +17,8 @@ export default defineConfig({
   },
   build: { target: 'es2022', outDir: 'dist/app', emptyOutDir: true },
   worker: { format: 'es', plugins: () => [wgslVitePlugin()] },
-  preview: { host: '127.0.0.1', port: 5173, strictPort: true },
-  server: { host: '127.0.0.1', port: 5173 },
+  preview: { host: '127.0.0.1', port: 5173, strictPort: true, headers: securityHeaders({ connect: extraConnect }) },
+  server: { host: '127.0.0.1', port: 5173, headers: securityHeaders({ connect: [...DEV_CONNECT, ...extraConnect] }) },
   test: {
     include: ['tests/unit/**/*.test.ts', 'tests/gpu/**/*.test.ts'],
     environment: 'node',

@@ -2,7 +2,7 @@
 // re-rendered at most every ~100 ms (app/markdown/throttle.ts), and at once when `streaming`
 // turns false. Text that cannot be rendered safely is shown plain with a note; any error while
 // rendering shows one line saying so, with the raw text under it.
-import { createEffect, createSignal, ErrorBoundary, on, onCleanup, Show, untrack } from 'solid-js';
+import { createEffect, createMemo, createSignal, ErrorBoundary, on, onCleanup, Show, untrack } from 'solid-js';
 import { renderMarkdown, type PlainReason } from '../markdown/safe-tree.ts';
 import { nextRenderDelay } from '../markdown/throttle.ts';
 import { safeTreeToDom } from '../markdown/to-dom.ts';
@@ -22,11 +22,21 @@ const PLAIN_NOTE: Record<PlainReason, string> = {
 };
 
 export function Markdown(props: MarkdownProps) {
+  // A new text (not the previous one grown by a stream) gets a fresh boundary: another try.
+  let previous = '';
+  const attempt = createMemo((n: number) => {
+    const text = props.text;
+    const next = text.startsWith(previous) ? n : n + 1;
+    previous = text;
+    return next;
+  }, 1);
   return (
     <div class={`markdown ${props.class ?? ''}`} data-testid={props.testId}>
-      <ErrorBoundary fallback={(error, reset) => <RawText text={props.text} error={error} reset={reset} />}>
-        <Rendered text={props.text} streaming={props.streaming} />
-      </ErrorBoundary>
+      <Show when={attempt()} keyed>{(_attempt) => (
+        <ErrorBoundary fallback={(error) => <RawText text={props.text} error={error} />}>
+          <Rendered text={props.text} streaming={props.streaming} />
+        </ErrorBoundary>
+      )}</Show>
     </div>
   );
 }
@@ -74,9 +84,7 @@ function Rendered(props: { text: string; streaming?: boolean }) {
   );
 }
 
-function RawText(props: { text: string; error: unknown; reset: () => void }) {
-  // A new text (not the old one grown) gets another try at formatting.
-  createEffect(on(() => props.text, (text, prev) => { if (prev !== undefined && !text.startsWith(prev)) props.reset(); }, { defer: true }));
+function RawText(props: { text: string; error: unknown }) {
   return (
     <div data-testid="markdown-error">
       <p role="alert" class="error">Could not format this text ({oneLineError(props.error)}); here it is as written:</p>

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { makeDocx, makePdf } from '../unit/app/document-files.ts';
 import { XSS_CORPUS } from '../unit/app/xss-corpus.ts';
+import { MODEL_SERVER_PORT } from './support/ports.ts';
 import { RangeServer } from './support/range-server.ts';
 import {
   MODEL_FILE, chatModel, expectLabelledControls, expectOnlyLocalHosts, loadStoredModel, recordRequests, seedSettings, snapScreen,
@@ -25,7 +26,7 @@ const problems: string[] = [];
 let acceptConfirms = false;
 
 test.beforeAll(async ({ browser }) => {
-  await server.start();
+  await server.start(MODEL_SERVER_PORT);
   modelUrl = server.put(`/models/${MODEL_FILE}`, await chatModel());
   context = await browser.newContext({ acceptDownloads: true });
   requests = recordRequests(context);
