@@ -3,13 +3,15 @@ import { defineConfig } from 'vitest/config';
 import solid from 'vite-plugin-solid';
 import { wgslVitePlugin } from './scripts/wgsl.mjs';
 import { workboxPlugin } from './scripts/workbox-plugin.mjs';
-import { cspMetaPlugin, DEV_CONNECT, extraConnectSources, securityHeaders } from './scripts/csp.mjs';
+import { cspMetaPlugin, DEV_CONNECT, extraConnectSources, MODEL_HOSTS, securityHeaders } from './scripts/csp.mjs';
 
 // The CSP and its companions go on every response, workers and sw.js included (scripts/csp.mjs).
 const extraConnect = extraConnectSources(process.env);
 
 export default defineConfig({
   plugins: [wgslVitePlugin(), solid(), cspMetaPlugin(), workboxPlugin()],
+  // The hosts the policy lets model downloads reach, for the app's own check (app/tasks/model-url.ts).
+  define: { __EDGEWISE_MODEL_HOSTS__: JSON.stringify([...MODEL_HOSTS, ...extraConnect]) },
   resolve: {
     // The Markdown parser's browser build decodes entities through innerHTML; the plain build
     // uses a table, so no HTML parser is ever involved in rendering model output.
