@@ -178,7 +178,7 @@ test('a document longer than the context is summarized in parts, with progress',
   await snapScreen(page, testInfo, 'summarize-map-reduce');
 });
 
-test('Stop during a part keeps the parts before it, and "Resume from part k" carries on from there', async () => {
+test('Stop during a part keeps the parts before it, and "Resume from part k" carries on from there', async ({}, testInfo) => {
   await nav(page, 'summarize');
   const paragraphs = Array.from({ length: 14 }, (_, i) => `Paragraph ${i + 1}. The committee reviewed item ${i + 1} of the plan, heard the finance lead, and asked for a revised estimate before the next meeting in spring.`);
   await page.getByLabel('Document text').fill(paragraphs.join('\n\n'));
@@ -194,6 +194,7 @@ test('Stop during a part keeps the parts before it, and "Resume from part k" car
   const label = (await resume.textContent()) ?? '';
   const k = Number(/part (\d+)/.exec(label)?.[1] ?? Infinity);
   expect(k).toBeGreaterThanOrEqual(2);
+  await snapScreen(page, testInfo, 'summarize-resume');
   const seen = new Set<string>();
   const watcher = (async () => {
     for (;;) {
