@@ -1,5 +1,6 @@
 import { defineConfig } from '@playwright/test';
 import { chromiumPath } from './scripts/browser.mjs';
+import { MODEL_SERVER_ORIGIN } from './tests/e2e/support/ports.ts';
 
 export default defineConfig({
   testDir: 'tests/e2e',
@@ -16,6 +17,8 @@ export default defineConfig({
   },
   webServer: [{
     command: 'npx vite build --logLevel warn && npx vite preview --port 4173 --strictPort',
+    // The app's CSP (sent by vite preview) lets the worker download from the tests' model server.
+    env: { EDGEWISE_CSP_CONNECT: MODEL_SERVER_ORIGIN },
     url: 'http://127.0.0.1:4173',
     reuseExistingServer: false,
     timeout: 180_000,

@@ -3,9 +3,15 @@ import { defineConfig } from 'vitest/config';
 import solid from 'vite-plugin-solid';
 import { wgslVitePlugin } from './scripts/wgsl.mjs';
 import { workboxPlugin } from './scripts/workbox-plugin.mjs';
+import { cspMetaPlugin, DEV_CONNECT, extraConnectSources, MODEL_HOSTS, securityHeaders } from './scripts/csp.mjs';
+
+// The CSP and its companions go on every response, workers and sw.js included (scripts/csp.mjs).
+const extraConnect = extraConnectSources(process.env);
 
 export default defineConfig({
-  plugins: [wgslVitePlugin(), solid(), workboxPlugin()],
+  plugins: [wgslVitePlugin(), solid(), cspMetaPlugin(), workboxPlugin()],
+  // The hosts the policy lets model downloads reach, for the app's own check (app/tasks/model-url.ts).
+  define: { __EDGEWISE_MODEL_HOSTS__: JSON.stringify([...MODEL_HOSTS, ...extraConnect]) },
   resolve: {
     // The Markdown parser's browser build decodes entities through innerHTML; the plain build
     // uses a table, so no HTML parser is ever involved in rendering model output.
@@ -13,8 +19,8 @@ export default defineConfig({
   },
   build: { target: 'es2022', outDir: 'dist/app', emptyOutDir: true },
   worker: { format: 'es', plugins: () => [wgslVitePlugin()] },
-  preview: { host: '127.0.0.1', port: 5173, strictPort: true },
-  server: { host: '127.0.0.1', port: 5173 },
+  preview: { host: '127.0.0.1', port: 5173, strictPort: true, headers: securityHeaders({ connect: extraConnect }) },
+  server: { host: '127.0.0.1', port: 5173, headers: securityHeaders({ connect: [...DEV_CONNECT, ...extraConnect] }) },
   test: {
     include: ['tests/unit/**/*.test.ts', 'tests/gpu/**/*.test.ts'],
     environment: 'node',
@@ -23,6 +29,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Solid's plugin would otherwise resolve the browser build in node tests. The Markdown
     // parser is inlined so that the alias above applies to it in tests too.
-    server: { deps: { inline: [/micromark/, /mdast-util-from-markdown/] } },
+    server: { deps: { inline: [/micromark/, /mdast-util-/] } },
   },
 });

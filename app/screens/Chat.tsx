@@ -11,7 +11,7 @@ import { settings } from '../state/settings.ts';
 import { chatMessages, splitThinking, turnsBeforeLastAnswer, type Turn } from '../tasks/chat.ts';
 import { samplingOptions } from '../tasks/sampling.ts';
 
-function AssistantText(props: { text: string }) {
+function AssistantText(props: { text: string; streaming: boolean }) {
   const split = () => splitThinking(props.text);
   return (
     <>
@@ -21,7 +21,7 @@ function AssistantText(props: { text: string }) {
           <p class="plain">{split().thinking}</p>
         </details>
       </Show>
-      <Markdown text={split().answer} />
+      <Markdown text={split().answer} streaming={props.streaming} />
     </>
   );
 }
@@ -58,16 +58,20 @@ export default function Chat() {
     <section aria-labelledby="chat-title" class="screen chat">
       <h2 id="chat-title">Chat</h2>
       <ModelBar />
-      <ol class="turns" aria-label="Conversation" aria-live="polite">
+      <ol class="turns" aria-label="Conversation">
         <For each={turns}>
-          {(t) => (
-            <li class={`turn ${t.role}`} data-testid={`turn-${t.role}`}>
+          {(t, i) => {
+            // Only the answer being written is a live region, announced once it is complete.
+            const writing = () => t.role === 'assistant' && i() === turns.length - 1;
+            return (
+            <li class={`turn ${t.role}`} data-testid={`turn-${t.role}`} aria-live={writing() ? 'polite' : undefined} aria-busy={writing() && gen.running()}>
               <span class="who">{t.role === 'user' ? 'You' : 'Assistant'}</span>
               <Show when={t.role === 'assistant'} fallback={<p class="plain">{t.content}</p>}>
-                <AssistantText text={t.content} />
+                <AssistantText text={t.content} streaming={writing() && gen.running()} />
               </Show>
             </li>
-          )}
+            );
+          }}
         </For>
       </ol>
       <Show when={gen.error()}><p role="alert" class="error" data-testid="chat-error">{gen.error()}</p></Show>

@@ -7,10 +7,12 @@ import {
   cancelTransfer, downloadModel, importModel, loadModel, models, removeModel, resumeModel,
 } from '../state/models.ts';
 import { FIT_LABEL, sortByFit } from '../tasks/catalog-fit.ts';
+import { modelUrlProblem } from '../tasks/model-url.ts';
 import { formatBytes } from '../util/format.ts';
 
 export default function Models() {
   const [url, setUrl] = createSignal('');
+  const [urlProblem, setUrlProblem] = createSignal<string>();
   const transfersFor = (key: string) => models.transfers[key];
   const transferOf = (m: StoredModel) => models.transfers[m.id];
   // Transfers with no stored entry or catalog card to show them yet.
@@ -93,11 +95,19 @@ export default function Models() {
       </ul>
 
       <h3>From a web address</h3>
-      <form class="row" onSubmit={(e) => { e.preventDefault(); const u = url().trim(); if (u) { setUrl(''); void downloadModel({ url: u }); } }}>
+      <form class="row" onSubmit={(e) => {
+        e.preventDefault();
+        const u = url().trim();
+        if (!u) return;
+        setUrlProblem(modelUrlProblem(u));
+        if (!urlProblem()) { setUrl(''); void downloadModel({ url: u }); }
+      }}>
         <label for="model-url">Link to a .gguf file</label>
-        <input id="model-url" type="url" inputmode="url" placeholder="https://huggingface.co/…/model.gguf" value={url()} onInput={(e) => setUrl(e.currentTarget.value)} />
+        <input id="model-url" type="url" inputmode="url" placeholder="https://huggingface.co/…/model.gguf" value={url()}
+          onInput={(e) => { setUrl(e.currentTarget.value); setUrlProblem(undefined); }} aria-describedby="model-url-problem" />
         <button type="submit" disabled={!url().trim()}>Download</button>
       </form>
+      <Show when={urlProblem()}><p role="alert" class="error" id="model-url-problem" data-testid="model-url-problem">{urlProblem()}</p></Show>
 
       <h3>From this device</h3>
       <div

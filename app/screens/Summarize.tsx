@@ -12,8 +12,8 @@ import { models } from '../state/models.ts';
 import { settings } from '../state/settings.ts';
 import { samplingOptions, tokenBudget } from '../tasks/sampling.ts';
 import {
-  PROMPT_OVERHEAD_TOKENS, SUMMARY_LENGTHS, SUMMARY_MAX_TOKENS, SUMMARY_STYLES, summarizeDocument,
-  type SummaryLength, type SummaryProgress, type SummaryStyle,
+  PROMPT_OVERHEAD_TOKENS, resumeLabel, resumePart, SUMMARY_LENGTHS, SUMMARY_MAX_TOKENS, SUMMARY_STYLES, summarizeDocument, SummaryInterrupted,
+  type SummaryCheckpoint, type SummaryLength, type SummaryProgress, type SummaryStyle,
 } from '../tasks/summarize.ts';
 import { errorMessage } from '../util/format.ts';
 import { fileStem, saveTextFile } from '../util/save-file.ts';
@@ -28,6 +28,9 @@ export default function Summarize() {
   const [tokens, setTokens] = createSignal<number>();
   const [progress, setProgress] = createSignal<SummaryProgress>();
   const [copied, setCopied] = createSignal(false);
+  // Parts summarized before a failure or Stop, for "Resume from part k".
+  const [checkpoint, setCheckpoint] = createSignal<SummaryCheckpoint>();
+  const resumeAt = () => resumePart(checkpoint(), text(), models.loaded?.contextLength, models.loaded?.id);
   const gen = createGeneration();
 
   async function openFile(file: File | undefined) {
@@ -58,7 +61,7 @@ export default function Summarize() {
 
   const budget = () => (models.loaded ? models.loaded.contextLength - PROMPT_OVERHEAD_TOKENS - SUMMARY_MAX_TOKENS[length()] : 0);
 
-  async function summarize() {
+  async function summarize(resume?: SummaryCheckpoint) {
     const loaded = models.loaded;
     if (!loaded || !text().trim()) return;
     gen.begin();
@@ -69,6 +72,7 @@ export default function Summarize() {
     try {
       await summarizeDocument(text(), style(), length(), {
         contextLength: loaded.contextLength,
+        model: loaded.id,
         countTokens: (s) => engine().countTokens(s),
         signal: controller.signal,
         onProgress: (p) => {
@@ -82,8 +86,10 @@ export default function Summarize() {
           if (r.stopReason === 'aborted' || gen.stopped) controller.abort();
           return r.text;
         },
-      });
+      }, resume);
+      setCheckpoint(undefined);
     } catch (e) {
+      setCheckpoint(e instanceof SummaryInterrupted ? e.checkpoint : undefined);
       if (!controller.signal.aborted) gen.setError(errorMessage(e));
     } finally {
       gen.setRunning(false);
@@ -143,6 +149,9 @@ export default function Summarize() {
       </div>
       <div class="row">
         <button type="button" onClick={() => void summarize()} disabled={!models.loaded || !text().trim() || gen.running()}>Summarize</button>
+        <Show when={resumeAt()}>{(k) => (
+          <button type="button" onClick={() => void summarize(checkpoint())} disabled={gen.running()}>{resumeLabel(k(), checkpoint()!.chunks.length)}</button>
+        )}</Show>
         <button type="button" class="secondary" onClick={() => void gen.stop()} disabled={!gen.running()}>Stop</button>
         <button type="button" class="secondary" onClick={() => void copy()} disabled={!gen.text() || gen.running()}>{copied() ? 'Copied' : 'Copy'}</button>
         <button type="button" class="secondary" disabled={!gen.text() || gen.running()}
@@ -152,7 +161,7 @@ export default function Summarize() {
       <Show when={gen.error()}><p role="alert" class="error" data-testid="summary-error">{gen.error()}</p></Show>
       <Show when={gen.text() || gen.running()}>
         <article class="output" aria-live="polite" aria-busy={gen.running()} aria-label="Summary">
-          <Markdown text={gen.text()} testId="summary-output" />
+          <Markdown text={gen.text()} streaming={gen.running()} testId="summary-output" />
         </article>
       </Show>
       <Timings result={gen.result()} />

@@ -1,6 +1,7 @@
 // Summarize: prompts in the styles of Chrome's Summarizer API (key points, TL;DR, headline;
 // short/medium/long), and map-reduce over documents longer than the context: chunks cut on
-// paragraph boundaries, each summarized, then the partial summaries combined.
+// paragraph boundaries, each summarized, then the partial summaries combined. Finished parts
+// survive a failure: the error carries them, and a retry given them resumes at the failed part.
 import type { ChatMessage } from '../../engine/api.ts';
 
 export type SummaryStyle = 'key-points' | 'tldr' | 'headline';
@@ -128,6 +129,8 @@ export interface SummarizeDeps {
   countTokens(text: string): Promise<number>;
   /** Runs one generation; resolves with its full text. */
   generate(messages: ChatMessage[], maxTokens: number, onToken: (delta: string) => void): Promise<string>;
+  /** Says which model summarizes, so that parts done by one model never resume on another. */
+  readonly model?: string;
   /** Called before each step: part k of n (map), or the final combine. */
   onProgress?(p: SummaryProgress): void;
   /** Streams the text of the final (or only) generation. */
@@ -143,7 +146,45 @@ export type SummaryProgress =
 /** Tokens kept free for the prompt's instructions and the chat template around the text. */
 export const PROMPT_OVERHEAD_TOKENS = 160;
 
-export async function summarizeDocument(text: string, style: SummaryStyle, length: SummaryLength, deps: SummarizeDeps): Promise<string> {
+/** The map step's work so far: the document's parts and the summaries of the first
+ *  `partials.length` of them, with what they were made from. */
+export interface SummaryCheckpoint {
+  readonly text: string;
+  readonly contextLength: number;
+  readonly model: string | undefined;
+  readonly chunks: readonly string[];
+  readonly partials: readonly string[];
+}
+
+/** A summary stopped (failed or aborted) after the map step began; `checkpoint` keeps the parts
+ *  already summarized. The message is the cause's, prefixed with where it happened. */
+export class SummaryInterrupted extends Error {
+  constructor(readonly checkpoint: SummaryCheckpoint, override readonly cause: unknown) {
+    const at = checkpoint.partials.length < checkpoint.chunks.length ? `part ${checkpoint.partials.length + 1} of ${checkpoint.chunks.length}` : 'combining the parts';
+    super(`Stopped at ${at}: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = 'SummaryInterrupted';
+  }
+}
+
+/** The 1-based part a retry with `checkpoint` starts at, when it applies to this document,
+ *  context and model and has parts worth keeping; otherwise undefined. */
+export function resumePart(checkpoint: SummaryCheckpoint | undefined, text: string, contextLength: number | undefined, model: string | undefined): number | undefined {
+  if (!checkpoint || checkpoint.partials.length === 0) return undefined;
+  if (checkpoint.text !== text || checkpoint.contextLength !== contextLength || checkpoint.model !== model) return undefined;
+  return checkpoint.partials.length + 1;
+}
+
+/** The label of the button that resumes at `part` (1-based) of `parts`. */
+export function resumeLabel(part: number, parts: number): string {
+  return part <= parts ? `Resume from part ${part}` : 'Resume: combine the parts';
+}
+
+/**
+ * Summarizes `text`, in one pass when it fits and by map-reduce when it does not. Given a
+ * `resume` checkpoint (from a SummaryInterrupted of the same text, context and model), the parts
+ * it holds are not summarized again.
+ */
+export async function summarizeDocument(text: string, style: SummaryStyle, length: SummaryLength, deps: SummarizeDeps, resume?: SummaryCheckpoint): Promise<string> {
   const outTokens = SUMMARY_MAX_TOKENS[length];
   const budget = deps.contextLength - PROMPT_OVERHEAD_TOKENS - outTokens;
   if (budget < 64) throw new RangeError(`the context (${deps.contextLength} tokens) is too small to summarize`);
@@ -154,14 +195,28 @@ export async function summarizeDocument(text: string, style: SummaryStyle, lengt
   }
   const partTokens = SUMMARY_MAX_TOKENS.medium;
   const mapBudget = deps.contextLength - PROMPT_OVERHEAD_TOKENS - partTokens;
-  let partials: string[] = [];
-  const chunks = await splitIntoChunks(text, mapBudget, deps.countTokens);
-  for (let i = 0; i < chunks.length; i++) {
-    deps.signal?.throwIfAborted();
-    deps.onProgress?.({ kind: 'part', part: i + 1, parts: chunks.length });
-    partials.push(await deps.generate(partMessages(chunks[i], i + 1, chunks.length), partTokens, () => {}));
+  const usable = resumePart(resume, text, deps.contextLength, deps.model) !== undefined;
+  const chunks = usable ? resume!.chunks : await splitIntoChunks(text, mapBudget, deps.countTokens);
+  const done: string[] = usable ? [...resume!.partials] : [];
+  try {
+    for (let i = done.length; i < chunks.length; i++) {
+      deps.signal?.throwIfAborted();
+      deps.onProgress?.({ kind: 'part', part: i + 1, parts: chunks.length });
+      const partial = await deps.generate(partMessages(chunks[i], i + 1, chunks.length), partTokens, () => {});
+      // A part cut short by Stop is not a finished part.
+      deps.signal?.throwIfAborted();
+      done.push(partial);
+    }
+    return await reduce(done, style, length, deps, mapBudget, partTokens);
+  } catch (e) {
+    throw new SummaryInterrupted({ text, contextLength: deps.contextLength, model: deps.model, chunks, partials: [...done] }, e);
   }
-  // Reduce: combine as many partials as fit; if they do not all fit, combine groups first.
+}
+
+/** Reduce: combine as many partials as fit; if they do not all fit, combine groups first. */
+async function reduce(partials: string[], style: SummaryStyle, length: SummaryLength, deps: SummarizeDeps, mapBudget: number, partTokens: number): Promise<string> {
+  const outTokens = SUMMARY_MAX_TOKENS[length];
+  const budget = deps.contextLength - PROMPT_OVERHEAD_TOKENS - outTokens;
   for (let round = 1; ; round++) {
     deps.signal?.throwIfAborted();
     const joinedTokens = await deps.countTokens(partials.join('\n\n'));

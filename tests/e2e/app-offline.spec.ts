@@ -2,11 +2,12 @@
 // and one model download (IndexedDB), a reload with the network off still summarizes. A new
 // service worker version shows the "new version — reload" banner, and Reload switches to it.
 import { expect, test } from '@playwright/test';
+import { MODEL_SERVER_PORT } from './support/ports.ts';
 import { RangeServer } from './support/range-server.ts';
 import { MODEL_FILE, chatModel, expectOnlyLocalHosts, installModel, recordRequests, seedSettings } from './app-support.ts';
 
 const server = new RangeServer();
-test.beforeAll(async () => { await server.start(); });
+test.beforeAll(async () => { await server.start(MODEL_SERVER_PORT); });
 test.afterAll(async () => { await server.stop(); });
 
 test('installs the service worker, downloads a model, then summarizes offline after a reload', async ({ context, page }) => {

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { makeDocx, makePdf } from '../unit/app/document-files.ts';
 import { XSS_CORPUS } from '../unit/app/xss-corpus.ts';
+import { MODEL_SERVER_PORT } from './support/ports.ts';
 import { RangeServer } from './support/range-server.ts';
 import {
   MODEL_FILE, chatModel, expectLabelledControls, expectOnlyLocalHosts, loadStoredModel, recordRequests, seedSettings, snapScreen,
@@ -25,7 +26,7 @@ const problems: string[] = [];
 let acceptConfirms = false;
 
 test.beforeAll(async ({ browser }) => {
-  await server.start();
+  await server.start(MODEL_SERVER_PORT);
   modelUrl = server.put(`/models/${MODEL_FILE}`, await chatModel());
   context = await browser.newContext({ acceptDownloads: true });
   requests = recordRequests(context);
@@ -177,6 +178,42 @@ test('a document longer than the context is summarized in parts, with progress',
   await snapScreen(page, testInfo, 'summarize-map-reduce');
 });
 
+test('Stop during a part keeps the parts before it, and "Resume from part k" carries on from there', async ({}, testInfo) => {
+  await nav(page, 'summarize');
+  const paragraphs = Array.from({ length: 14 }, (_, i) => `Paragraph ${i + 1}. The committee reviewed item ${i + 1} of the plan, heard the finance lead, and asked for a revised estimate before the next meeting in spring.`);
+  await page.getByLabel('Document text').fill(paragraphs.join('\n\n'));
+  await page.getByLabel('Length').selectOption('short');
+  const progress = page.getByTestId('summary-progress');
+  await page.getByRole('button', { name: 'Summarize' }).click();
+  await expect(progress).toHaveText(/^Summarizing part ([2-9]|\d\d+) of \d+$/, { timeout: 120_000 });
+  await page.getByRole('button', { name: 'Stop' }).click();
+  // Stopped at part k (>= 2) or while combining: the finished parts are kept either way.
+  const resume = page.getByRole('button', { name: /^Resume (from part \d+|: combine the parts)$/ });
+  await expect(resume).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByRole('button', { name: 'Summarize' })).toBeEnabled();
+  const label = (await resume.textContent()) ?? '';
+  const k = Number(/part (\d+)/.exec(label)?.[1] ?? Infinity);
+  expect(k).toBeGreaterThanOrEqual(2);
+  await snapScreen(page, testInfo, 'summarize-resume');
+  const seen = new Set<string>();
+  const watcher = (async () => {
+    for (;;) {
+      const t = await progress.textContent({ timeout: 500 }).catch(() => null);
+      if (t) seen.add(t);
+      if (t?.startsWith('Combining')) return;
+      await page.waitForTimeout(50);
+    }
+  })();
+  await resume.click();
+  await watcher;
+  await expect(page.getByRole('button', { name: 'Summarize' })).toBeEnabled({ timeout: 120_000 });
+  // The parts before k were not summarized again.
+  const partsSeen = [...seen].map((t) => Number(/part (\d+) of/.exec(t)?.[1])).filter((n) => n > 0);
+  expect(partsSeen.filter((n) => n < k)).toEqual([]);
+  await expect(output()).not.toBeEmpty();
+  await expect(resume).toHaveCount(0);
+});
+
 test('agenda from an email thread renders as an editable view and exports .md and .ics', async ({}, testInfo) => {
   await nav(page, 'agenda');
   await page.getByLabel('Email thread or meeting notes').fill([
@@ -245,6 +282,11 @@ test('chat: two turns, then regenerate the last answer', async ({}, testInfo) =>
   await expect(page.getByRole('button', { name: 'Regenerate' })).toBeEnabled({ timeout: 60_000 });
   // Still two answers: the last was replaced, not appended.
   await expect(answers).toHaveCount(2);
+  // Only the latest answer is a live region, not the whole conversation.
+  await expect(page.getByRole('list', { name: 'Conversation' })).not.toHaveAttribute('aria-live');
+  await expect(answers.last()).toHaveAttribute('aria-live', 'polite');
+  await expect(answers.first()).not.toHaveAttribute('aria-live');
+  await expect(page.getByTestId('turn-user').last()).not.toHaveAttribute('aria-live');
   await expect(page.getByTestId('turn-user')).toHaveCount(2);
   await expect(page.getByTestId('turn-user').last()).toHaveText(/And a second question\?/);
   await expect(timings()).toBeVisible();

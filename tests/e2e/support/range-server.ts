@@ -59,9 +59,13 @@ export class RangeServer {
   private stalled = new Set<ServerResponse>();
   origin = '';
 
-  async start(): Promise<string> {
+  /** Listens on 127.0.0.1 at `port` (0: any free port). */
+  async start(port = 0): Promise<string> {
     this.server = createServer((req, res) => this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, '127.0.0.1', resolve);
+    });
     this.origin = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this.origin;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { splitIntoChunks, summarizeDocument, type SummaryProgress } from '../../../app/tasks/summarize.ts';
+import { resumeLabel, resumePart, splitIntoChunks, summarizeDocument, SummaryInterrupted, type SummaryProgress } from '../../../app/tasks/summarize.ts';
 
 // A stand-in token counter: one token per whitespace-separated word.
 const words = async (s: string) => s.split(/\s+/).filter(Boolean).length;
@@ -79,5 +79,107 @@ describe('summarizeDocument', () => {
   it('refuses a context too small to hold any text', async () => {
     const m = fakeModel();
     await expect(summarizeDocument('hi', 'tldr', 'long', { contextLength: 512, countTokens: words, generate: m.generate })).rejects.toThrow(/too small/);
+  });
+
+  describe('a failure mid map-reduce keeps the finished parts', () => {
+    const text = paragraphs(40, 60); // 2400 words: several parts at a 1024-token context
+    /** A fake engine that throws once, on the call whose prompt names `failAt`. */
+    function flakyModel(failAt: string) {
+      const calls: string[] = [];
+      let failed = false;
+      return {
+        calls,
+        generate: async (messages: { content: string }[], _max: number, onToken: (d: string) => void) => {
+          const prompt = messages[messages.length - 1].content;
+          calls.push(prompt);
+          if (!failed && prompt.includes(failAt)) {
+            failed = true;
+            throw new Error('GPU device lost');
+          }
+          const out = `summary#${calls.length}`;
+          onToken(out);
+          return out;
+        },
+      };
+    }
+    const deps = (m: ReturnType<typeof flakyModel>, extra: object = {}) => ({ contextLength: 1024, countTokens: words, generate: m.generate, model: 'tiny', ...extra });
+
+    it('the error keeps parts 1..k-1; a retry starts at part k and combines every part', async () => {
+      const m = flakyModel('This is part 3 of');
+      const err = await summarizeDocument(text, 'key-points', 'short', deps(m)).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SummaryInterrupted);
+      const { checkpoint } = err as SummaryInterrupted;
+      const parts = checkpoint.chunks.length;
+      expect(parts).toBeGreaterThan(3);
+      expect(checkpoint.partials).toEqual(['summary#1', 'summary#2']);
+      expect((err as Error).message).toBe(`Stopped at part 3 of ${parts}: GPU device lost`);
+      expect(resumePart(checkpoint, text, 1024, 'tiny')).toBe(3);
+      expect(resumeLabel(3, parts)).toBe('Resume from part 3');
+
+      const before = m.calls.length;
+      const progress: SummaryProgress[] = [];
+      const out = await summarizeDocument(text, 'key-points', 'short', deps(m, { onProgress: (p: SummaryProgress) => progress.push(p) }), checkpoint);
+      const retried = m.calls.slice(before);
+      // Parts 1 and 2 are not asked again: the retry begins with part 3 and asks each later part once.
+      expect(retried[0]).toContain(`This is part 3 of ${parts}`);
+      expect(retried.filter((c) => /This is part \d+ of/.test(c)).map((c) => Number(/This is part (\d+) of/.exec(c)![1])))
+        .toEqual(Array.from({ length: parts - 2 }, (_, i) => i + 3));
+      expect(progress[0]).toEqual({ kind: 'part', part: 3, parts });
+      // The combine step sees the first run's parts 1 and 2 and the retry's parts, in order.
+      const combine = retried[retried.length - 1];
+      expect(combine).toContain('Part 1:\nsummary#1\n\nPart 2:\nsummary#2\n\nPart 3:\nsummary#4');
+      expect(combine).toContain(`Part ${parts}:`);
+      expect(out).toBe(`summary#${m.calls.length}`);
+    });
+
+    it('a failure while combining keeps every part; the retry only combines', async () => {
+      const m = flakyModel('These are summaries of consecutive parts');
+      const err = await summarizeDocument(text, 'tldr', 'short', deps(m)).catch((e: unknown) => e) as SummaryInterrupted;
+      const parts = err.checkpoint.chunks.length;
+      expect(err.checkpoint.partials).toHaveLength(parts);
+      expect(err.message).toBe('Stopped at combining the parts: GPU device lost');
+      expect(resumeLabel(resumePart(err.checkpoint, text, 1024, 'tiny')!, parts)).toBe('Resume: combine the parts');
+      const before = m.calls.length;
+      await summarizeDocument(text, 'tldr', 'short', deps(m), err.checkpoint);
+      expect(m.calls.length - before).toBe(1);
+      expect(m.calls[m.calls.length - 1]).toContain('These are summaries of consecutive parts');
+    });
+
+    it('a part cut short by Stop is not kept', async () => {
+      const controller = new AbortController();
+      const m = fakeModel();
+      const generate = async (messages: { content: string }[], max: number, onToken: (d: string) => void) => {
+        const out = await m.generate(messages, max, onToken);
+        if (m.calls.length === 2) controller.abort();
+        return out;
+      };
+      const err = await summarizeDocument(text, 'tldr', 'short', { contextLength: 1024, countTokens: words, generate, signal: controller.signal })
+        .catch((e: unknown) => e) as SummaryInterrupted;
+      expect(err).toBeInstanceOf(SummaryInterrupted);
+      expect(err.checkpoint.partials).toEqual(['summary#1']);
+    });
+
+    it('a checkpoint applies only to the same text, context and model', async () => {
+      const m = flakyModel('This is part 2 of');
+      const { checkpoint } = await summarizeDocument(text, 'tldr', 'short', deps(m)).catch((e: unknown) => e) as SummaryInterrupted;
+      expect(resumePart(checkpoint, text, 1024, 'tiny')).toBe(2);
+      expect(resumePart(checkpoint, `${text} more`, 1024, 'tiny')).toBeUndefined();
+      expect(resumePart(checkpoint, text, 2048, 'tiny')).toBeUndefined();
+      expect(resumePart(checkpoint, text, 1024, 'other')).toBeUndefined();
+      expect(resumePart(undefined, text, 1024, 'tiny')).toBeUndefined();
+      // Given for another text, it is ignored: every part is summarized afresh.
+      const fresh = fakeModel();
+      const other = paragraphs(40, 59);
+      await summarizeDocument(other, 'tldr', 'short', { contextLength: 1024, countTokens: words, generate: fresh.generate, model: 'tiny' }, checkpoint);
+      expect(fresh.calls[0]).toContain('This is part 1 of');
+      expect(fresh.calls[0]).toContain('p0w58.');
+    });
+
+    it('a failure on the first part keeps nothing to resume', async () => {
+      const m = flakyModel('This is part 1 of');
+      const { checkpoint } = await summarizeDocument(text, 'tldr', 'short', deps(m)).catch((e: unknown) => e) as SummaryInterrupted;
+      expect(checkpoint.partials).toEqual([]);
+      expect(resumePart(checkpoint, text, 1024, 'tiny')).toBeUndefined();
+    });
   });
 });
