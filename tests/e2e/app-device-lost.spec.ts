@@ -4,6 +4,7 @@
 // the model again by itself on a new device and says so, and the same greedy answer comes out,
 // without a page reload.
 import { expect, test } from '@playwright/test';
+import { MODEL_SERVER_PORT } from './support/ports.ts';
 import { RangeServer } from './support/range-server.ts';
 import { MODEL_FILE, chatModel, installModel, seedSettings } from './app-support.ts';
 
@@ -11,7 +12,7 @@ const server = new RangeServer();
 
 type Kept = { __devices: GPUDevice[] };
 
-test.beforeAll(async () => { await server.start(); });
+test.beforeAll(async () => { await server.start(MODEL_SERVER_PORT); });
 test.afterAll(async () => { await server.stop(); });
 
 test('a lost GPU device: the model is loaded again by itself and gives the same answer', async ({ browser }) => {
