@@ -10,7 +10,8 @@ import { assertSupportedTensorTypes } from '../model/gguf/reader.ts';
 import type { ByteSource, GgufFile } from '../model/gguf/types.ts';
 import { storageBuffer } from './buffers.ts';
 import type { GpuContext } from './device.ts';
-import { checkMemoryPlan, planMemory, type MemoryPlan } from './memory-plan.ts';
+import { withErrorScopes } from './error-scopes.ts';
+import { checkMemoryPlan, formatBytes, planMemory, type MemoryPlan } from './memory-plan.ts';
 import { uploadModelWeights, type ModelWeights } from './model-weights.ts';
 import { decodePartialSize, defaultDecodeSplits } from './ops/attention-decode.ts';
 import type { OpEnv } from './ops/common.ts';
@@ -20,7 +21,7 @@ import { createStepBuffer } from './ops/step.ts';
 import type { Scratch } from './graph.ts';
 import { PipelineCache } from './pipelines.ts';
 import { GpuSequence } from './sequence.ts';
-import { SequenceState } from './sequence-state.ts';
+import { INITIAL_KV_POSITIONS, SequenceState } from './sequence-state.ts';
 
 export interface ModelOptions {
   /** Tokens a sequence can hold; default min(model's training context, 4096). */
@@ -38,6 +39,8 @@ export interface ModelOptions {
    */
   readonly encodeAhead?: boolean;
   readonly memoryBudgetBytes?: number;
+  /** Positions a new sequence's KV cache holds before it first grows (default INITIAL_KV_POSITIONS). */
+  readonly kvInitialPositions?: number;
   readonly onProgress?: (p: { phase: 'upload' | 'compile'; done: number; total: number }) => void;
 }
 
@@ -78,6 +81,7 @@ export class GpuModel {
     readonly chunkTokens: number,
     readonly kvF16: boolean,
     readonly encodeAhead: boolean,
+    private readonly kvInitialPositions: number,
     pipelines: PipelineCache,
   ) {
     this.env = { ctx, pipelines };
@@ -99,19 +103,22 @@ export class GpuModel {
     checkMemoryPlan(memory, memInput);
 
     const hostTensors = plan.layers.flatMap((l) => (l.mixer.kind === 'attention' && l.mixer.rope.freqFactors ? [l.mixer.rope.freqFactors] : []));
-    const weights = await uploadModelWeights(ctx.device, plan, file, source, {
-      hostTensors, fuse: options.fuseMatrices,
-      onProgress: (p) => options.onProgress?.({ phase: 'upload', done: p.done, total: p.total }),
-    });
+    let weights: ModelWeights | undefined;
     let scratch: Scratch | undefined;
-    try {
+    // Every buffer made here is freed when anything fails, the GPU's out-of-memory included.
+    const failure = { what: `loading this ${plan.arch} model`, needs: formatBytes(memory.totalBytes) };
+    await withErrorScopes(ctx.device, failure, async () => {
+      weights = await uploadModelWeights(ctx.device, plan, file, source, {
+        hostTensors, fuse: options.fuseMatrices,
+        onProgress: (p) => options.onProgress?.({ phase: 'upload', done: p.done, total: p.total }),
+      });
       scratch = createScratch(ctx.device, plan, chunkTokens, contextLength);
-      return new GpuModel(ctx, plan, memory, weights, scratch, contextLength, chunkTokens, kvF16, options.encodeAhead ?? true, pipelines);
-    } catch (e) {
-      weights.destroy();
+    }, () => {
+      weights?.destroy();
       if (scratch) for (const b of Object.values(scratch)) b.destroy();
-      throw e;
-    }
+    });
+    return new GpuModel(ctx, plan, memory, weights!, scratch!, contextLength, chunkTokens, kvF16, options.encodeAhead ?? true,
+      options.kvInitialPositions ?? INITIAL_KV_POSITIONS, pipelines);
   }
 
   get vocabSize(): number {
@@ -124,16 +131,13 @@ export class GpuModel {
    */
   async createSequence(label = `seq${this.sequences.size}`, onCompile?: (done: number, total: number) => void): Promise<GpuSequence> {
     this.checkUsable();
-    const state = new SequenceState(this.env, this.plan, label, this.contextLength, this.kvF16);
-    const seq = new GpuSequence(this, state);
-    this.sequences.add(seq);
-    try {
+    let seq: GpuSequence | undefined;
+    await withErrorScopes(this.ctx.device, { what: 'starting a conversation' }, async () => {
+      seq = new GpuSequence(this, new SequenceState(this.env, this.plan, label, this.contextLength, this.kvF16, this.kvInitialPositions));
+      this.sequences.add(seq);
       await seq.warm(onCompile);
-    } catch (e) {
-      seq.destroy();
-      throw e;
-    }
-    return seq;
+    }, () => seq?.destroy());
+    return seq!;
   }
 
   /** Called by a sequence as it is destroyed. */

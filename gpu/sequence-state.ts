@@ -3,7 +3,9 @@
 // per sequence id). The KV cache starts small and grows by doubling up to the context length, so
 // a sequence that holds a short chat does not reserve a whole context's worth of memory.
 import type { ModelPlan } from '../model/arch/plan.ts';
-import { recurrentStateFloats } from '../model/arch/mixer-facts.ts';
+import { kvFloatsPerPosition, recurrentStateFloats } from '../model/arch/mixer-facts.ts';
+import { withErrorScopes } from './error-scopes.ts';
+import { formatBytes } from './memory-plan.ts';
 import type { OpEnv } from './ops/common.ts';
 import { createKvCache, type KvCache } from './ops/kv-cache.ts';
 import { storageBuffer } from './buffers.ts';
@@ -38,12 +40,19 @@ export class SequenceState {
     initialPositions = INITIAL_KV_POSITIONS,
   ) {
     this.positions = Math.min(maxPositions, Math.max(1, initialPositions));
-    this.layerStates = plan.layers.map((layer) => {
-      const m = layer.mixer;
-      const name = `${label}/blk.${layer.index}`;
-      if (m.kind === 'attention') return { kv: createKvCache(env, `${name}.kv`, this.positions, m.nHeadKv, m.headDim, kvF16) };
-      return { recurrent: recurrentStateFloats(m).map((floats, i) => recurrentBuffers(env.ctx.device, `${name}.${i === 0 ? 'conv_state' : 'ssm_state'}`, floats)) };
-    });
+    this.layerStates = [];
+    try {
+      for (const layer of plan.layers) {
+        const m = layer.mixer;
+        const name = `${label}/blk.${layer.index}`;
+        this.layerStates.push(m.kind === 'attention'
+          ? { kv: createKvCache(env, `${name}.kv`, this.positions, m.nHeadKv, m.headDim, kvF16) }
+          : { recurrent: recurrentStateFloats(m).map((floats, i) => recurrentBuffers(env.ctx.device, `${name}.${i === 0 ? 'conv_state' : 'ssm_state'}`, floats)) });
+      }
+    } catch (e) {
+      this.destroy();
+      throw e;
+    }
     this.hasRecurrent = this.layerStates.some((l) => l.recurrent);
   }
 
@@ -58,22 +67,32 @@ export class SequenceState {
 
   /**
    * Makes room for `needed` positions, keeping the first `used` positions of every KV cache.
-   * Returns true when buffers were replaced (dispatch lists that bind them must be rebuilt).
+   * Resolves true when buffers were replaced (dispatch lists that bind them must be rebuilt).
+   * When the GPU cannot allocate the larger caches, the sequence keeps the ones it has and the
+   * call fails with 'gpu-out-of-memory'.
    */
-  reserve(needed: number, used: number): boolean {
+  async reserve(needed: number, used: number): Promise<boolean> {
     if (needed <= this.positions) return false;
     let next = this.positions;
     while (next < needed) next *= 2;
     next = Math.min(next, this.maxPositions);
     const { device } = this.env.ctx;
+    const grown: (KvCache | undefined)[] = [];
+    const bytesPerPosition = this.kvF16 ? 2 : 4;
+    await withErrorScopes(device, { what: `growing the context to ${next} tokens`, needs: formatBytes(this.kvBytesAt(next)) }, async () => {
+      this.plan.layers.forEach((layer, i) => {
+        const m = layer.mixer;
+        grown[i] = m.kind === 'attention' && this.layerStates[i].kv
+          ? createKvCache(this.env, `${this.label}/blk.${layer.index}.kv`, next, m.nHeadKv, m.headDim, this.kvF16)
+          : undefined;
+      });
+    }, () => { for (const kv of grown) { kv?.k.destroy(); kv?.v.destroy(); } });
     const enc = device.createCommandEncoder({ label: `${this.label}/kv-grow` });
     const old: KvCache[] = [];
-    this.layerStates = this.plan.layers.map((layer, i) => {
-      const state = this.layerStates[i];
-      const m = layer.mixer;
-      if (!state.kv || m.kind !== 'attention') return state;
-      const kv = createKvCache(this.env, `${this.label}/blk.${layer.index}.kv`, next, m.nHeadKv, m.headDim, this.kvF16);
-      const bytes = Math.ceil((used * m.nHeadKv * m.headDim * (this.kvF16 ? 2 : 4)) / 4) * 4;
+    this.layerStates = this.layerStates.map((state, i) => {
+      const kv = grown[i];
+      if (!kv || !state.kv) return state;
+      const bytes = Math.ceil((used * kv.nHeadKv * kv.headDim * bytesPerPosition) / 4) * 4;
       if (bytes > 0) {
         enc.copyBufferToBuffer(state.kv.k, 0, kv.k, 0, Math.min(bytes, state.kv.k.size));
         enc.copyBufferToBuffer(state.kv.v, 0, kv.v, 0, Math.min(bytes, state.kv.v.size));
@@ -85,6 +104,11 @@ export class SequenceState {
     for (const kv of old) { kv.k.destroy(); kv.v.destroy(); }
     this.positions = next;
     return true;
+  }
+
+  /** Bytes of KV cache for `positions` positions over all attention layers. */
+  private kvBytesAt(positions: number): number {
+    return this.plan.layers.reduce((a, l) => a + 2 * positions * kvFloatsPerPosition(l.mixer) * (this.kvF16 ? 2 : 4), 0);
   }
 
   /** Copies the live recurrent state to its snapshot. */

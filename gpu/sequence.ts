@@ -64,7 +64,7 @@ export class GpuSequence implements MaskableBackend {
   /** Logits (tokens.length, nVocab) for each input position, advancing the state. */
   evalLogits(tokens: readonly number[]): Promise<Float32Array> {
     return this.model.exclusive(async () => {
-      this.checkRoom(tokens.length);
+      await this.checkRoom(tokens.length);
       const { device } = this.model.ctx;
       const V = this.model.plan.nVocab, C = this.model.chunkTokens;
       const out = new Float32Array(tokens.length * V);
@@ -113,7 +113,7 @@ export class GpuSequence implements MaskableBackend {
 
   private async sampleNext(tokens: readonly number[], sampling: SamplingSettings, mask?: Uint32Array): Promise<number> {
     if (tokens.length === 0) throw new RangeError('evalAndSample: no tokens');
-    this.checkRoom(tokens.length);
+    await this.checkRoom(tokens.length);
     // Run all but the last token, save the recurrent state there (so "regenerate" needs no
     // prefill), then the last token with its logits.
     if (tokens.length > 1) {
@@ -168,13 +168,13 @@ export class GpuSequence implements MaskableBackend {
     return this.sampler.draw(candidates, { topP: sampling.topP, minP: sampling.minP });
   }
 
-  private checkRoom(n: number): void {
+  private async checkRoom(n: number): Promise<void> {
     if (this.destroyed) throw new EdgewiseError('usage', 'this sequence was closed');
     this.model.checkUsable();
     if (this.history.length + n > this.contextLength) {
       throw new EdgewiseError('context-full', `the context is full: ${this.history.length} + ${n} tokens exceed ${this.contextLength}`);
     }
-    if (this.state.reserve(this.history.length + n, this.history.length)) {
+    if (await this.state.reserve(this.history.length + n, this.history.length)) {
       // The KV caches were replaced: every list bound the old ones.
       this.lists.clear();
       this.steps.discard();

@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'device-too-small'    // the model will not fit the adapter's limits or memory
   | 'device-lost'         // the GPU device was lost
   | 'gpu-validation'      // a WebGPU validation error, naming the labelled object
+  | 'gpu-out-of-memory'   // the GPU could not allocate what a model or a sequence needs
   | 'storage-quota'       // not enough disk space
   | 'network'             // a download failed
   | 'aborted'             // the user stopped it

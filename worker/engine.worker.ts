@@ -6,10 +6,13 @@ import type { EngineApi } from '../engine/api.ts';
 import { acquireDevice } from '../gpu/device.ts';
 import { EngineRuntime } from '../engine/runtime.ts';
 import { GpuBackend } from '../gpu/backend.ts';
+import { memoryBudgetBytes } from '../gpu/memory-budget.ts';
 import { createEngine } from './engine.ts';
 import { serializeError } from './errors.ts';
 
-const engine = createEngine({ runtime: new EngineRuntime(new GpuBackend(() => acquireDevice(navigator.gpu))) });
+const engine = createEngine({ runtime: new EngineRuntime(new GpuBackend(() => acquireDevice(navigator.gpu), {
+  memoryBudgetBytes: memoryBudgetBytes((navigator as Navigator & { deviceMemory?: number }).deviceMemory),
+})) });
 
 /** Every method of `api`, rethrowing failures as SerializedError. */
 function serializingErrors(api: EngineApi): EngineApi {

@@ -5,7 +5,7 @@ import type { SerializedError } from '../engine/api.ts';
 
 const CODES: ReadonlySet<string> = new Set<ErrorCode>([
   'gguf-malformed', 'gguf-unsupported', 'tensor-missing', 'tensor-shape', 'tokenizer', 'template', 'webgpu-missing',
-  'device-too-small', 'device-lost', 'gpu-validation', 'storage-quota', 'network', 'aborted', 'context-full', 'usage',
+  'device-too-small', 'device-lost', 'gpu-validation', 'gpu-out-of-memory', 'storage-quota', 'network', 'aborted', 'context-full', 'usage',
 ]);
 
 /** Any thrown value as {code, message}. Errors without a code (bugs, browser errors) keep their

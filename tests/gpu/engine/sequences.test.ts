@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EngineRuntime } from '../../../engine/runtime.ts';
 import { GpuBackend } from '../../../gpu/backend.ts';
+import { GpuModel } from '../../../gpu/model.ts';
 import { readGguf } from '../../../model/gguf/reader.ts';
 import { memorySource } from '../../../model/gguf/sources.ts';
 import { FIXTURES } from '../../unit/gguf/fixtures.ts';
@@ -104,6 +105,29 @@ describe('sequence scheduling', () => {
       expect(order.indexOf('later2')).toBeGreaterThan(order.lastIndexOf('later1'));
     } finally {
       runtime.unload();
+    }
+  });
+});
+
+describe.each(['llama-F32', 'jamba-F32', 'granitehybrid-F32'])('a KV cache that grows as it fills: %s', (name) => {
+  it('gives the logits of one allocated whole, token by token and in chunks', async () => {
+    const source = memorySource(new Uint8Array(readFileSync(join(FIXTURES, name, 'model.gguf'))));
+    const file = await readGguf(source);
+    const tokens: number[] = JSON.parse(readFileSync(join(FIXTURES, name, 'manifest.json'), 'utf8')).tokens;
+    const ctx = await gpuContext();
+    const whole = await GpuModel.load(ctx, file, source, { chunkTokens: 16, contextLength: 128 });
+    const growing = await GpuModel.load(ctx, file, source, { chunkTokens: 16, contextLength: 128, kvInitialPositions: 3 });
+    try {
+      const [a, b] = [await whole.createSequence('whole'), await growing.createSequence('growing')];
+      expect(b.state.capacity).toBe(3);
+      // Token by token (the cache doubles 3 → 6 → 12 → 24 → 48), then a chunk past the next doubling.
+      for (const t of tokens.slice(0, 30)) expect(await b.evalLogits([t])).toEqual(await a.evalLogits([t]));
+      const rest = tokens.slice(30).concat(tokens.slice(0, 25));
+      expect(await b.evalLogits(rest)).toEqual(await a.evalLogits(rest));
+      expect(b.state.capacity).toBe(96);
+    } finally {
+      whole.destroy();
+      growing.destroy();
     }
   });
 });
