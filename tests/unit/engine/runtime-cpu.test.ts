@@ -1,0 +1,113 @@
+// The engine's runtime on the CPU reference backend, no GPU anywhere: greedy tokens equal to
+// llama.cpp's, chat through the model's template, JSON-schema output, stop strings, abort and
+// sequences that run together. The same runtime serves the app and the CLI over the GPU backend.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import Ajv from 'ajv';
+import { ReferenceBackend } from '../../../engine/reference-backend.ts';
+import { EngineRuntime } from '../../../engine/runtime.ts';
+import { readGguf } from '../../../model/gguf/reader.ts';
+import { memorySource } from '../../../model/gguf/sources.ts';
+import { writeGguf } from '../../../model/gguf/writer.ts';
+import { FIXTURES } from '../gguf/fixtures.ts';
+
+const GREEDY = { temperature: 0, repetitionPenalty: 1 };
+const CHATML = "{% for m in messages %}{{ '<|im_start|>' + m['role'] + '\\n' + m['content'] + '<|im_end|>\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+
+/** A fixture's bytes, with a chat template written into its metadata when asked. */
+async function modelBytes(name: string, template?: string): Promise<Uint8Array> {
+  const bytes = new Uint8Array(readFileSync(join(FIXTURES, name, 'model.gguf')));
+  if (template === undefined) return bytes;
+  const file = await readGguf(memorySource(bytes));
+  const metadata = new Map(file.metadata);
+  metadata.set('tokenizer.chat_template', template);
+  metadata.delete('general.alignment');
+  return writeGguf({
+    metadata, metadataTypes: file.metadataTypes, arrayTypes: file.arrayTypes, alignment: file.alignment,
+    tensors: file.tensors.map((t) => ({ name: t.name, dims: t.dims, type: t.type, bytes: bytes.subarray(t.offset, t.offset + t.byteSize) })),
+  });
+}
+
+async function cpuRuntime(name: string, template?: string) {
+  const runtime = new EngineRuntime(new ReferenceBackend());
+  const source = memorySource(await modelBytes(name, template));
+  await runtime.load(source, await readGguf(source), () => {}, { id: name, contextLength: 256 });
+  const manifest = JSON.parse(readFileSync(join(FIXTURES, name, 'manifest.json'), 'utf8'));
+  return { runtime, manifest };
+}
+
+describe.each(['llama-F32', 'mamba-F32'])('runtime on the CPU reference: %s', (name) => {
+  it("generates llama.cpp's greedy tokens and streams exactly the returned text", async () => {
+    const { runtime, manifest } = await cpuRuntime(name);
+    const n: number = manifest.greedy.n_strict;
+    let streamed = '';
+    const r = await runtime.generateTokens(manifest.tokens, { maxTokens: n, sampling: GREEDY }, (d) => (streamed += d));
+    const want: number[] = manifest.greedy.tokens.slice(0, n);
+    const eos = want.findIndex((t) => runtime.loaded!.tokenizer.isEog(t));
+    expect(r.tokens).toEqual(eos >= 0 ? want.slice(0, eos) : want);
+    expect(streamed).toBe(r.text);
+    // Regenerate: the state after the prompt is kept, so only its last token runs again.
+    const again = await runtime.generateTokens(manifest.tokens, { maxTokens: n, sampling: GREEDY }, () => {});
+    expect(again.tokens).toEqual(r.tokens);
+    expect(again.timings.prefilledTokens).toBe(1);
+  });
+
+  it('stops on a stop string and on abort', async () => {
+    const { runtime, manifest } = await cpuRuntime(name);
+    const full = await runtime.generateTokens(manifest.tokens, { maxTokens: 12, sampling: GREEDY }, () => {});
+    const stop = full.text.slice(3, 6);
+    expect(stop.length, `"${full.text}" is long enough to hold a stop string`).toBe(3);
+    const r = await runtime.generateTokens(manifest.tokens, { maxTokens: 12, sampling: GREEDY, stop: [stop] }, () => {});
+    expect(r.stopReason).toBe('stop-string');
+    expect(r.text).toBe(full.text.slice(0, full.text.indexOf(stop)));
+    let n = 0;
+    const aborted = await runtime.generateTokens(manifest.tokens, { maxTokens: 50, sampling: GREEDY }, () => { if (++n === 2) runtime.abort(); });
+    expect(aborted.stopReason).toBe('aborted');
+    expect(aborted.tokens.length).toBeLessThan(50);
+  });
+
+  it('runs two sequences together as each runs alone, seeded sampling included', async () => {
+    const { runtime, manifest } = await cpuRuntime(name);
+    const [a, b] = [manifest.tokens.slice(0, 7), manifest.tokens.slice(3)];
+    const sampling = { temperature: 1.1, topK: 20, topP: 0.9, minP: 0, repetitionPenalty: 1.1, seed: 5 };
+    const alone = [
+      await runtime.generateTokens(a, { maxTokens: 8, sampling, sequence: 'a' }, () => {}),
+      await runtime.generateTokens(b, { maxTokens: 8, sampling, sequence: 'b' }, () => {}),
+    ];
+    const together = await Promise.all([
+      runtime.generateTokens(a, { maxTokens: 8, sampling, sequence: 'a2' }, () => {}),
+      runtime.generateTokens(b, { maxTokens: 8, sampling, sequence: 'b2' }, () => {}),
+    ]);
+    expect(together.map((r) => r.tokens)).toEqual(alone.map((r) => r.tokens));
+  });
+});
+
+describe('runtime on the CPU reference: chat and schema output', () => {
+  it("renders chat messages with the model's template and generates from them", async () => {
+    const { runtime } = await cpuRuntime('llama-F32', CHATML);
+    const messages = [{ role: 'system' as const, content: 'Be brief.' }, { role: 'user' as const, content: 'Hello there' }];
+    const { tokenizer } = runtime.loaded!;
+    const expected = tokenizer.encode(`<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHello there<|im_end|>\n<|im_start|>assistant\n`, { addSpecial: true, parseSpecial: true });
+    expect(runtime.promptTokens({ messages })).toEqual(expected);
+    const viaChat = await runtime.generate({ messages, maxTokens: 6, sampling: GREEDY }, () => {});
+    const viaTokens = await runtime.generateTokens(expected, { maxTokens: 6, sampling: GREEDY, sequence: 'tokens' }, () => {});
+    expect(viaChat.tokens).toEqual(viaTokens.tokens);
+    expect(viaChat.timings.promptTokens).toBe(expected.length);
+  });
+
+  it('gives JSON valid for the schema, greedy and sampled', async () => {
+    const { runtime, manifest } = await cpuRuntime('llama-F32');
+    const schema = {
+      type: 'object',
+      properties: { ok: { type: 'boolean' }, tag: { enum: ['alpha', 'beta'] }, items: { type: 'array', items: { type: 'string', maxLength: 5 }, maxItems: 2 } },
+      required: ['ok', 'tag', 'items'],
+    };
+    const validate = new Ajv().compile(schema);
+    for (const sampling of [GREEDY, { temperature: 1, topK: 40, seed: 3 }]) {
+      const r = await runtime.generateTokens(manifest.tokens, { maxTokens: 120, sampling, schema }, () => {});
+      expect(r.stopReason, r.text).toBe('schema-complete');
+      expect(validate(JSON.parse(r.text)), r.text).toBe(true);
+    }
+  });
+});
