@@ -14,6 +14,7 @@ import { chunkSource } from './storage/chunk-source.ts';
 import { DEFAULT_CHUNK_SIZE, storedBytes } from './storage/chunks.ts';
 import { DEFAULT_RETRY, downloadModel, type RetryPolicy } from './storage/download.ts';
 import { percent } from './storage/format.ts';
+import { normalizeSha256 } from './storage/hash.ts';
 import type { Fetch } from './storage/http.ts';
 import { fileNameFromUrl, modelIdForFile, modelIdForUrl } from '../engine/model-ids.ts';
 import { importModelFile } from './storage/import.ts';
@@ -82,7 +83,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
       return all.sort((a, b) => a.createdAt - b.createdAt).map(toStoredModel);
     },
 
-    async download(entry: CatalogEntry | { url: string; name?: string }, onProgress: (p: TransferProgress) => void): Promise<StoredModel> {
+    async download(entry: CatalogEntry | { url: string; name?: string; sha256?: string }, onProgress: (p: TransferProgress) => void): Promise<StoredModel> {
       let url: URL;
       try {
         url = new URL(entry.url);
@@ -96,8 +97,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
       if (fromCatalog && !entry.supported) checkArchitecture(entry.architecture, entry.name);
       const id = fromCatalog ? entry.id : modelIdForUrl(entry.url);
       const name = (fromCatalog ? entry.name : entry.name) ?? fileNameFromUrl(entry.url);
+      const sha256 = entry.sha256 === undefined ? undefined : normalizeSha256(entry.sha256, name);
       const ctx = { store, fetch: fetchFn, chunkSize, storage, retry: options.retry ?? DEFAULT_RETRY, now };
-      const m = await track(id, name, (signal) => downloadModel(ctx, { id, name, url: entry.url }, signal, onProgress));
+      const m = await track(id, name, (signal) => downloadModel(ctx, { id, name, url: entry.url, sha256 }, signal, onProgress));
       return toStoredModel(m);
     },
 

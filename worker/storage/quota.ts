@@ -32,14 +32,19 @@ export async function requestPersistence(storage: StorageAccess | undefined): Pr
   await storage.persist().catch(() => false);
 }
 
+/** IndexedDB's QuotaExceededError in the browser; a full disk (ENOSPC, EDQUOT) for the file store. */
 export function isQuotaError(e: unknown): boolean {
-  return e instanceof DOMException && (e.name === 'QuotaExceededError' || e.code === 22);
+  if (typeof DOMException !== 'undefined' && e instanceof DOMException) return e.name === 'QuotaExceededError' || e.code === 22;
+  const code = (e as { code?: unknown } | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
 }
 
+/** `stored` of `total` bytes were saved when space ran out: the message names what is still needed. */
 export function quotaError(what: string, stored: number, total: number, partial: 'kept' | 'removed' | 'none'): EdgewiseError {
   const tail = partial === 'kept'
     ? `the ${formatBytes(stored)} already stored are kept and the download resumes once space is freed`
     : partial === 'removed' ? 'the partial copy was removed' : 'nothing was stored';
+  const needed = partial === 'kept' ? total - stored : total;
   return new EdgewiseError('storage-quota',
-    `out of storage space while saving ${what} (${formatBytes(stored)} of ${formatBytes(total)}); ${tail}; remove a model or free disk space`);
+    `out of storage space while saving ${what} (${formatBytes(stored)} of ${formatBytes(total)}; it needs ${formatBytes(needed)} more); ${tail}; remove a model or free disk space`);
 }
