@@ -5,6 +5,7 @@
 import { EdgewiseError } from '../../model/errors.ts';
 import { chunkSource } from './chunk-source.ts';
 import type { ChunkStore } from './chunk-store.ts';
+import { oneLine } from './format.ts';
 import type { ModelManifest } from './manifest.ts';
 import { validateGguf } from './validate.ts';
 
@@ -24,7 +25,7 @@ export async function verifyStored(store: ChunkStore, m: ModelManifest, sha256: 
   }
   const stored = await validateGguf(chunkSource(store, m), m.name).catch(async (e) => {
     await store.remove(m.id);
-    throw new EdgewiseError('gguf-malformed', `the stored copy of ${m.name} is damaged (${(e as Error).message}); it was removed, fetch it again`);
+    throw new EdgewiseError('gguf-malformed', `the stored copy of ${m.name} is damaged (${oneLine((e as Error).message)}); it was removed, fetch it again`);
   });
   if (stored.summary.tensorCount !== m.summary.tensorCount || stored.summary.dataOffset !== m.summary.dataOffset) {
     await store.remove(m.id);
