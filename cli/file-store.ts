@@ -8,10 +8,10 @@
 import { constants } from 'node:fs';
 import { open, readFile, rename, rm, statfs, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { ChunkStore } from '../worker/storage/chunk-store.ts';
-import { chunkRange } from '../worker/storage/chunks.ts';
-import type { ModelManifest } from '../worker/storage/manifest.ts';
-import type { StorageAccess } from '../worker/storage/quota.ts';
+import type { ChunkStore } from '../engine/storage/chunk-store.ts';
+import { chunkRange } from '../engine/storage/chunks.ts';
+import type { ModelManifest } from '../engine/storage/manifest.ts';
+import type { StorageAccess } from '../engine/storage/quota.ts';
 
 const isMissing = (e: unknown) => (e as { code?: unknown } | null)?.code === 'ENOENT';
 

@@ -6,20 +6,20 @@ import { readGguf } from '../model/gguf/reader.ts';
 import type {
   CatalogEntry, EngineApi, GenerateRequest, GenerateResult, LoadedModelInfo, LoadProgress, StoredModel, TransferProgress,
 } from '../engine/api.ts';
-import { checkArchitecture } from './architectures.ts';
+import { checkArchitecture } from '../engine/architectures.ts';
 import { probeCapabilities } from './capabilities.ts';
 import { CATALOG } from './catalog.ts';
 import type { ModelRuntime } from '../engine/backend.ts';
-import { chunkSource } from './storage/chunk-source.ts';
-import { DEFAULT_CHUNK_SIZE, storedBytes } from './storage/chunks.ts';
-import { DEFAULT_RETRY, downloadModel, type RetryPolicy } from './storage/download.ts';
-import { percent } from './storage/format.ts';
-import { normalizeSha256 } from './storage/hash.ts';
-import type { Fetch } from './storage/http.ts';
+import { chunkSource } from '../engine/storage/chunk-source.ts';
+import { DEFAULT_CHUNK_SIZE, storedBytes } from '../engine/storage/chunks.ts';
+import { DEFAULT_RETRY, downloadModel, type RetryPolicy } from '../engine/storage/download.ts';
+import { percent } from '../engine/storage/format.ts';
+import { normalizeSha256 } from '../engine/storage/hash.ts';
+import type { Fetch } from '../engine/storage/http.ts';
 import { fileNameFromUrl, modelIdForFile, modelIdForUrl } from '../engine/model-ids.ts';
 import { importModelFile } from './storage/import.ts';
-import { toStoredModel } from './storage/manifest.ts';
-import { browserStorage, type StorageAccess } from './storage/quota.ts';
+import { toStoredModel } from '../engine/storage/manifest.ts';
+import type { StorageAccess } from '../engine/storage/quota.ts';
 import { ModelStore } from './storage/store.ts';
 
 export interface EngineOptions {
@@ -43,7 +43,7 @@ const noRuntime = () => new EdgewiseError('usage',
 export function createEngine(options: EngineOptions = {}): Engine {
   const store = new ModelStore(options.dbName);
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
-  const storage = options.storage ?? browserStorage();
+  const storage = options.storage ?? (typeof navigator !== 'undefined' ? navigator.storage : undefined);
   const fetchFn: Fetch = options.fetch ?? ((input, init) => fetch(input, init));
   const now = () => performance.now();
   const transfers = new Map<string, { controller: AbortController; done: Promise<unknown> }>();

@@ -1,5 +1,5 @@
 // edgewise pull <url> --out model.gguf [--sha256 HEX]
-// The app's resumable, verified download (worker/storage/download.ts) over a file store: bytes
+// The app's resumable, verified download (engine/storage/download.ts) over a file store: bytes
 // go to FILE.part beside a JSON sidecar (cli/file-store.ts), a run that stops — a cut connection,
 // Ctrl-C, a killed process — resumes when the same command runs again, and FILE appears, by an
 // atomic rename, only once the bytes hash to --sha256 (or their hash is recorded when none is
@@ -9,12 +9,12 @@ import { stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { EdgewiseError } from '../../model/errors.ts';
 import type { TransferProgress } from '../../engine/api.ts';
-import { DEFAULT_RETRY, downloadModel, type RetryPolicy } from '../../worker/storage/download.ts';
-import { formatBytes, percent } from '../../worker/storage/format.ts';
-import { normalizeSha256 } from '../../worker/storage/hash.ts';
-import type { Fetch } from '../../worker/storage/http.ts';
+import { DEFAULT_RETRY, downloadModel, type RetryPolicy } from '../../engine/storage/download.ts';
+import { formatBytes, percent } from '../../engine/storage/format.ts';
+import { normalizeSha256 } from '../../engine/storage/hash.ts';
+import type { Fetch } from '../../engine/storage/http.ts';
 import { fileNameFromUrl, modelIdForUrl } from '../../engine/model-ids.ts';
-import type { ModelManifest } from '../../worker/storage/manifest.ts';
+import type { ModelManifest } from '../../engine/storage/manifest.ts';
 import { UsageError, parse, type CliCommand } from '../args.ts';
 import { diskStorage, FileStore } from '../file-store.ts';
 

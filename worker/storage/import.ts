@@ -6,14 +6,14 @@ import { EdgewiseError } from '../../model/errors.ts';
 import { blobSource } from '../../model/gguf/sources.ts';
 import type { TransferProgress } from '../../engine/api.ts';
 import { modelIdForFile } from '../../engine/model-ids.ts';
-import type { ChunkStore } from './chunk-store.ts';
-import { chunkCount, chunkRange } from './chunks.ts';
-import { ChunkHash } from './hash.ts';
-import type { ModelManifest } from './manifest.ts';
-import { ProgressMeter, throttled } from './progress.ts';
-import { checkSpace, isQuotaError, quotaError, requestPersistence, type StorageAccess } from './quota.ts';
-import { validateGguf } from './validate.ts';
-import { verifyStored } from './verify.ts';
+import type { ChunkStore } from '../../engine/storage/chunk-store.ts';
+import { chunkCount, chunkRange } from '../../engine/storage/chunks.ts';
+import { ChunkHash } from '../../engine/storage/hash.ts';
+import type { ModelManifest } from '../../engine/storage/manifest.ts';
+import { ProgressMeter, throttled } from '../../engine/storage/progress.ts';
+import { checkSpace, isQuotaError, quotaError, requestPersistence, type StorageAccess } from '../../engine/storage/quota.ts';
+import { validateGguf } from '../../engine/storage/validate.ts';
+import { verifyStored } from '../../engine/storage/verify.ts';
 
 export interface ImportContext {
   readonly store: ChunkStore;

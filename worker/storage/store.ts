@@ -3,8 +3,8 @@
 // model's chunks in one key range, so removing a model is one delete, and a chunk and its manifest
 // update go into one transaction (atomic: a failed write, e.g. QuotaExceededError, changes nothing).
 import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
-import type { ChunkStore } from './chunk-store.ts';
-import type { ModelManifest } from './manifest.ts';
+import type { ChunkStore } from '../../engine/storage/chunk-store.ts';
+import type { ModelManifest } from '../../engine/storage/manifest.ts';
 
 export const DEFAULT_DB_NAME = 'edgewise-models';
 

@@ -8,8 +8,8 @@ import { connectEngine } from '../../../worker/client.ts';
 import { createEngine } from '../../../worker/engine.ts';
 import { serializeError } from '../../../worker/errors.ts';
 import type { ModelRuntime } from '../../../engine/backend.ts';
-import { chunkSource } from '../../../worker/storage/chunk-source.ts';
-import type { ModelManifest } from '../../../worker/storage/manifest.ts';
+import { chunkSource } from '../../../engine/storage/chunk-source.ts';
+import type { ModelManifest } from '../../../engine/storage/manifest.ts';
 import { ModelStore } from '../../../worker/storage/store.ts';
 
 const params = new URLSearchParams(location.search);

@@ -5,8 +5,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { EdgewiseError } from '../../../model/errors.ts';
-import { downloadModel, type DownloadContext } from '../../../worker/storage/download.ts';
-import { IntegrityError } from '../../../worker/storage/verify.ts';
+import { downloadModel, type DownloadContext } from '../../../engine/storage/download.ts';
+import { IntegrityError } from '../../../engine/storage/verify.ts';
 import { tinyModel } from '../../e2e/support/models.ts';
 import { Killed, MemoryStore, withFaults, type StoreFaults } from './support/memory-store.ts';
 import { ScriptedServer, type ValidatorKind } from './support/scripted-server.ts';

@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../engine/sampler.ts';
 import { EdgewiseError } from '../../../model/errors.ts';
-import { chunkCount, chunkRange } from '../../../worker/storage/chunks.ts';
-import { formatBytes, oneLine } from '../../../worker/storage/format.ts';
-import { ChunkHash, hashStored, normalizeSha256 } from '../../../worker/storage/hash.ts';
-import type { ModelManifest } from '../../../worker/storage/manifest.ts';
-import { isQuotaError, quotaError } from '../../../worker/storage/quota.ts';
+import { chunkCount, chunkRange } from '../../../engine/storage/chunks.ts';
+import { formatBytes, oneLine } from '../../../engine/storage/format.ts';
+import { ChunkHash, hashStored, normalizeSha256 } from '../../../engine/storage/hash.ts';
+import type { ModelManifest } from '../../../engine/storage/manifest.ts';
+import { isQuotaError, quotaError } from '../../../engine/storage/quota.ts';
 import { MemoryStore } from './support/memory-store.ts';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { confirmsSameFile, ifRangeValue, parseContentRange, planBody, validatorsChanged } from '../../../worker/storage/resume.ts';
+import { confirmsSameFile, ifRangeValue, parseContentRange, planBody, validatorsChanged } from '../../../engine/storage/resume.ts';
 
 describe('validatorsChanged', () => {
   const stored = { size: 1000, etag: '"a"', lastModified: 'Mon, 01 Jan 2024 00:00:00 GMT' };

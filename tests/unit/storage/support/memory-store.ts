@@ -1,7 +1,7 @@
 // A ChunkStore in memory, and a wrapper that makes any ChunkStore fail the way a browser or a
 // disk does: space running out at chunk k, or the process dying right after chunk k is stored.
-import type { ChunkStore } from '../../../../worker/storage/chunk-store.ts';
-import type { ModelManifest } from '../../../../worker/storage/manifest.ts';
+import type { ChunkStore } from '../../../../engine/storage/chunk-store.ts';
+import type { ModelManifest } from '../../../../engine/storage/manifest.ts';
 
 export class MemoryStore implements ChunkStore {
   readonly manifests = new Map<string, ModelManifest>();

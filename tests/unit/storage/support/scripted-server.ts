@@ -4,7 +4,7 @@
 // with 200 — plus the file swapped for another before a given request. Every request is logged
 // with the body bytes the client actually read.
 import { createHash } from 'node:crypto';
-import type { Fetch } from '../../../../worker/storage/http.ts';
+import type { Fetch } from '../../../../engine/storage/http.ts';
 
 export type ValidatorKind = 'etag' | 'last-modified' | 'both' | 'none' | 'weak-etag' | 'changing-etag';
 

@@ -1,6 +1,7 @@
 // The one interface a download, an import and a reader need from a model store. Two
-// implementations: IndexedDB in the browser (store.ts) and a file beside its sidecar for the
-// `edgewise pull` command (cli/file-store.ts); the download code is the same for both.
+// implementations, one per host: IndexedDB in the browser (worker/storage/store.ts) and a file
+// beside its sidecar for the `edgewise pull` command (cli/file-store.ts); the download code
+// (engine/storage/download.ts) is the same for both.
 import type { ModelManifest } from './manifest.ts';
 
 export interface ChunkStore {

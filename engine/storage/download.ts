@@ -19,7 +19,7 @@
 // happens at most `restarts` times. A server that changes its ETag on every answer therefore costs
 // a handful of requests, then a clear error.
 import { EdgewiseError } from '../../model/errors.ts';
-import type { TransferProgress } from '../../engine/api.ts';
+import type { TransferProgress } from '../api.ts';
 import type { ChunkStore } from './chunk-store.ts';
 import { chunkCount, chunkRange, storedBytes } from './chunks.ts';
 import { percent } from './format.ts';

@@ -1,7 +1,7 @@
-// Disk space, asked before anything is stored: navigator.storage.estimate() against the bytes a
-// model still needs, and persist() so that the browser does not evict a multi-GB model under
-// pressure. persist() exists only on the main thread; in the worker it is skipped (the client
-// asks for it on the app side).
+// Disk space, asked before anything is stored: an estimate of free space (the browser's
+// navigator.storage, or the disk under `edgewise pull`) against the bytes a model still needs, and
+// persist() so that the browser does not evict a multi-GB model under pressure. persist() exists
+// only on the main thread; in the worker it is skipped (the client asks for it on the app side).
 import { EdgewiseError } from '../../model/errors.ts';
 import { formatBytes } from './format.ts';
 
@@ -9,10 +9,6 @@ export interface StorageAccess {
   estimate(): Promise<{ usage?: number; quota?: number }>;
   persist?(): Promise<boolean>;
   persisted?(): Promise<boolean>;
-}
-
-export function browserStorage(): StorageAccess | undefined {
-  return typeof navigator !== 'undefined' ? navigator.storage : undefined;
 }
 
 /** Throws storage-quota ("needs 1.9 GB, 0.7 GB free") when `needed` bytes do not fit. */

@@ -3,7 +3,7 @@
 // runs ahead of the chunks that exist. `complete` is set only after the SHA-256 of the stored
 // bytes matched the expected one (when one is known) and the stored header was re-read and
 // validated; nothing else is loadable.
-import type { StoredModel } from '../../engine/api.ts';
+import type { StoredModel } from '../api.ts';
 import { storedBytes } from './chunks.ts';
 
 /** The parsed GGUF header, summarized: enough to list, check and plan without re-reading it. */
