@@ -125,7 +125,7 @@ export async function downloadModel(
       if (e instanceof Restart) {
         if (++run.restarts > maxRestarts) {
           throw new EdgewiseError('network',
-            `the download of ${what} had to start over ${run.restarts} times (${e.reason}); the server does not serve one stable file, try again later`, { cause: e });
+            `the download of ${what} had to start over ${run.restarts} times (the last time because ${e.reason}); try again later`, { cause: e });
         }
         Object.assign(run, { discard: e.reason, failures: 0, furthest: 0, hash: undefined });
         continue;
