@@ -6,7 +6,7 @@
 // (atomic within its folder) and the sidecar removed. Nothing is ever written under FILE's name
 // before its bytes are verified.
 import { constants } from 'node:fs';
-import { open, readFile, rename, rm, statfs, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, rm, statfs, truncate, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { ChunkStore } from '../engine/storage/chunk-store.ts';
 import { chunkRange } from '../engine/storage/chunks.ts';
@@ -44,7 +44,14 @@ export class FileStore implements ChunkStore {
   }
 
   async putManifest(m: ModelManifest): Promise<void> {
-    if (!m.complete) return this.writeSidecar(m);
+    if (!m.complete) {
+      // A new download: whatever FILE.part held (a run killed before its first sidecar) goes.
+      if (m.chunksStored === 0) await writeFile(this.partPath, new Uint8Array(0));
+      return this.writeSidecar(m);
+    }
+    // Bytes past the end would be left by nothing this store writes; cut them anyway so that
+    // FILE is exactly the bytes that were hashed.
+    await truncate(this.partPath, m.sizeBytes);
     await rename(this.partPath, this.outPath);
     await rm(this.sidecarPath, { force: true });
   }

@@ -3,7 +3,7 @@
 // its last stored chunk with If-Range, a wrong --sha256 leaving no FILE, and the exit codes.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -138,6 +138,19 @@ describe('edgewise pull', () => {
       expect(r.from % chunk).toBe(0);
       expect(r.ifRange).toBe(server.files.get('/pull-flaky.gguf')!.etag);
     }
+  });
+
+  it('a stale FILE.part without its sidecar (a run killed before its first chunk) is not taken for data', async () => {
+    const model = tinyModel({ seed: 46, dataBytes: 1_200_000 });
+    const url = server.put('/pull-stale-part.gguf', model.bytes);
+    const dir = outDir();
+    const out = join(dir, 'model.gguf');
+    writeFileSync(`${out}.part`, new Uint8Array(3_000_000).fill(7));
+    const r = await edgewise(['pull', url, '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(out).byteLength).toBe(model.bytes.length);
+    expect(sha(readFileSync(out))).toBe(model.sha256);
+    expect(readdirSync(dir)).toEqual(['model.gguf']);
   });
 
   it('a file that is not a GGUF exits 3 before its body is fetched, and leaves nothing', async () => {
