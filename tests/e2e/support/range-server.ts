@@ -1,5 +1,6 @@
 // A loopback HTTP file server for the storage tests: Range requests (206 + Content-Range) with
-// If-Range (a stale validator gets the whole current file, 200), ETag and Last-Modified, CORS (the harness page is another origin, as huggingface.co is for the app).
+// If-Range (a stale validator gets the whole current file, 200), ETag and Last-Modified, CORS
+// (the harness page is another origin, as huggingface.co is for the app).
 // Switches: ignore Range (answer 200 with the whole file); cut connections at random byte
 // positions (seeded, so a run is reproducible); stall a response at a byte offset (hold the
 // connection open, for reload and cancel tests). Every request is logged for assertions.
