@@ -33,6 +33,8 @@ export interface CatalogEntry {
   readonly minDevice: 'phone' | 'tablet' | 'laptop' | 'desktop';
   readonly supported: boolean;
   readonly notes?: string;
+  /** SHA-256 of the file (lowercase hex) where it is known; a download whose bytes differ fails. */
+  readonly sha256?: string;
 }
 
 export interface StoredModel {
@@ -42,6 +44,8 @@ export interface StoredModel {
   readonly sizeBytes: number;
   readonly storedBytes: number;
   readonly complete: boolean;
+  /** SHA-256 of the stored bytes (lowercase hex), once complete. */
+  readonly sha256?: string;
   readonly architecture?: string;
   readonly contextLength?: number;
   readonly hasChatTemplate?: boolean;
@@ -111,7 +115,7 @@ export interface EngineApi {
   capabilities(): Promise<Capabilities>;
   catalog(): Promise<readonly CatalogEntry[]>;
   models(): Promise<readonly StoredModel[]>;
-  download(entry: CatalogEntry | { url: string; name?: string }, onProgress: (p: TransferProgress) => void): Promise<StoredModel>;
+  download(entry: CatalogEntry | { url: string; name?: string; sha256?: string }, onProgress: (p: TransferProgress) => void): Promise<StoredModel>;
   cancelDownload(id: string): Promise<void>;
   importFile(file: File, onProgress: (p: TransferProgress) => void): Promise<StoredModel>;
   remove(id: string): Promise<void>;

@@ -1,9 +1,12 @@
 // The models Edgewise offers, as data. URLs are Hugging Face `resolve/main` links to GGUF files
 // of well-known repositories. sizeBytes is the Hub's listed size, rounded (for display and the
 // space check before a download; the download itself trusts the server's Content-Range).
-// `supported` follows worker/architectures.ts; unsupported ones are listed, never offered.
+// `supported` follows engine/architectures.ts; unsupported ones are listed, never offered.
+// `sha256` pins a file's bytes: a download that hashes to anything else is refused. Set it only
+// from the Hub's own record of the file (its LFS sha256), never from a copy downloaded here;
+// where it is absent, the hash of the bytes that arrived is recorded in the manifest instead.
 import type { CatalogEntry } from '../engine/api.ts';
-import { isArchitectureSupported } from './architectures.ts';
+import { isArchitectureSupported } from '../engine/architectures.ts';
 
 const HF = 'https://huggingface.co';
 

@@ -6,19 +6,20 @@ import { readGguf } from '../model/gguf/reader.ts';
 import type {
   CatalogEntry, EngineApi, GenerateRequest, GenerateResult, LoadedModelInfo, LoadProgress, StoredModel, TransferProgress,
 } from '../engine/api.ts';
-import { checkArchitecture } from './architectures.ts';
+import { checkArchitecture } from '../engine/architectures.ts';
 import { probeCapabilities } from './capabilities.ts';
 import { CATALOG } from './catalog.ts';
 import type { ModelRuntime } from '../engine/backend.ts';
-import { chunkSource } from './storage/chunk-source.ts';
-import { DEFAULT_CHUNK_SIZE, storedBytes } from './storage/chunks.ts';
-import { DEFAULT_RETRY, downloadModel, type RetryPolicy } from './storage/download.ts';
-import { percent } from './storage/format.ts';
-import type { Fetch } from './storage/http.ts';
+import { chunkSource } from '../engine/storage/chunk-source.ts';
+import { DEFAULT_CHUNK_SIZE, storedBytes } from '../engine/storage/chunks.ts';
+import { DEFAULT_RETRY, downloadModel, type RetryPolicy } from '../engine/storage/download.ts';
+import { percent } from '../engine/storage/format.ts';
+import { normalizeSha256 } from '../engine/storage/hash.ts';
+import type { Fetch } from '../engine/storage/http.ts';
 import { fileNameFromUrl, modelIdForFile, modelIdForUrl } from '../engine/model-ids.ts';
 import { importModelFile } from './storage/import.ts';
-import { toStoredModel } from './storage/manifest.ts';
-import { browserStorage, type StorageAccess } from './storage/quota.ts';
+import { toStoredModel } from '../engine/storage/manifest.ts';
+import type { StorageAccess } from '../engine/storage/quota.ts';
 import { ModelStore } from './storage/store.ts';
 
 export interface EngineOptions {
@@ -42,7 +43,7 @@ const noRuntime = () => new EdgewiseError('usage',
 export function createEngine(options: EngineOptions = {}): Engine {
   const store = new ModelStore(options.dbName);
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
-  const storage = options.storage ?? browserStorage();
+  const storage = options.storage ?? (typeof navigator !== 'undefined' ? navigator.storage : undefined);
   const fetchFn: Fetch = options.fetch ?? ((input, init) => fetch(input, init));
   const now = () => performance.now();
   const transfers = new Map<string, { controller: AbortController; done: Promise<unknown> }>();
@@ -82,7 +83,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
       return all.sort((a, b) => a.createdAt - b.createdAt).map(toStoredModel);
     },
 
-    async download(entry: CatalogEntry | { url: string; name?: string }, onProgress: (p: TransferProgress) => void): Promise<StoredModel> {
+    async download(entry: CatalogEntry | { url: string; name?: string; sha256?: string }, onProgress: (p: TransferProgress) => void): Promise<StoredModel> {
       let url: URL;
       try {
         url = new URL(entry.url);
@@ -96,8 +97,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
       if (fromCatalog && !entry.supported) checkArchitecture(entry.architecture, entry.name);
       const id = fromCatalog ? entry.id : modelIdForUrl(entry.url);
       const name = (fromCatalog ? entry.name : entry.name) ?? fileNameFromUrl(entry.url);
+      const sha256 = entry.sha256 === undefined ? undefined : normalizeSha256(entry.sha256, name);
       const ctx = { store, fetch: fetchFn, chunkSize, storage, retry: options.retry ?? DEFAULT_RETRY, now };
-      const m = await track(id, name, (signal) => downloadModel(ctx, { id, name, url: entry.url }, signal, onProgress));
+      const m = await track(id, name, (signal) => downloadModel(ctx, { id, name, url: entry.url, sha256 }, signal, onProgress));
       return toStoredModel(m);
     },
 

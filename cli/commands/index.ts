@@ -5,6 +5,7 @@ import { detokenize } from './detokenize.ts';
 import { generate } from './generate.ts';
 import { inspect } from './inspect.ts';
 import { logits } from './logits.ts';
+import { pull } from './pull.ts';
 import { tokenize } from './tokenize.ts';
 
 export const COMMANDS: Record<string, CliCommand> = {
@@ -14,4 +15,5 @@ export const COMMANDS: Record<string, CliCommand> = {
   logits,
   generate,
   bench,
+  pull,
 };

@@ -91,7 +91,7 @@ test('a reload mid-download resumes from the last stored chunk after the reload'
   const stored = expectOk(await download(page, url));
   expect(await storedSha(page, stored.id)).toBe(model.sha256);
   const after = server.log.slice(before);
-  expect(after[0]).toMatchObject({ status: 206, from: 6 * CHUNK });
+  expect(after[0]).toMatchObject({ status: 206, from: 6 * CHUNK, ifRange: server.files.get('/reload.gguf')!.etag });
   expect(after.every((r) => r.from >= 6 * CHUNK)).toBe(true);
 });
 
@@ -171,4 +171,40 @@ test('an unsupported architecture or tensor type is refused before the download 
   const catalogError = expectFailure(await page.evaluate((e) => window.harness.downloadEntry(e), lfm2) as Outcome<Stored>);
   expect(catalogError.code).toBe('gguf-unsupported');
   expect(await models(page)).toEqual([]);
+});
+
+test('a pinned SHA-256 the bytes do not match: the download fails in one line and nothing stays; the right one is recorded', async ({ page }) => {
+  const model = tinyModel({ seed: 9, dataBytes: 800_000 });
+  const url = server.put('/pinned.gguf', model.bytes);
+  await openHarness(page, CHUNK);
+  const wrong = 'ab'.repeat(32);
+  const error = expectFailure(await page.evaluate(([u, s]) => window.harness.download(u, 'page', undefined, s), [url, wrong]) as Outcome<Stored>);
+  expect(error).toMatchObject({ code: 'network', isEdgewiseError: true });
+  expect(error.message).toBe(`pinned.gguf arrived with SHA-256 ${model.sha256}, not the expected ${wrong}; `
+    + 'the copy was removed and nothing was kept: download it again, or check the link and its checksum');
+  expect(await models(page)).toEqual([]);
+
+  const stored = expectOk(await page.evaluate(([u, s]) => window.harness.download(u, 'page', undefined, s), [url, model.sha256]) as Outcome<Stored>);
+  expect(stored).toMatchObject({ complete: true, sha256: model.sha256 });
+  expect(await storedSha(page, stored.id)).toBe(model.sha256);
+});
+
+test('a tab closed after the last chunk was stored, before "complete", finishes after the reload without fetching a byte', async ({ page }) => {
+  const model = tinyModel({ seed: 10, dataBytes: 600_000 });
+  const url = server.put('/all-stored.gguf', model.bytes);
+  await openHarness(page, CHUNK);
+  // The state a tab killed between the last chunk and "complete" leaves: every chunk stored and
+  // counted, the manifest not complete (written here by taking a finished download back a step).
+  const stored = expectOk(await download(page, url));
+  const id = stored.id;
+  await page.evaluate(async (i) => {
+    const m = (await window.harness.manifest(i))!;
+    await window.harness.putManifest({ ...m, complete: false, sha256: undefined });
+  }, id);
+  await reloadHarness(page);
+  expect((await models(page)).find((m) => m.id === id)).toMatchObject({ complete: false, storedBytes: model.bytes.length });
+  const before = server.log.length;
+  const again = expectOk(await download(page, url));
+  expect(again).toMatchObject({ complete: true, sha256: model.sha256 });
+  expect(server.log.length).toBe(before);
 });

@@ -86,7 +86,7 @@ test('imports a local .gguf file through the file picker, and refuses a non-GGUF
   await page.setInputFiles('#pick', { name: 'local-model.gguf', mimeType: 'application/octet-stream', buffer: Buffer.from(model.bytes) });
   const out = await page.evaluate(() => window.harness.importResult!) as Outcome<Stored>;
   const stored = expectOk(out);
-  expect(stored).toMatchObject({ complete: true, source: { kind: 'file', fileName: 'local-model.gguf' }, storedBytes: model.bytes.length });
+  expect(stored).toMatchObject({ complete: true, source: { kind: 'file', fileName: 'local-model.gguf' }, storedBytes: model.bytes.length, sha256: model.sha256 });
   expect(await storedSha(page, stored.id)).toBe(model.sha256);
   const imported = out.progress.filter((p) => p.phase === 'import');
   expect(imported.at(-1)!.bytes).toBe(model.bytes.length);

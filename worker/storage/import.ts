@@ -1,20 +1,22 @@
 // Import of a local .gguf (file picker or drag and drop): the same header checks as a download,
-// then the file is streamed through Blob.slice, one chunk in memory at a time. An import that
-// fails part-way is removed (the file must be picked again anyway), never left half-loadable.
+// then the file is streamed through Blob.slice, one chunk in memory at a time, and hashed on the
+// way so that the manifest records its SHA-256. An import that fails part-way is removed (the
+// file must be picked again anyway), never left half-loadable.
 import { EdgewiseError } from '../../model/errors.ts';
 import { blobSource } from '../../model/gguf/sources.ts';
 import type { TransferProgress } from '../../engine/api.ts';
-import { chunkCount, chunkRange } from './chunks.ts';
 import { modelIdForFile } from '../../engine/model-ids.ts';
-import type { ModelManifest } from './manifest.ts';
-import { ProgressMeter, throttled } from './progress.ts';
-import { checkSpace, isQuotaError, quotaError, requestPersistence, type StorageAccess } from './quota.ts';
-import type { ModelStore } from './store.ts';
-import { validateGguf } from './validate.ts';
-import { verifyStored } from './verify.ts';
+import type { ChunkStore } from '../../engine/storage/chunk-store.ts';
+import { chunkCount, chunkRange } from '../../engine/storage/chunks.ts';
+import { ChunkHash } from '../../engine/storage/hash.ts';
+import type { ModelManifest } from '../../engine/storage/manifest.ts';
+import { ProgressMeter, throttled } from '../../engine/storage/progress.ts';
+import { checkSpace, isQuotaError, quotaError, requestPersistence, type StorageAccess } from '../../engine/storage/quota.ts';
+import { validateGguf } from '../../engine/storage/validate.ts';
+import { verifyStored } from '../../engine/storage/verify.ts';
 
 export interface ImportContext {
-  readonly store: ModelStore;
+  readonly store: ChunkStore;
   readonly chunkSize: number;
   readonly storage: StorageAccess | undefined;
   readonly now: () => number;
@@ -52,6 +54,7 @@ export async function importModelFile(
     updatedAt: now,
   };
   const meter = new ProgressMeter('import', file.size);
+  const hash = new ChunkHash();
   try {
     await ctx.store.replace(m);
     for (let i = 0; i < m.chunkCount; i++) {
@@ -63,6 +66,7 @@ export async function importModelFile(
       }
       const next: ModelManifest = { ...m, chunksStored: i + 1, updatedAt: Date.now() };
       await ctx.store.putChunk(next, i, bytes);
+      hash.add(i, bytes);
       m = next;
       emit(meter.update(end, ctx.now()), i === m.chunkCount - 1);
     }
@@ -72,5 +76,5 @@ export async function importModelFile(
     throw e;
   }
   emit(new ProgressMeter('verify', file.size).update(file.size, ctx.now()), true);
-  return verifyStored(ctx.store, m);
+  return verifyStored(ctx.store, m, hash.hex());
 }

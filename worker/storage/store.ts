@@ -3,7 +3,8 @@
 // model's chunks in one key range, so removing a model is one delete, and a chunk and its manifest
 // update go into one transaction (atomic: a failed write, e.g. QuotaExceededError, changes nothing).
 import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
-import type { ModelManifest } from './manifest.ts';
+import type { ChunkStore } from '../../engine/storage/chunk-store.ts';
+import type { ModelManifest } from '../../engine/storage/manifest.ts';
 
 export const DEFAULT_DB_NAME = 'edgewise-models';
 
@@ -13,7 +14,7 @@ const chunkKey = (id: string, index: number): IDBValidKey => ['chunk', id, index
 const ALL_MANIFESTS = () => IDBKeyRange.bound(['manifest', ''], ['manifest', []]);
 const chunksOf = (id: string) => IDBKeyRange.bound(['chunk', id, 0], ['chunk', id, Infinity]);
 
-export class ModelStore {
+export class ModelStore implements ChunkStore {
   private readonly db: UseStore;
 
   constructor(dbName = DEFAULT_DB_NAME) {

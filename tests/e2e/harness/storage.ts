@@ -8,7 +8,8 @@ import { connectEngine } from '../../../worker/client.ts';
 import { createEngine } from '../../../worker/engine.ts';
 import { serializeError } from '../../../worker/errors.ts';
 import type { ModelRuntime } from '../../../engine/backend.ts';
-import { chunkSource } from '../../../worker/storage/chunk-source.ts';
+import { chunkSource } from '../../../engine/storage/chunk-source.ts';
+import type { ModelManifest } from '../../../engine/storage/manifest.ts';
 import { ModelStore } from '../../../worker/storage/store.ts';
 
 const params = new URLSearchParams(location.search);
@@ -68,8 +69,8 @@ const live = new Map<string, TransferProgress[]>();
 const store = new ModelStore();
 
 const harness = {
-  download(url: string, via: Via = 'page', name?: string) {
-    return outcome((p) => engines[via]().download({ url, name }, p));
+  download(url: string, via: Via = 'page', name?: string, sha256?: string) {
+    return outcome((p) => engines[via]().download({ url, name, sha256 }, p));
   },
   downloadEntry(entry: Parameters<EngineApi['download']>[0], via: Via = 'page') {
     return outcome((p) => engines[via]().download(entry, p));
@@ -104,6 +105,7 @@ const harness = {
     return sha256Hex(parts);
   },
   manifest: (id: string) => store.getManifest(id),
+  putManifest: (m: ModelManifest) => store.putManifest(m),
   importResult: undefined as Promise<Outcome<unknown>> | undefined,
 };
 

@@ -1,5 +1,6 @@
-// A loopback HTTP file server for the storage tests: Range requests (206 + Content-Range), ETag
-// and Last-Modified, CORS (the harness page is another origin, as huggingface.co is for the app).
+// A loopback HTTP file server for the storage tests: Range requests (206 + Content-Range) with
+// If-Range (a stale validator gets the whole current file, 200), ETag and Last-Modified, CORS
+// (the harness page is another origin, as huggingface.co is for the app).
 // Switches: ignore Range (answer 200 with the whole file); cut connections at random byte
 // positions (seeded, so a run is reproducible); stall a response at a byte offset (hold the
 // connection open, for reload and cancel tests). Every request is logged for assertions.
@@ -19,6 +20,7 @@ export interface ServedFile {
 export interface LoggedRequest {
   readonly path: string;
   readonly range: string | undefined;
+  readonly ifRange: string | undefined;
   readonly status: number;
   /** First byte of the file sent. */
   readonly from: number;
@@ -114,7 +116,10 @@ export class RangeServer {
       return;
     }
     const size = file.size;
-    const range = req.headers.range;
+    const ifRange = typeof req.headers['if-range'] === 'string' ? req.headers['if-range'] : undefined;
+    // RFC 9110 §13.1.5: a Range is honoured only while If-Range still names the current file.
+    const current = ifRange === undefined || ifRange === file.etag || ifRange === file.lastModified;
+    const range = current ? req.headers.range : undefined;
     let from = 0;
     let to = size;
     let status = 200;
@@ -134,7 +139,7 @@ export class RangeServer {
     res.setHeader('Last-Modified', file.lastModified);
     res.setHeader('Content-Length', String(to - from));
     res.setHeader('Content-Type', 'application/octet-stream');
-    const entry: LoggedRequest = { path, range, status, from, sent: 0, outcome: 'complete' };
+    const entry: LoggedRequest = { path, range: req.headers.range, ifRange, status, from, sent: 0, outcome: 'complete' };
     this.log.push(entry);
     res.writeHead(status);
     if (req.method === 'HEAD') {

@@ -23,6 +23,9 @@ describe('catalog', () => {
     expect(new Set(CATALOG.map((e) => e.id)).size).toBe(CATALOG.length);
     for (const e of CATALOG) expect(e.url).toMatch(/^https:\/\/huggingface\.co\/[^/]+\/[^/]+\/resolve\/main\/[^/]+\.gguf$/);
   });
+  it('pins a file only by a well-formed SHA-256', () => {
+    for (const e of CATALOG) if (e.sha256 !== undefined) expect(e.sha256, e.id).toMatch(/^[0-9a-f]{64}$/);
+  });
   it('marks gemma3 and lfm2 as not supported, with a note, and offers the rest', () => {
     const off = CATALOG.filter((e) => !e.supported);
     expect(off.map((e) => e.architecture).sort()).toEqual(['gemma3', 'lfm2']);

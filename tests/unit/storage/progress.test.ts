@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { chunkCount, chunkRange, storedBytes } from '../../../worker/storage/chunks.ts';
-import { formatBytes, percent } from '../../../worker/storage/format.ts';
-import { ProgressMeter, throttled } from '../../../worker/storage/progress.ts';
-import { retryDelay } from '../../../worker/storage/download.ts';
+import { chunkCount, chunkRange, storedBytes } from '../../../engine/storage/chunks.ts';
+import { formatBytes, percent } from '../../../engine/storage/format.ts';
+import { ProgressMeter, throttled } from '../../../engine/storage/progress.ts';
+import { retryDelay } from '../../../engine/storage/download.ts';
 import { modelIdForFile, modelIdForUrl } from '../../../engine/model-ids.ts';
 
 describe('ProgressMeter', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseContentRange, planBody, validatorsChanged } from '../../../worker/storage/resume.ts';
+import { confirmsSameFile, ifRangeValue, parseContentRange, planBody, validatorsChanged } from '../../../engine/storage/resume.ts';
 
 describe('validatorsChanged', () => {
   const stored = { size: 1000, etag: '"a"', lastModified: 'Mon, 01 Jan 2024 00:00:00 GMT' };
@@ -47,5 +47,31 @@ describe('planBody', () => {
   it('refuses a 206 at another offset and an error status', () => {
     expect(planBody(400, remote, res(206, 'bytes 0-999/1000')).kind).toBe('bad');
     expect(planBody(400, remote, res(503, null)).kind).toBe('bad');
+  });
+});
+
+describe('If-Range', () => {
+  it('resumes with a strong ETag, else Last-Modified, else not at all', () => {
+    expect(ifRangeValue({ etag: '"a"', lastModified: 'x' })).toBe('"a"');
+    expect(ifRangeValue({ etag: 'W/"a"', lastModified: 'x' })).toBe('x');
+    expect(ifRangeValue({ etag: 'W/"a"' })).toBeUndefined();
+    expect(ifRangeValue({})).toBeUndefined();
+  });
+  it('counts a response as the same file only when it repeats that validator', () => {
+    expect(confirmsSameFile({ etag: '"a"' }, { etag: '"a"' })).toBe(true);
+    expect(confirmsSameFile({ etag: '"a"' }, {})).toBe(false);
+    expect(confirmsSameFile({ etag: 'W/"a"', lastModified: 'x' }, { etag: 'W/"a"', lastModified: 'x' })).toBe(true);
+    expect(confirmsSameFile({ lastModified: 'x' }, { lastModified: 'y' })).toBe(false);
+    expect(confirmsSameFile({}, {})).toBe(false);
+  });
+  it('never appends past byte 0 a 206 that does not confirm the file', () => {
+    const noValidators = { status: 206, contentRange: 'bytes 400-999/1000', contentLength: 600 };
+    expect(planBody(400, { size: 1000, etag: '"a"' }, noValidators).kind).toBe('changed');
+    expect(planBody(400, { size: 1000 }, noValidators).kind).toBe('changed');
+    // From byte 0 nothing is joined, so there is nothing to confirm.
+    expect(planBody(0, { size: 1000 }, { ...noValidators, contentRange: 'bytes 0-999/1000' }).kind).toBe('append');
+  });
+  it('takes the whole body of a 416 past the end as another file', () => {
+    expect(planBody(1000, { size: 1000, etag: '"a"' }, { status: 416, contentRange: 'bytes */900', contentLength: 0 }).kind).toBe('changed');
   });
 });

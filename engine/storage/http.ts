@@ -13,11 +13,19 @@ export function abortedError(what: string): EdgewiseError {
   return new EdgewiseError('aborted', `the download of ${what} was cancelled; start it again to resume`);
 }
 
-/** GET with `Range: bytes=<from>-[<to>]` (to inclusive); connection failures become 'network' errors. */
-export async function rangeGet(fetchFn: Fetch, url: string, from: number, to: number | undefined, signal?: AbortSignal): Promise<Response> {
+/**
+ * GET with `Range: bytes=<from>-[<to>]` (to inclusive), plus `If-Range` when resuming: a server
+ * that no longer has that version then answers 200 with the whole new file instead of a 206 that
+ * would join two files. Connection failures become 'network' errors.
+ */
+export async function rangeGet(
+  fetchFn: Fetch, url: string, from: number, to: number | undefined, signal?: AbortSignal, ifRange?: string,
+): Promise<Response> {
+  const headers: Record<string, string> = { Range: `bytes=${from}-${to ?? ''}` };
+  if (ifRange !== undefined) headers['If-Range'] = ifRange;
   try {
     return await fetchFn(url, {
-      headers: { Range: `bytes=${from}-${to ?? ''}` },
+      headers,
       signal,
       cache: 'no-store',
       credentials: 'omit',

@@ -5,6 +5,7 @@ import { assertSupportedTensorTypes, readGguf } from '../../model/gguf/reader.ts
 import type { ByteSource, GgufFile } from '../../model/gguf/types.ts';
 import { ggmlType } from '../../model/quant/types.ts';
 import { checkArchitecture } from '../architectures.ts';
+import { oneLine } from './format.ts';
 import type { GgufSummary } from './manifest.ts';
 
 export function summarize(file: GgufFile, what: string): GgufSummary {
@@ -33,11 +34,11 @@ export async function validateGguf(src: ByteSource, what: string): Promise<{ fil
     file = await readGguf(src);
   } catch (e) {
     if (e instanceof EdgewiseError && e.code === 'gguf-malformed') {
-      throw new EdgewiseError('gguf-malformed', `${what} is not a valid GGUF model file (${e.message})`, { cause: e });
+      throw new EdgewiseError('gguf-malformed', `${what} is not a valid GGUF model file (${oneLine(e.message)})`, { cause: e });
     }
     // A source rejects reads past its end; a header whose lengths point there is malformed.
     if (e instanceof RangeError) {
-      throw new EdgewiseError('gguf-malformed', `${what} is not a valid GGUF model file (its header points outside the file: ${e.message})`, { cause: e });
+      throw new EdgewiseError('gguf-malformed', `${what} is not a valid GGUF model file (its header points outside the file: ${oneLine(e.message)})`, { cause: e });
     }
     throw e;
   }

@@ -1,6 +1,6 @@
 // Transfer progress: bytes so far, speed over a sliding window, time left. Pure (time is passed
 // in) so that the arithmetic is unit-tested; the downloader and the importer feed it.
-import type { TransferProgress } from '../../engine/api.ts';
+import type { TransferProgress } from '../api.ts';
 
 /** Speed is measured over the last WINDOW_MS so that it follows a changing connection. */
 const WINDOW_MS = 5_000;

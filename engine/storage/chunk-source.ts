@@ -3,10 +3,10 @@
 // IndexedDB get per chunk. At most one chunk (plus the bytes being returned) is held in memory.
 import { EdgewiseError } from '../../model/errors.ts';
 import type { ByteSource } from '../../model/gguf/types.ts';
+import type { ChunkStore } from './chunk-store.ts';
 import type { ModelManifest } from './manifest.ts';
-import type { ModelStore } from './store.ts';
 
-export function chunkSource(store: ModelStore, m: ModelManifest): ByteSource {
+export function chunkSource(store: ChunkStore, m: ModelManifest): ByteSource {
   let cached: { index: number; bytes: Uint8Array } | undefined;
 
   async function chunk(index: number): Promise<Uint8Array> {

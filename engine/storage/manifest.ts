@@ -1,8 +1,9 @@
 // What the store keeps about a model besides its bytes. A manifest is written before the first
 // chunk and updated in the same IndexedDB transaction as every chunk, so `chunksStored` never
-// runs ahead of the chunks that exist. `complete` is set only after the stored header has been
-// re-read and validated; nothing else is loadable.
-import type { StoredModel } from '../../engine/api.ts';
+// runs ahead of the chunks that exist. `complete` is set only after the SHA-256 of the stored
+// bytes matched the expected one (when one is known) and the stored header was re-read and
+// validated; nothing else is loadable.
+import type { StoredModel } from '../api.ts';
 import { storedBytes } from './chunks.ts';
 
 /** The parsed GGUF header, summarized: enough to list, check and plan without re-reading it. */
@@ -37,6 +38,11 @@ export interface ModelManifest {
   readonly chunkCount: number;
   readonly chunksStored: number;
   readonly complete: boolean;
+  /** The SHA-256 (lowercase hex) the bytes must have: pinned in the catalog or given by the
+   *  caller when the download started. Absent when nobody knew it. */
+  readonly expectedSha256?: string;
+  /** The SHA-256 of the stored bytes, recorded when the model is complete. */
+  readonly sha256?: string;
   readonly summary: GgufSummary;
   readonly createdAt: number;
   readonly updatedAt: number;
@@ -50,6 +56,7 @@ export function toStoredModel(m: ModelManifest): StoredModel {
     sizeBytes: m.sizeBytes,
     storedBytes: storedBytes(m.chunksStored, m.sizeBytes, m.chunkSize),
     complete: m.complete,
+    sha256: m.complete ? m.sha256 : undefined,
     architecture: m.summary.architecture,
     contextLength: m.summary.contextLength,
     hasChatTemplate: m.summary.hasChatTemplate,
