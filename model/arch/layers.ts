@@ -1,7 +1,7 @@
 // Layer builders shared by the architecture files: each names one block's GGUF tensors with the
 // shapes its hyper-parameters imply (validated through the TensorTable) and returns its plan; plus
 // the start (core, vocab, head) and the finish every plan shares.
-import { EdgewiseError } from '../errors.ts';
+import { EdgewiseError, quoteName } from '../errors.ts';
 import type { GgufFile } from '../gguf/types.ts';
 import { type CoreHParams, HParams, type Mamba1HParams, type Mamba2HParams, readCore } from './hparams.ts';
 import type {
@@ -182,7 +182,7 @@ export function ropeFromMetadata(hp: HParams, t: TensorTable, kind: RopeKind, he
   let factor = hp.float('rope.scaling.factor', 0);
   if (factor === 0) factor = hp.float('rope.scale_linear', 1);
   if (type !== 'linear' && type !== 'none' && !(type === 'yarn' && factor === 1)) {
-    throw new EdgewiseError('gguf-unsupported', `${hp.arch}: RoPE scaling type "${type}" is not supported (linear and none are)`);
+    throw new EdgewiseError('gguf-unsupported', `${hp.arch}: RoPE scaling type ${quoteName(type)} is not supported (linear and none are)`);
   }
   const freqScale = type === 'none' || factor === 0 ? 1 : 1 / factor;
   const freqFactors = t.optional('rope_freqs.weight', [nRot / 2]);
