@@ -58,7 +58,7 @@ export const SUPPORTED_PRE_TYPES: readonly string[] = [...BY_NAME.keys()];
 export function preTokenizerFor(pre: string | undefined): PreTokenizer {
   const found = BY_NAME.get(pre === undefined || pre === '' ? 'default' : pre);
   if (!found) {
-    throw new EdgewiseError('tokenizer', `unsupported BPE pre-tokenizer ${quoteName(pre ?? '')} (tokenizer.ggml.pre); supported: ${SUPPORTED_PRE_TYPES.join(', ')}`);
+    throw new EdgewiseError('tokenizer', `unsupported BPE pre-tokenizer ${quoteName(pre ?? '')} (tokenizer.ggml.pre); Edgewise knows llama.cpp's ${SUPPORTED_PRE_TYPES.length}, e.g. llama3, qwen2, gpt-2, deepseek-coder`);
   }
   return found;
 }
