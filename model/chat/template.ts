@@ -2,7 +2,7 @@
 // @huggingface/jinja the way transformers' apply_chat_template renders it), with ChatML for
 // models that ship none. A template that does not parse or render is a typed 'template' error.
 //
-// The template comes from the model file, so it is untrusted code: `range(1e6)` or two nested
+// The template comes from the model file, so it is untrusted code: `range(1000000)` or two nested
 // loops of 3000 would hold the engine's thread for seconds to minutes, and rendering is
 // synchronous, so nothing (Stop included) runs until it returns. Every render therefore runs
 // under a budget (RenderBudget): the interpreter counts the expressions and statements it
