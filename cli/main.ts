@@ -1,6 +1,7 @@
 // The `edgewise` command line: one file per subcommand in cli/commands/.
-// Exit status: 0 ok, 2 bad usage, 3 bad or unsupported model, 1 anything else.
-import { EdgewiseError } from '../model/errors.ts';
+// Exit status: 0 ok, 2 bad usage, 3 bad or unsupported model (its chat template included), 1
+// anything else. Errors are one line on stderr (model/errors.ts oneLine), never a stack.
+import { EdgewiseError, oneLine } from '../model/errors.ts';
 import { COMMANDS } from './commands/index.ts';
 import { UsageError } from './args.ts';
 
@@ -27,11 +28,13 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     if (e instanceof EdgewiseError) {
-      console.error(`edgewise ${name}: ${e.message}`);
+      console.error(`edgewise ${name}: ${oneLine(e.message)}`);
       if (e.code === 'usage') return 2;
-      return e.code.startsWith('gguf-') || e.code.startsWith('tensor-') || e.code === 'tokenizer' ? 3 : 1;
+      return e.code.startsWith('gguf-') || e.code.startsWith('tensor-') || e.code === 'tokenizer' || e.code === 'template' ? 3 : 1;
     }
-    console.error(`edgewise ${name}: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    // A defect of ours, not of the input: one line, and the stack with EDGEWISE_DEBUG=1.
+    const detail = e instanceof Error ? (process.env.EDGEWISE_DEBUG === '1' ? e.stack ?? e.message : `${e.name}: ${e.message}`) : String(e);
+    console.error(`edgewise ${name}: internal error: ${process.env.EDGEWISE_DEBUG === '1' ? detail : `${oneLine(detail)} (EDGEWISE_DEBUG=1 prints the stack)`}`);
     return 1;
   }
 }

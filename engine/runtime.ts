@@ -110,7 +110,9 @@ export class EngineRuntime implements ModelRuntime {
       // Templates that write the BOS text themselves must not get a second BOS.
       const bosText = tokenizer.bos >= 0 ? tokenizer.vocab.tokens[tokenizer.bos] : '';
       const addSpecial = !(bosText && text.startsWith(bosText));
-      return tokenizer.encode(text, { addSpecial, parseSpecial: true });
+      const ids = tokenizer.encode(text, { addSpecial, parseSpecial: true });
+      if (ids.length === 0) throw new EdgewiseError('template', `${template.name} rendered an empty prompt`);
+      return ids;
     }
     if (request.prompt === undefined) throw new EdgewiseError('usage', 'a generation needs messages or a prompt');
     return tokenizer.encode(request.prompt, { addSpecial: true, parseSpecial: false });
@@ -124,6 +126,7 @@ export class EngineRuntime implements ModelRuntime {
   async generateTokens(prompt: number[], request: Omit<GenerateRequest, 'messages' | 'prompt'>, onToken: (text: string) => void): Promise<GenerateResult> {
     const loaded = this.require();
     const { model, tokenizer } = loaded;
+    if (prompt.length === 0) throw new EdgewiseError('usage', 'the prompt has no tokens');
     if (prompt.length >= model.contextLength) {
       throw new EdgewiseError('context-full', `the prompt has ${prompt.length} tokens but the context holds ${model.contextLength}; shorten it or load the model with a longer context`);
     }
@@ -133,6 +136,9 @@ export class EngineRuntime implements ModelRuntime {
     slot.pending++;
     slot.controllers.add(controller);
     const run = (async () => {
+      // The chat template renders synchronously (within its budget, model/chat/template.ts), so a
+      // Stop sent meanwhile is still queued: let it land, and generate() sees it before the prompt runs.
+      await new Promise((resolve) => setTimeout(resolve, 0));
       await previous.catch(() => undefined);
       const seq = await this.sequenceFor(loaded, slot);
       const maxTokens = request.maxTokens ?? DEFAULT_MAX_TOKENS;

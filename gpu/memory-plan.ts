@@ -5,6 +5,8 @@ import type { ModelPlan } from '../model/arch/plan.ts';
 import type { GgufFile } from '../model/gguf/types.ts';
 import { EdgewiseError } from '../model/errors.ts';
 import { activationWidths, kvFloatsPerPosition, maxExpertsUsed, recurrentStateFloats } from '../model/arch/mixer-facts.ts';
+import { MAX_HEAD_DIM } from './ops/attention-decode.ts';
+import { MAX_EXPERTS_USED } from './ops/moe-topk.ts';
 
 export interface MemoryPlanInput {
   readonly plan: ModelPlan;
@@ -65,8 +67,21 @@ export function planMemory(input: MemoryPlanInput): MemoryPlan {
   };
 }
 
-/** Throws 'device-too-small' with the numbers when the plan cannot fit. */
+/** Throws 'gguf-unsupported' when a layer is wider than the kernels handle, before anything is uploaded. */
+export function checkKernelLimits(plan: ModelPlan): void {
+  for (const { index, mixer, ffn } of plan.layers) {
+    if (mixer.kind === 'attention' && mixer.headDim > MAX_HEAD_DIM) {
+      throw new EdgewiseError('gguf-unsupported', `${plan.arch} layer ${index}: head size ${mixer.headDim} is over the ${MAX_HEAD_DIM} Edgewise's attention kernels handle`);
+    }
+    if (ffn.kind === 'moe' && ffn.nExpertUsed > MAX_EXPERTS_USED) {
+      throw new EdgewiseError('gguf-unsupported', `${plan.arch} layer ${index}: ${ffn.nExpertUsed} experts per token is over the ${MAX_EXPERTS_USED} Edgewise's router handles`);
+    }
+  }
+}
+
+/** Throws 'device-too-small' with the numbers when the plan cannot fit ('gguf-unsupported' past the kernels' limits). */
 export function checkMemoryPlan(mem: MemoryPlan, input: MemoryPlanInput): void {
+  checkKernelLimits(input.plan);
   const { limits } = input;
   if (mem.largestUnsplittableBytes > Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize)) {
     throw new EdgewiseError('device-too-small',

@@ -43,3 +43,43 @@ export class GgufFormatError extends EdgewiseError {
 export function isEdgewiseError(e: unknown): e is EdgewiseError {
   return e instanceof EdgewiseError;
 }
+
+// Text read from a model file (keys, tensor names, the architecture, template errors) can be
+// megabytes long and hold terminal escapes; these two are the only way such text enters a message.
+
+/** Longest file-provided name quoted in a message, in characters (tensor names are < 64 bytes in a valid file). */
+const NAME_MAX = 80;
+/** Longest message a caller prints on one line (the CLI's stderr line, an error banner). */
+export const MESSAGE_MAX = 280;
+
+// C0/C1 controls, format characters (bidi overrides, zero-width), line/paragraph separators, lone surrogates.
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
+const SHORT_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+const escapeInvisible = (s: string) =>
+  s.replace(INVISIBLE, (c) => SHORT_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+/** The first `max` code points of `s` (never half a surrogate pair), and whether anything was cut. */
+function cut(s: string, max: number): { head: string; cut: boolean } {
+  if (s.length <= max) return { head: s, cut: false };
+  // 2·max + 2 UTF-16 units hold more than max code points unless they are the whole string.
+  const points = Array.from(s.slice(0, 2 * max + 2));
+  return points.length <= max ? { head: s, cut: false } : { head: points.slice(0, max).join(''), cut: true };
+}
+
+/**
+ * A name from a file, quoted for a message: double quotes, `"` and `\` escaped, invisible and
+ * control characters written as \n or \u001b, cut to about 80 characters with its full length noted.
+ */
+export function quoteName(name: string, max = NAME_MAX): string {
+  const { head, cut: wasCut } = cut(name, max);
+  const body = escapeInvisible(head.replace(/["\\]/g, (c) => `\\${c}`));
+  return wasCut ? `"${body}…" (${name.length} characters)` : `"${body}"`;
+}
+
+/** A message (or text inside one, e.g. a library's error) as one printable line of at most `max` characters. */
+export function oneLine(text: string, max = MESSAGE_MAX): string {
+  const { head, cut: wasCut } = cut(text, max);
+  const line = escapeInvisible(head);
+  if (!wasCut && line.length <= max) return line;
+  return `${Array.from(line).slice(0, max - 1).join('')}…`;
+}

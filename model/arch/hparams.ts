@@ -1,5 +1,9 @@
 // An architecture's hyper-parameters, read from GGUF metadata under its `{arch}.` prefix through
 // the typed accessors of model/gguf/metadata.ts, with llama.cpp's defaults for optional keys.
+// Values that no model can run with are refused here, naming the key ('gguf-malformed', exit 3):
+// layer counts outside 1..512 (llama.cpp's LLAMA_MAX_LAYERS), attention layers without heads or
+// whose KV heads do not divide their heads, a norm epsilon that is not finite and positive, expert
+// counts llama.cpp asserts on, non-finite floats.
 import { EdgewiseError } from '../errors.ts';
 import {
   metaCount, metaNumber, metaNumberOrArray, metaOptionalBool, metaOptionalNumber, metaOptionalString,
@@ -23,9 +27,16 @@ export class HParams {
     return metaCount(this.file, this.key(name));
   }
 
+  /** A finite number; `fallback` when the key is absent (required when no fallback). */
   float(name: string, fallback?: number): number {
-    if (fallback !== undefined) return metaOptionalNumber(this.file, this.key(name)) ?? fallback;
-    return metaNumber(this.file, this.key(name));
+    const v = fallback !== undefined ? metaOptionalNumber(this.file, this.key(name)) ?? fallback : metaNumber(this.file, this.key(name));
+    if (!Number.isFinite(v)) throw this.bad(name, v, 'it must be a finite number');
+    return v;
+  }
+
+  /** The typed error for a hyper-parameter no model can run with: names the key and its value. */
+  bad(name: string, value: number, why: string): EdgewiseError {
+    return new EdgewiseError('gguf-malformed', `GGUF metadata key "${this.key(name)}" is ${value}: ${why}; the model file is broken`);
   }
 
   bool(name: string, fallback: boolean): boolean {
@@ -57,13 +68,19 @@ export interface CoreHParams {
   readonly normEps: number;
 }
 
+/** llama.cpp's LLAMA_MAX_LAYERS; per-layer arrays are allocated from block_count, so it is checked first. */
+const MAX_LAYERS = 512;
+/** llama.cpp's LLAMA_MAX_EXPERTS. */
+const MAX_EXPERTS = 1024;
+
 export function readCore(hp: HParams): CoreHParams {
-  return {
-    nEmbd: hp.count('embedding_length'),
-    nLayer: hp.count('block_count'),
-    nCtxTrain: hp.count('context_length'),
-    normEps: hp.float('attention.layer_norm_rms_epsilon'),
-  };
+  const nLayer = hp.count('block_count');
+  if (nLayer < 1 || nLayer > MAX_LAYERS) throw hp.bad('block_count', nLayer, `a model has 1 to ${MAX_LAYERS} layers`);
+  const nEmbd = hp.count('embedding_length');
+  if (nEmbd < 1) throw hp.bad('embedding_length', nEmbd, 'the embedding width must be positive');
+  const normEps = hp.float('attention.layer_norm_rms_epsilon');
+  if (!(normEps > 0)) throw hp.bad('attention.layer_norm_rms_epsilon', normEps, 'the norm epsilon must be positive');
+  return { nEmbd, nLayer, nCtxTrain: hp.count('context_length'), normEps };
 }
 
 /** Per-layer widths of the blocks: attention heads, KV heads and FFN hidden size. */
@@ -82,17 +99,33 @@ export function readBlockWidths(hp: HParams, nLayer: number, kvHeads: 'default-t
   const nHeadKv = kvHeads === 'required'
     ? hp.perLayer('attention.head_count_kv', nLayer)
     : hp.perLayer('attention.head_count_kv', nLayer, nHead[0]);
+  for (let i = 0; i < nLayer; i++) {
+    if (kvHeads === 'required' && nHeadKv[i] === 0) continue;   // a recurrent layer of a hybrid
+    if (nHead[i] === 0) throw hp.bad('attention.head_count', 0, `attention layer ${i} needs at least one head`);
+    if (nHeadKv[i] === 0) throw hp.bad('attention.head_count_kv', 0, `attention layer ${i} needs at least one KV head`);
+    if (nHead[i] % nHeadKv[i] !== 0) {
+      throw hp.bad('attention.head_count_kv', nHeadKv[i], `layer ${i}'s ${nHead[i]} heads do not share ${nHeadKv[i]} KV heads evenly`);
+    }
+  }
   return { nHead, nHeadKv, nFf: hp.perLayer('feed_forward_length', nLayer) };
 }
 
-/** `attention.key_length`, else n_embd / n_head (which must divide even when the key is present). */
+/** `attention.key_length` when the file gives it (it may differ from n_embd / n_head), else n_embd / n_head. */
 export function readHeadDim(hp: HParams, nEmbd: number, nHead: number): number {
-  return hp.count('attention.key_length', divide(hp, 'head size', nEmbd, nHead));
+  if (!hp.has('attention.key_length')) return divide(hp, 'head size', nEmbd, nHead);
+  const headDim = hp.count('attention.key_length');
+  if (headDim < 1) throw hp.bad('attention.key_length', headDim, 'the head size must be positive');
+  return headDim;
 }
 
-/** Routed experts: how many, and how many each token uses (0 and 0 for a dense model). */
+/** Routed experts: how many, and how many each token uses (0 and 0 for a dense model), as llama.cpp asserts them. */
 export function readExperts(hp: HParams): { readonly nExpert: number; readonly nExpertUsed: number } {
-  return { nExpert: hp.count('expert_count', 0), nExpertUsed: hp.count('expert_used_count', 0) };
+  const nExpert = hp.count('expert_count', 0);
+  const nExpertUsed = hp.count('expert_used_count', 0);
+  if (nExpert > MAX_EXPERTS) throw hp.bad('expert_count', nExpert, `at most ${MAX_EXPERTS} experts`);
+  if (nExpertUsed > nExpert) throw hp.bad('expert_used_count', nExpertUsed, `more experts used than the ${nExpert} there are`);
+  if (nExpert > 0 && nExpertUsed === 0) throw hp.bad('expert_used_count', 0, `a model with ${nExpert} experts must use at least one`);
+  return { nExpert, nExpertUsed };
 }
 
 /** The SSM sizes both Mamba generations read. */

@@ -1,6 +1,6 @@
 // planModel: the one entry from a parsed GGUF file to its layer plan, dispatching on
 // `general.architecture` through a table (adding an architecture = one file + one row).
-import { EdgewiseError } from '../errors.ts';
+import { EdgewiseError, quoteName } from '../errors.ts';
 import type { GgufFile } from '../gguf/types.ts';
 import { planGraniteHybrid } from './granitehybrid.ts';
 import { planJamba } from './jamba.ts';
@@ -33,7 +33,7 @@ export function planModel(file: GgufFile): ModelPlan {
   const plan = Object.hasOwn(ARCHITECTURES, arch) ? ARCHITECTURES[arch] : undefined;
   if (!plan) {
     throw new EdgewiseError('gguf-unsupported',
-      `architecture "${arch}" is not supported (supported: ${SUPPORTED_ARCHITECTURES.join(', ')})`);
+      `architecture ${quoteName(arch)} is not supported (supported: ${SUPPORTED_ARCHITECTURES.join(', ')})`);
   }
   return plan(file);
 }

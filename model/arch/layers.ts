@@ -1,7 +1,7 @@
 // Layer builders shared by the architecture files: each names one block's GGUF tensors with the
 // shapes its hyper-parameters imply (validated through the TensorTable) and returns its plan; plus
 // the start (core, vocab, head) and the finish every plan shares.
-import { EdgewiseError } from '../errors.ts';
+import { EdgewiseError, quoteName } from '../errors.ts';
 import type { GgufFile } from '../gguf/types.ts';
 import { type CoreHParams, HParams, type Mamba1HParams, type Mamba2HParams, readCore } from './hparams.ts';
 import type {
@@ -172,29 +172,47 @@ export function mamba2Mixer(t: TensorTable, hp: HParams, i: number, s: Mamba2Sha
 export const mixerNorm = (t: TensorTable, i: number, nEmbd: number): string => t.require(blk(i, 'attn_norm.weight'), [nEmbd]);
 
 /**
- * RoPE from metadata: rotated dims `rope.dimension_count` (default headDim), freq_base (default
- * 10000), linear scaling from `rope.scaling.type/factor` (or the older `rope.scale_linear`), and the
+ * RoPE from metadata: rotated dims `rope.dimension_count` (default headDim; even and at most
+ * headDim, since dims rotate in pairs within a head; 0 rotates nothing, i.e. NoPE; `wholeHead`:
+ * must equal headDim, as llama.cpp requires of llama), freq_base (default 10000, positive),
+ * linear scaling from `rope.scaling.type/factor` (or the older `rope.scale_linear`), and the
  * optional `rope_freqs.weight` divisors.
  */
-export function ropeFromMetadata(hp: HParams, t: TensorTable, kind: RopeKind, headDim: number): RopePlan {
+export function ropeFromMetadata(hp: HParams, t: TensorTable, kind: RopeKind, headDim: number, opts: { wholeHead?: boolean } = {}): RopePlan {
   const nRot = hp.count('rope.dimension_count', headDim);
+  if (opts.wholeHead && nRot !== headDim) throw hp.bad('rope.dimension_count', nRot, `${hp.arch} rotates the whole head of ${headDim}`);
+  if (nRot > headDim || nRot % 2 !== 0) throw hp.bad('rope.dimension_count', nRot, `rotated dimensions come in pairs within a head of ${headDim}`);
   const type = hp.string('rope.scaling.type', 'linear');
   let factor = hp.float('rope.scaling.factor', 0);
   if (factor === 0) factor = hp.float('rope.scale_linear', 1);
+  if (factor < 0) throw hp.bad('rope.scaling.factor', factor, 'a scaling factor cannot be negative');
   if (type !== 'linear' && type !== 'none' && !(type === 'yarn' && factor === 1)) {
-    throw new EdgewiseError('gguf-unsupported', `${hp.arch}: RoPE scaling type "${type}" is not supported (linear and none are)`);
+    throw new EdgewiseError('gguf-unsupported', `${hp.arch}: RoPE scaling type ${quoteName(type)} is not supported (linear and none are)`);
   }
   const freqScale = type === 'none' || factor === 0 ? 1 : 1 / factor;
+  const freqBase = hp.float('rope.freq_base', 10000);
+  if (!(freqBase > 0)) throw hp.bad('rope.freq_base', freqBase, 'the RoPE base must be positive');
+  if (nRot === 0) return NO_ROPE;
   const freqFactors = t.optional('rope_freqs.weight', [nRot / 2]);
-  return { kind, nRot, freqBase: hp.float('rope.freq_base', 10000), freqScale, freqFactors };
+  return { kind, nRot, freqBase, freqScale, freqFactors };
 }
 
 export const NO_ROPE: RopePlan = { kind: 'none', nRot: 0, freqBase: 10000, freqScale: 1 };
 
-/** n_vocab from `vocab_size`, else the tokenizer's token list, else the embedding's rows. */
+/**
+ * n_vocab from `vocab_size`, else the tokenizer's token list, else the embedding's rows. When the
+ * file has both a vocab_size and a token list they must agree: the embedding and output rows are
+ * checked against n_vocab, and every id the model can produce must be a token.
+ */
 export function vocabSize(hp: HParams, t: TensorTable, meta: ReadonlyMap<string, unknown>): number {
-  if (hp.has('vocab_size')) return hp.count('vocab_size');
   const tokens = meta.get('tokenizer.ggml.tokens');
+  if (hp.has('vocab_size')) {
+    const n = hp.count('vocab_size');
+    if (Array.isArray(tokens) && tokens.length !== n) {
+      throw hp.bad('vocab_size', n, `the tokenizer has ${tokens.length} tokens (tokenizer.ggml.tokens)`);
+    }
+    return n;
+  }
   if (Array.isArray(tokens)) return tokens.length;
   const dims = t.dims('token_embd.weight');
   if (!dims) throw new EdgewiseError('tensor-missing', `${hp.arch} model is missing tensor token_embd.weight`);

@@ -11,7 +11,7 @@ export function planLlama(file: GgufFile): ModelPlan {
   const { hp, t, core: { nEmbd, nLayer } } = m;
   const { nHead, nHeadKv, nFf } = readBlockWidths(hp, nLayer, 'default-to-heads');
   const headDim = readHeadDim(hp, nEmbd, nHead[0]);
-  const rope = ropeFromMetadata(hp, t, 'normal', headDim);
+  const rope = ropeFromMetadata(hp, t, 'normal', headDim, { wholeHead: true });
   const experts = readExperts(hp);
   return finishPlan(m, planLayers(m, {
     mixer: (i) => attentionMixer(t, i, {

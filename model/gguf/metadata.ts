@@ -1,19 +1,19 @@
 // Typed access to GGUF metadata for the tokenizer and architecture code. A missing required key is
 // 'gguf-unsupported' (a valid file we cannot run); a key holding the wrong kind of value is
 // 'gguf-malformed'. Both messages name the key.
-import { EdgewiseError } from '../errors.ts';
+import { EdgewiseError, quoteName } from '../errors.ts';
 import type { GgufFile, GgufValue } from './types.ts';
 
 function missing(key: string): EdgewiseError {
-  return new EdgewiseError('gguf-unsupported', `GGUF metadata key "${key}" is missing; this file was not converted for this architecture`);
+  return new EdgewiseError('gguf-unsupported', `GGUF metadata key ${quoteName(key)} is missing; this file was not converted for this architecture`);
 }
 
 function mistyped(key: string, want: string, got: GgufValue): EdgewiseError {
-  return new EdgewiseError('gguf-malformed', `GGUF metadata key "${key}" should be ${want} but holds ${describe(got)}`);
+  return new EdgewiseError('gguf-malformed', `GGUF metadata key ${quoteName(key)} should be ${want} but holds ${describe(got)}`);
 }
 
 function describe(v: GgufValue): string {
-  if (typeof v === 'string') return `the string "${v.length > 40 ? `${v.slice(0, 40)}…` : v}"`;
+  if (typeof v === 'string') return `the string ${quoteName(v, 40)}`;
   if (Array.isArray(v) || ArrayBuffer.isView(v)) return `an array of ${(v as ArrayLike<unknown>).length}`;
   return `${typeof v} ${String(v)}`;
 }

@@ -10,7 +10,20 @@
 //   n_tensors × { string name, u32 n_dims, u64 ne[n_dims], u32 ggml_type, u64 offset }
 //   padding to `general.alignment`, then the data section (tensor offsets are relative to it).
 //   string = u64 length + bytes; array = u32 element_type + u64 count + elements.
-import { EdgewiseError, GgufFormatError } from '../errors.ts';
+//
+// Beyond the file's size, a few caps keep a hostile header from costing more memory than any
+// real model needs (each is far above what real files carry, and is a refusal, never a cut):
+//   - one string ≤ 64 MiB: the longest real strings are chat templates (tens of KB) and, in older
+//     conversions, a whole tokenizer.json in `tokenizer.huggingface.json` (~20 MB for a
+//     256K-token vocabulary); V8 cannot build a string past 2^29 characters at all.
+//   - one array ≤ 4 Mi elements: the longest real arrays are vocabularies (262,144 tokens for
+//     Gemma 3) and merge lists; a string array costs tens of bytes per element on the JS heap.
+//   - ≤ 1 Mi metadata entries and ≤ 1 Mi tensors: real files have under a hundred keys and at most
+//     tens of thousands of tensors.
+//   - tensor names < 64 bytes, as llama.cpp requires (GGML_MAX_NAME).
+// Names from the file reach messages only through quoteName (model/errors.ts): cut to ~80
+// characters, control characters escaped.
+import { EdgewiseError, GgufFormatError, quoteName } from '../errors.ts';
 import { ggmlType } from '../quant/types.ts';
 import { GgufValueType, type ByteSource, type GgufFile, type GgufTensorInfo, type GgufValue } from './types.ts';
 
@@ -19,6 +32,17 @@ const DEFAULT_ALIGNMENT = 32;
 const MAX_DIMS = 4;
 /** Arrays of arrays deeper than this are refused: no real file nests, and recursion must stay bounded. */
 const MAX_ARRAY_DEPTH = 8;
+const MAX_STRING_BYTES = 64 * 1024 * 1024;
+const MAX_ARRAY_LENGTH = 4 * 1024 * 1024;
+const MAX_METADATA_ENTRIES = 1024 * 1024;
+const MAX_TENSORS = 1024 * 1024;
+/** llama.cpp's GGML_MAX_NAME: a tensor name takes fewer bytes than this. */
+const MAX_TENSOR_NAME_BYTES = 64;
+
+/** A count the file may hold but Edgewise refuses to allocate for (see the caps above). */
+function overCap(field: string, at: number, what: string, cap: string): EdgewiseError {
+  return new EdgewiseError('gguf-unsupported', `GGUF ${field} at byte ${at}: ${what}, over Edgewise's limit of ${cap}; this is not a model file Edgewise can read`);
+}
 
 /** Bytes of one fixed-size value, by GgufValueType (strings and arrays are variable). */
 const FIXED_SIZE: Partial<Record<number, number>> = {
@@ -113,7 +137,9 @@ class Cursor {
   }
 
   async string(field: string): Promise<string> {
+    const at = this.pos;
     const n = await this.count(`${field} length`, 1);
+    if (n > MAX_STRING_BYTES) throw overCap(field, at, `a string of ${n} bytes`, '64 MiB per string');
     const i = await this.at(n, field);
     return decodeUtf8(this.buf, i, n);
   }
@@ -206,7 +232,9 @@ async function readArray(cur: Cursor, field: string, depth: number): Promise<Ggu
   if (elem === GgufValueType.ARRAY && depth >= MAX_ARRAY_DEPTH) {
     throw new GgufFormatError(field, at, `arrays nested more than ${MAX_ARRAY_DEPTH} deep`);
   }
+  const countAt = cur.pos;
   const n = await cur.count(`${field} length`, minValueSize(elem));
+  if (n > MAX_ARRAY_LENGTH) throw overCap(field, countAt, `an array of ${n} elements`, `${MAX_ARRAY_LENGTH} elements per array`);
   const size = FIXED_SIZE[elem];
   if (size !== undefined) {
     const start = cur.pos;
@@ -261,6 +289,8 @@ export async function readGguf(src: ByteSource): Promise<GgufFile> {
   const nTensors = await cur.count('tensor count', MIN_TENSOR_INFO_BYTES);
   const kvAt = cur.pos;
   const nKv = await cur.count('metadata count', MIN_KV_BYTES);
+  if (nTensors > MAX_TENSORS) throw overCap('tensor count', 8, `${nTensors} tensors`, `${MAX_TENSORS} tensors`);
+  if (nKv > MAX_METADATA_ENTRIES) throw overCap('metadata count', kvAt, `${nKv} entries`, `${MAX_METADATA_ENTRIES} entries`);
   if (nKv * MIN_KV_BYTES + nTensors * MIN_TENSOR_INFO_BYTES > cur.remaining) {
     throw new GgufFormatError('metadata count', kvAt, `${nKv} entries and ${nTensors} tensors cannot fit in the ${cur.remaining} bytes left`);
   }
@@ -272,16 +302,17 @@ export async function readGguf(src: ByteSource): Promise<GgufFile> {
   for (let i = 0; i < nKv; i++) {
     const keyAt = cur.pos;
     const key = await cur.string(`metadata[${i}].key`);
-    if (metadata.has(key)) throw new GgufFormatError(`metadata[${i}].key`, keyAt, `duplicate key "${key}"`);
-    const type = await readValueType(cur, `metadata "${key}" type`);
+    if (metadata.has(key)) throw new GgufFormatError(`metadata[${i}].key`, keyAt, `duplicate key ${quoteName(key)}`);
+    const shown = `metadata ${quoteName(key)}`;
+    const type = await readValueType(cur, `${shown} type`);
     if (type === GgufValueType.ARRAY) {
       // Peek the element type (readArray reads it again) so writers can round-trip bool vs u8 arrays.
       const elemAt = cur.pos;
-      arrayTypes.set(key, await readValueType(cur, `metadata "${key}" element type`));
+      arrayTypes.set(key, await readValueType(cur, `${shown} element type`));
       cur.skipTo(elemAt);
     }
     if (key === 'general.alignment') alignmentAt = cur.pos;
-    metadata.set(key, await readValue(cur, type, `metadata "${key}"`, 0));
+    metadata.set(key, await readValue(cur, type, shown, 0));
     metadataTypes.set(key, type);
   }
   const alignment = alignmentOf(metadata.get('general.alignment'), metadataTypes.get('general.alignment'), alignmentAt);
@@ -292,9 +323,12 @@ export async function readGguf(src: ByteSource): Promise<GgufFile> {
   for (let i = 0; i < nTensors; i++) {
     const nameAt = cur.pos;
     const name = await cur.string(`tensor[${i}].name`);
-    if (names.has(name)) throw new GgufFormatError(`tensor[${i}].name`, nameAt, `duplicate tensor name "${name}"`);
+    if (cur.pos - nameAt - 8 >= MAX_TENSOR_NAME_BYTES) {
+      throw new GgufFormatError(`tensor[${i}].name`, nameAt, `${quoteName(name)} is ${cur.pos - nameAt - 8} bytes long; tensor names are under ${MAX_TENSOR_NAME_BYTES} bytes`);
+    }
+    if (names.has(name)) throw new GgufFormatError(`tensor[${i}].name`, nameAt, `duplicate tensor name ${quoteName(name)}`);
     names.add(name);
-    const field = `tensor "${name}"`;
+    const field = `tensor ${quoteName(name)}`;
     const dimsAt = cur.pos;
     const nDims = await cur.u32(`${field} n_dims`);
     if (nDims < 1 || nDims > MAX_DIMS) throw new GgufFormatError(`${field} n_dims`, dimsAt, `must be 1..${MAX_DIMS}, found ${nDims}`);
@@ -312,7 +346,7 @@ export async function readGguf(src: ByteSource): Promise<GgufFile> {
     const typeAt = cur.pos;
     const typeId = await cur.u32(`${field} type`);
     const info = ggmlType(typeId);
-    if (!info) throw new GgufFormatError(`${field} type`, typeAt, `unknown ggml type id ${typeId} for tensor "${name}"`);
+    if (!info) throw new GgufFormatError(`${field} type`, typeAt, `unknown ggml type id ${typeId}`);
     if (dims[0] % info.blockSize !== 0) {
       throw new GgufFormatError(`${field} ne[0]`, dimsAt + 4, `${dims[0]} is not a multiple of the ${info.name} block size ${info.blockSize}`);
     }
@@ -330,7 +364,7 @@ export async function readGguf(src: ByteSource): Promise<GgufFile> {
     const { rel, at } = relOffsets[i];
     const offset = dataOffset + rel;
     if (offset + t.byteSize > src.size) {
-      throw new GgufFormatError(`tensor "${t.name}" offset`, at, `data [${offset}, ${offset + t.byteSize}) runs past the end of the file (${src.size} bytes)`);
+      throw new GgufFormatError(`tensor ${quoteName(t.name)} offset`, at, `data [${offset}, ${offset + t.byteSize}) runs past the end of the file (${src.size} bytes)`);
     }
     return { ...t, offset };
   });
@@ -339,7 +373,7 @@ export async function readGguf(src: ByteSource): Promise<GgufFile> {
     const prev = byStart[i - 1].t;
     const { t, at } = byStart[i];
     if (t.offset < prev.offset + prev.byteSize) {
-      throw new GgufFormatError(`tensor "${t.name}" offset`, at, `data overlaps tensor "${prev.name}"`);
+      throw new GgufFormatError(`tensor ${quoteName(t.name)} offset`, at, `data overlaps tensor ${quoteName(prev.name)}`);
     }
   }
 
@@ -352,7 +386,7 @@ export function assertSupportedTensorTypes(file: GgufFile): void {
     const info = ggmlType(t.type);
     if (!info?.supported) {
       throw new EdgewiseError('gguf-unsupported',
-        `tensor "${t.name}" has type ${info?.name ?? `#${t.type}`}, which Edgewise cannot run; use a file quantized to a supported type (e.g. Q4_K_M, Q8_0, F16)`);
+        `tensor ${quoteName(t.name)} has type ${info?.name ?? `#${t.type}`}, which Edgewise cannot run; use a file quantized to a supported type (e.g. Q4_K_M, Q8_0, F16)`);
     }
   }
 }

@@ -1,7 +1,7 @@
 // Byte-level BPE pre-tokenizers by `tokenizer.ggml.pre`: the regexes llama.cpp applies in order
 // (each one splits the pieces the previous left) and the per-type flags it sets while loading.
 // Facts taken from llama.cpp's llama-vocab.cpp (release bundled with node-llama-cpp 3.22.1).
-import { EdgewiseError } from '../errors.ts';
+import { EdgewiseError, quoteName } from '../errors.ts';
 
 export interface PreTokenizer {
   /** Applied in order; three of them have exact hand-written splitters in regex-split.ts. */
@@ -58,7 +58,7 @@ export const SUPPORTED_PRE_TYPES: readonly string[] = [...BY_NAME.keys()];
 export function preTokenizerFor(pre: string | undefined): PreTokenizer {
   const found = BY_NAME.get(pre === undefined || pre === '' ? 'default' : pre);
   if (!found) {
-    throw new EdgewiseError('tokenizer', `unsupported BPE pre-tokenizer '${pre}' (tokenizer.ggml.pre); supported: ${SUPPORTED_PRE_TYPES.join(', ')}`);
+    throw new EdgewiseError('tokenizer', `unsupported BPE pre-tokenizer ${quoteName(pre ?? '')} (tokenizer.ggml.pre); Edgewise knows llama.cpp's ${SUPPORTED_PRE_TYPES.length}, e.g. llama3, qwen2, gpt-2, deepseek-coder`);
   }
   return found;
 }

@@ -2,7 +2,7 @@
 // and flags, with llama.cpp's defaults where keys are absent and its name-based fix-ups (EOT/EOG
 // detection, "unused" control tokens, Phi-3's right-stripping specials). Built from a plain object
 // so that tests can make one without a file; vocab-metadata.ts reads one from GGUF metadata.
-import { EdgewiseError } from '../errors.ts';
+import { EdgewiseError, quoteName } from '../errors.ts';
 import { preTokenizerFor, type PreTokenizer } from './pre-types.ts';
 
 /** llama.cpp's llama_token_type, as stored in `tokenizer.ggml.token_type`. */
@@ -100,7 +100,7 @@ export function buildVocab(raw: RawVocab): Vocab {
     bos = pre.noBos ? NO_TOKEN : 11; eos = 11; unk = NO_TOKEN;
     addBos = pre.addBos; addSpacePrefix = false; cleanSpaces = pre.cleanSpaces;
   } else {
-    throw new EdgewiseError('tokenizer', `unsupported tokenizer model '${raw.model}' (tokenizer.ggml.model); supported: llama (SPM), gpt2 (BPE)`);
+    throw new EdgewiseError('tokenizer', `unsupported tokenizer model ${quoteName(raw.model)} (tokenizer.ggml.model); supported: llama (SPM), gpt2 (BPE)`);
   }
   const n = raw.tokens.length;
   if (n === 0) throw new EdgewiseError('tokenizer', 'empty vocabulary (tokenizer.ggml.tokens)');

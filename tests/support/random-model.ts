@@ -286,6 +286,37 @@ export async function randomModel(arch: RandomArch, seed: number, weightType: st
   return { ...b.build(nTokens), shape };
 }
 
+export interface AttentionShapeSpec {
+  readonly nEmbd: number;
+  readonly nHead: number;
+  readonly nHeadKv: number;
+  /** Written as `attention.key_length`/`value_length`; need not be nEmbd / nHead. */
+  readonly headDim: number;
+  readonly nFf: number;
+  readonly nLayer: number;
+}
+
+/** A random qwen3 model of exactly these widths (F32), e.g. a head size that nEmbd / nHead does not give. */
+export async function qwen3Model(seed: number, s: AttentionShapeSpec, nTokens: number): Promise<Built> {
+  const b = new ModelBuilder(seed);
+  await b.vocabulary();
+  common(b, 'qwen3', s.nLayer, s.nEmbd, 1e-6);
+  b.meta('qwen3.feed_forward_length', s.nFf);
+  b.meta('qwen3.attention.head_count', s.nHead);
+  b.meta('qwen3.attention.head_count_kv', s.nHeadKv);
+  b.meta('qwen3.attention.key_length', s.headDim);
+  b.meta('qwen3.attention.value_length', s.headDim);
+  b.meta('qwen3.rope.freq_base', 1e6, F32);
+  for (let i = 0; i < s.nLayer; i++) {
+    b.norm(`blk.${i}.attn_norm.weight`, [s.nEmbd]);
+    attention(b, i, s.nEmbd, s.nHead, s.nHeadKv, s.headDim, { qkNorm: true });
+    b.norm(`blk.${i}.ffn_norm.weight`, [s.nEmbd]);
+    swigluFfn(b, i, s.nEmbd, s.nFf);
+  }
+  b.norm('output_norm.weight', [s.nEmbd]);
+  return b.build(nTokens);
+}
+
 let llamaInstance: Promise<import('node-llama-cpp').Llama> | undefined;
 
 /** One CPU llama.cpp per process (each getLlama adds process listeners). */

@@ -67,13 +67,13 @@ describe('unsupported metadata', () => {
     const e = errorOf(() => buildVocab({ model: 'gpt2', pre: 'no-such-pre', tokens, merges: ['a b'] }));
     expect(e).toBeInstanceOf(EdgewiseError);
     expect((e as EdgewiseError).code).toBe('tokenizer');
-    expect((e as EdgewiseError).message).toContain("'no-such-pre'");
+    expect((e as EdgewiseError).message).toContain('"no-such-pre"');
   });
 
   it('an unknown tokenizer model names the value', () => {
     const e = errorOf(() => buildVocab({ model: 't5', tokens }));
     expect((e as EdgewiseError).code).toBe('tokenizer');
-    expect((e as EdgewiseError).message).toContain("'t5'");
+    expect((e as EdgewiseError).message).toContain('"t5"');
   });
 
   it('BPE without merges, and SPM text with no byte token for a character, are tokenizer errors', () => {
