@@ -15,7 +15,7 @@ describe('memory budget', () => {
   it('refuses a plan over the budget before anything is uploaded, naming both sizes', () => {
     const plan: MemoryPlan = { weightBytes: 1.5 * 2 ** 30, kvCacheBytes: 2 ** 28, recurrentStateBytes: 0, activationBytes: 2 ** 20, totalBytes: 1.8 * 2 ** 30, largestUnsplittableBytes: 2 ** 24 };
     const limits = { maxBufferSize: 2 ** 31, maxStorageBufferBindingSize: 2 ** 31 };
-    const input = { limits, contextLength: 4096, memoryBudgetBytes: memoryBudgetBytes(3) } as Parameters<typeof checkMemoryPlan>[1];
+    const input = { plan: { layers: [] }, limits, contextLength: 4096, memoryBudgetBytes: memoryBudgetBytes(3) } as unknown as Parameters<typeof checkMemoryPlan>[1];
     let error: unknown;
     try { checkMemoryPlan(plan, input); } catch (e) { error = e; }
     expect(error).toBeInstanceOf(EdgewiseError);
