@@ -10,6 +10,7 @@ import { readGguf } from '../../../model/gguf/reader.ts';
 import { memorySource } from '../../../model/gguf/sources.ts';
 import { FIXTURES } from '../../unit/gguf/fixtures.ts';
 import { gpuContext } from '../fixture.ts';
+import { expectLlamaCppGreedy, expectStopStringAndAbort, GREEDY } from '../../support/runtime-checks.ts';
 
 async function loaded(name: string, contextLength = 256): Promise<{ runtime: EngineRuntime; manifest: any }> {
   const runtime = new EngineRuntime(new GpuBackend(gpuContext, { chunkTokens: 32 }));
@@ -18,7 +19,6 @@ async function loaded(name: string, contextLength = 256): Promise<{ runtime: Eng
   return { runtime, manifest: JSON.parse(readFileSync(join(FIXTURES, name, 'manifest.json'), 'utf8')) };
 }
 
-const GREEDY = { temperature: 0, repetitionPenalty: 1 };
 
 describe.each(['qwen3-F32', 'jamba-F32'])('GPU runtime: %s', (name) => {
   let runtime: EngineRuntime;
@@ -27,16 +27,7 @@ describe.each(['qwen3-F32', 'jamba-F32'])('GPU runtime: %s', (name) => {
   afterAll(() => runtime?.unload());
 
   it("generates llama.cpp's greedy tokens and streams exactly the returned text", async () => {
-    const n: number = manifest.greedy.n_strict;
-    expect(n).toBeGreaterThan(8);
-    let streamed = '';
-    const r = await runtime.generateTokens(manifest.tokens, { maxTokens: n, sampling: GREEDY }, (d) => (streamed += d));
-    const want: number[] = manifest.greedy.tokens.slice(0, n);
-    const eos = want.findIndex((t) => runtime.loaded!.tokenizer.isEog(t));
-    expect(r.tokens).toEqual(eos >= 0 ? want.slice(0, eos) : want);
-    expect(streamed).toBe(r.text);
-    expect(r.text).toBe(runtime.loaded!.tokenizer.decode(r.tokens));
-    expect(r.timings.generatedTokens).toBe(r.tokens.length);
+    await expectLlamaCppGreedy(runtime, manifest);
   });
 
   it('continues a conversation without re-running its prefix, and regenerates without prefill', async () => {
@@ -70,16 +61,7 @@ describe.each(['qwen3-F32', 'jamba-F32'])('GPU runtime: %s', (name) => {
   });
 
   it('stops on a stop string, on abort, and at a full context', async () => {
-    const full = await runtime.generateTokens(manifest.tokens, { maxTokens: 12, sampling: GREEDY }, () => {});
-    const stop = full.text.slice(3, 6);
-    if (stop.length === 3) {
-      const r = await runtime.generateTokens(manifest.tokens, { maxTokens: 12, sampling: GREEDY, stop: [stop] }, () => {});
-      expect(r.stopReason).toBe('stop-string');
-      expect(r.text).toBe(full.text.slice(0, full.text.indexOf(stop)));
-    }
-    let n = 0;
-    const aborted = await runtime.generateTokens(manifest.tokens, { maxTokens: 50, sampling: GREEDY }, () => { if (++n === 2) runtime.abort(); });
-    expect(aborted.stopReason).toBe('aborted');
+    await expectStopStringAndAbort(runtime, manifest.tokens);
     const { runtime: small } = await loaded(name, manifest.tokens.length + 3);
     const r = await small.generateTokens(manifest.tokens, { maxTokens: 50, sampling: GREEDY }, () => {});
     expect(r.stopReason === 'context-full' || r.stopReason === 'eos').toBe(true);

@@ -11,8 +11,8 @@ import { readGguf } from '../../../model/gguf/reader.ts';
 import { memorySource } from '../../../model/gguf/sources.ts';
 import { writeGguf } from '../../../model/gguf/writer.ts';
 import { FIXTURES } from '../gguf/fixtures.ts';
+import { expectLlamaCppGreedy, expectStopStringAndAbort, GREEDY } from '../../support/runtime-checks.ts';
 
-const GREEDY = { temperature: 0, repetitionPenalty: 1 };
 const CHATML = "{% for m in messages %}{{ '<|im_start|>' + m['role'] + '\\n' + m['content'] + '<|im_end|>\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
 /** A fixture's bytes, with a chat template written into its metadata when asked. */
@@ -40,13 +40,8 @@ async function cpuRuntime(name: string, template?: string) {
 describe.each(['llama-F32', 'mamba-F32'])('runtime on the CPU reference: %s', (name) => {
   it("generates llama.cpp's greedy tokens and streams exactly the returned text", async () => {
     const { runtime, manifest } = await cpuRuntime(name);
+    const r = await expectLlamaCppGreedy(runtime, manifest);
     const n: number = manifest.greedy.n_strict;
-    let streamed = '';
-    const r = await runtime.generateTokens(manifest.tokens, { maxTokens: n, sampling: GREEDY }, (d) => (streamed += d));
-    const want: number[] = manifest.greedy.tokens.slice(0, n);
-    const eos = want.findIndex((t) => runtime.loaded!.tokenizer.isEog(t));
-    expect(r.tokens).toEqual(eos >= 0 ? want.slice(0, eos) : want);
-    expect(streamed).toBe(r.text);
     // Regenerate: the state after the prompt is kept, so only its last token runs again.
     const again = await runtime.generateTokens(manifest.tokens, { maxTokens: n, sampling: GREEDY }, () => {});
     expect(again.tokens).toEqual(r.tokens);
@@ -55,16 +50,7 @@ describe.each(['llama-F32', 'mamba-F32'])('runtime on the CPU reference: %s', (n
 
   it('stops on a stop string and on abort', async () => {
     const { runtime, manifest } = await cpuRuntime(name);
-    const full = await runtime.generateTokens(manifest.tokens, { maxTokens: 12, sampling: GREEDY }, () => {});
-    const stop = full.text.slice(3, 6);
-    expect(stop.length, `"${full.text}" is long enough to hold a stop string`).toBe(3);
-    const r = await runtime.generateTokens(manifest.tokens, { maxTokens: 12, sampling: GREEDY, stop: [stop] }, () => {});
-    expect(r.stopReason).toBe('stop-string');
-    expect(r.text).toBe(full.text.slice(0, full.text.indexOf(stop)));
-    let n = 0;
-    const aborted = await runtime.generateTokens(manifest.tokens, { maxTokens: 50, sampling: GREEDY }, () => { if (++n === 2) runtime.abort(); });
-    expect(aborted.stopReason).toBe('aborted');
-    expect(aborted.tokens.length).toBeLessThan(50);
+    await expectStopStringAndAbort(runtime, manifest.tokens);
   });
 
   it('runs two sequences together as each runs alone, seeded sampling included', async () => {
