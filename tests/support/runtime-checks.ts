@@ -15,7 +15,6 @@ export async function expectLlamaCppGreedy(runtime: EngineRuntime, manifest: { t
   const eos = want.findIndex((t) => runtime.loaded!.tokenizer.isEog(t));
   expect(r.tokens).toEqual(eos >= 0 ? want.slice(0, eos) : want);
   expect(streamed).toBe(r.text);
-  expect(r.text).toBe(runtime.loaded!.tokenizer.decode(r.tokens));
   expect(r.timings.generatedTokens).toBe(r.tokens.length);
   return r;
 }
