@@ -18,7 +18,7 @@ import { ggmlTypeByName } from '../model/quant/types.ts';
 const ctx = await acquireNodeDevice();
 const { device } = ctx;
 const cpuAdapter = ctx.adapterInfo.architecture === 'swiftshader' || ctx.adapterInfo.vendor === 'google';
-const cache = new PipelineCache(device);
+const env = { ctx, pipelines: new PipelineCache(device) };
 
 /** Seconds per repetition of `dispatches`, from `reps` repetitions in one submit (after a warm-up). */
 async function timeDispatches(dispatches: readonly Dispatch[], reps: number): Promise<number> {
@@ -94,14 +94,14 @@ for (const [k, n] of SIZES) {
     const w = randomWeight(type, k, n);
     const wBytes = weightGeometry(w).rowBytes * n;
     const x = activations('x', GEMM_TOKENS * k), y = activations('y', Math.max(GEMM_TOKENS, 64) * Math.max(n, k));
-    const gemv = await timeDispatches(await prepareGemv(ctx, cache, { weight: w, x, y }), REPS);
+    const gemv = await timeDispatches(await prepareGemv(env, { label: `gemv ${w.name}`, weight: w, x: { buffer: x }, y: { buffer: y } }), REPS);
     const gemvBytes = wBytes + 4 * (k + n);
     rows.push({ kernel: 'gemv', type, k, n, tokens: 1, us: gemv * 1e6, gbPerS: gemvBytes / gemv / 1e9, gflopPerS: (2 * k * n) / gemv / 1e9, fractionOfCopy: gemvBytes / gemv / 1e9 / copyGBps });
-    const gemm = await timeDispatches(await prepareGemm(ctx, cache, { weight: w, x, y, tokens: GEMM_TOKENS }), Math.max(1, REPS / 10));
+    const gemm = await timeDispatches(await prepareGemm(env, { label: `gemm ${w.name}`, weight: w, x: { buffer: x }, y: { buffer: y }, tokens: GEMM_TOKENS }), Math.max(1, REPS / 10));
     rows.push({ kernel: 'gemm', type, k, n, tokens: GEMM_TOKENS, us: gemm * 1e6, gbPerS: (wBytes + 4 * GEMM_TOKENS * (k + n)) / gemm / 1e9, gflopPerS: (2 * k * n * GEMM_TOKENS) / gemm / 1e9 });
     const ids = device.createBuffer({ label: 'ids', size: 4 * 64, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
     device.queue.writeBuffer(ids, 0, Uint32Array.from({ length: 64 }, (_, i) => (i * 7919) % n));
-    const emb = await timeDispatches(await prepareEmbedding(ctx, cache, { weight: w, ids, tokens: 64, y }), REPS);
+    const emb = await timeDispatches(await prepareEmbedding(env, { label: `embedding ${w.name}`, weight: w, ids: { buffer: ids }, tokens: 64, y: { buffer: y } }), REPS);
     rows.push({ kernel: 'embedding', type, k, n, tokens: 64, us: emb * 1e6, gbPerS: (64 * (wBytes / n + 4 * k)) / emb / 1e9, gflopPerS: 0 });
     const last = rows.slice(-3);
     console.log(`${type.padEnd(6)} ${k}x${n}: ` + last.map((r) => `${r.kernel} ${r.us.toFixed(0)} us ${r.gbPerS.toFixed(2)} GB/s ${r.gflopPerS.toFixed(1)} GFLOP/s`).join(' | '));

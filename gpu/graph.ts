@@ -9,7 +9,7 @@ import { expertName, type ModelWeights } from './model-weights.ts';
 import { prepareAttentionDecode, defaultDecodeSplits } from './ops/attention-decode.ts';
 import { prepareAttentionPrefill } from './ops/attention-prefill.ts';
 import type { OpEnv } from './ops/common.ts';
-import { prepareElementwise, type Operand } from './ops/elementwise.ts';
+import { prepareElementwise } from './ops/elementwise.ts';
 import { prepareEmbedding } from './ops/embedding.ts';
 import { prepareGemm } from './ops/gemm.ts';
 import { GEMV_MAX_TOKENS, prepareGemv } from './ops/gemv.ts';
@@ -19,9 +19,9 @@ import { prepareMoeCombine } from './ops/moe-combine.ts';
 import { prepareMoeTopK } from './ops/moe-topk.ts';
 import { prepareRmsNorm } from './ops/rmsnorm.ts';
 import { prepareRope } from './ops/rope.ts';
+import type { RowView } from './ops/rows.ts';
 import { prepareSoftmax } from './ops/softmax.ts';
 import { prepareSsdScan } from './ops/ssd-scan.ts';
-import { rowSlice } from './ops/ssm-common.ts';
 import { prepareSsmConv } from './ops/ssm-conv.ts';
 import { prepareSsmScan } from './ops/ssm-scan.ts';
 import type { LayerState } from './sequence-state.ts';
@@ -74,7 +74,7 @@ export class ForwardBuilder {
   async build(): Promise<Dispatch[]> {
     const { plan, s, n, env } = this;
     const E = plan.nEmbd;
-    this.add(prepareEmbedding(env.ctx, env.pipelines, { weight: this.w.get(plan.tokenEmbedding), ids: s.ids, tokens: n, y: s.x }));
+    this.add(prepareEmbedding(env, { label: 'embd', weight: this.w.get(plan.tokenEmbedding), ids: { buffer: s.ids }, tokens: n, y: { buffer: s.x } }));
     if (plan.embeddingScale !== 1) {
       this.add(prepareElementwise(env, { label: 'embd.scale', kind: 'scale_inplace', nRows: n, width: E, y: { buffer: s.x }, scale: plan.embeddingScale }));
     }
@@ -89,19 +89,17 @@ export class ForwardBuilder {
   }
 
   /** y = W x (+ bias) (+ y): GEMV for a few tokens, GEMM for more. */
-  private matmul(weight: string, x: Operand, y: Operand, o: { bias?: string; accumulate?: boolean; tokens?: number; gate?: ExpertGate } = {}): void {
+  private matmul(weight: string, x: RowView, y: RowView, o: { bias?: string; accumulate?: boolean; tokens?: number; gate?: ExpertGate } = {}): void {
     const tokens = o.tokens ?? this.n;
     const args = {
-      weight: this.w.get(weight), tokens,
-      x: x.buffer, xOffset: x.offset, xStride: x.stride,
-      y: y.buffer, yOffset: y.offset, yStride: y.stride,
+      label: weight, weight: this.w.get(weight), tokens, x, y,
       bias: o.bias ? this.w.get(o.bias) : undefined, accumulate: o.accumulate, gate: o.gate,
     };
-    this.add(tokens <= GEMV_MAX_TOKENS ? prepareGemv(this.env.ctx, this.env.pipelines, args) : prepareGemm(this.env.ctx, this.env.pipelines, args));
+    this.add(tokens <= GEMV_MAX_TOKENS ? prepareGemv(this.env, args) : prepareGemm(this.env, args));
   }
 
   /** x += scale · (W in): straight into the residual stream when unscaled. */
-  private residual(weight: string, input: Operand, scale: number, label: string, bias?: string): void {
+  private residual(weight: string, input: RowView, scale: number, label: string, bias?: string): void {
     const { s, n } = this;
     if (scale === 1) {
       this.matmul(weight, input, { buffer: s.x }, { accumulate: true, bias });
@@ -113,7 +111,7 @@ export class ForwardBuilder {
 
   private norm(label: string, weight: string): void {
     const { s, n, plan } = this;
-    this.add(prepareRmsNorm(this.env, { label, x: s.x, y: s.h, weight: this.vec(weight), nTokens: n, rowLen: plan.nEmbd, eps: plan.normEps }));
+    this.add(prepareRmsNorm(this.env, { label, x: { buffer: s.x }, y: { buffer: s.h }, weight: this.vec(weight), nTokens: n, rowLen: plan.nEmbd, eps: plan.normEps }));
   }
 
   private layer(layer: LayerPlan): void {
@@ -145,22 +143,22 @@ export class ForwardBuilder {
       this.matmul(t.v, h, { buffer: s.a, offset: qw + kw, stride }, { bias: t.vBias });
     }
     if (t.qNorm && t.kNorm) {
-      this.add(prepareRmsNorm(env, { label: `${label}.q_norm`, y: s.a, weight: this.vec(t.qNorm), nTokens: n, rowLen: m.headDim, rowsPerToken: m.nHead, eps: this.plan.normEps, yOffset: 0, yTokenStride: stride }));
-      this.add(prepareRmsNorm(env, { label: `${label}.k_norm`, y: s.a, weight: this.vec(t.kNorm), nTokens: n, rowLen: m.headDim, rowsPerToken: m.nHeadKv, eps: this.plan.normEps, yOffset: qw, yTokenStride: stride }));
+      this.add(prepareRmsNorm(env, { label: `${label}.q_norm`, y: { buffer: s.a, offset: 0, stride }, weight: this.vec(t.qNorm), nTokens: n, rowLen: m.headDim, rowsPerToken: m.nHead, eps: this.plan.normEps }));
+      this.add(prepareRmsNorm(env, { label: `${label}.k_norm`, y: { buffer: s.a, offset: qw, stride }, weight: this.vec(t.kNorm), nTokens: n, rowLen: m.headDim, rowsPerToken: m.nHeadKv, eps: this.plan.normEps }));
     }
     if (m.rope.kind !== 'none') {
       const rope = {
         nRot: m.rope.nRot, freqBase: m.rope.freqBase, freqScale: m.rope.freqScale, neox: m.rope.kind === 'neox',
         freqFactors: m.rope.freqFactors ? this.w.host.get(m.rope.freqFactors) : undefined,
       };
-      this.add(prepareRope(env, { label: `${label}.rope_q`, x: s.a, step: s.step, nTokens: n, nHeads: m.nHead, headDim: m.headDim, rope, offset: 0, tokenStride: stride }));
-      this.add(prepareRope(env, { label: `${label}.rope_k`, x: s.a, step: s.step, nTokens: n, nHeads: m.nHeadKv, headDim: m.headDim, rope, offset: qw, tokenStride: stride }));
+      this.add(prepareRope(env, { label: `${label}.rope_q`, x: { buffer: s.a, offset: 0, stride }, step: s.step, nTokens: n, nHeads: m.nHead, headDim: m.headDim, rope }));
+      this.add(prepareRope(env, { label: `${label}.rope_k`, x: { buffer: s.a, offset: qw, stride }, step: s.step, nTokens: n, nHeads: m.nHeadKv, headDim: m.headDim, rope }));
     }
     this.add(prepareKvWrite(env, { label: `${label}.kv_write`, cache: kv, step: s.step, nTokens: n, k: { buffer: s.a, offset: qw, stride }, v: { buffer: s.a, offset: qw + kw, stride } }));
     if (n === 1) {
-      this.add(prepareAttentionDecode(env, { label: `${label}.attn`, cache: kv, step: s.step, q: s.a, qOffset: 0, out: s.b, nHead: m.nHead, scale: m.kqScale, partial: s.partial, nSplit: defaultDecodeSplits(kv.nCtx) }));
+      this.add(prepareAttentionDecode(env, { label: `${label}.attn`, cache: kv, step: s.step, q: { buffer: s.a, offset: 0 }, out: { buffer: s.b }, nHead: m.nHead, scale: m.kqScale, partial: s.partial, nSplit: defaultDecodeSplits(kv.nCtx) }));
     } else {
-      this.add(prepareAttentionPrefill(env, { label: `${label}.attn`, cache: kv, step: s.step, nTokens: n, nHead: m.nHead, scale: m.kqScale, q: s.a, qOffset: 0, qStride: stride, out: s.b }));
+      this.add(prepareAttentionPrefill(env, { label: `${label}.attn`, cache: kv, step: s.step, nTokens: n, nHead: m.nHead, scale: m.kqScale, q: { buffer: s.a, offset: 0, stride }, out: { buffer: s.b } }));
     }
     this.residual(t.output, { buffer: s.b }, scale, label, t.outputBias);
   }
@@ -170,8 +168,9 @@ export class ForwardBuilder {
     const t = m.tensors;
     const dbcWidth = m.dtRank + 2 * m.dState;
     this.matmul(t.in, { buffer: s.h }, { buffer: s.a, stride: 2 * m.dInner });
-    this.add(prepareSsmConv(env, label, { channels: m.dInner, dConv: m.dConv, nTokens: n }, {
-      x: rowSlice(s.a, 2 * m.dInner, 0), weight: this.vec(t.conv1d), bias: this.vec(t.conv1dBias), state: state[0].live, y: rowSlice(s.b, m.dInner, 0),
+    this.add(prepareSsmConv(env, {
+      label: `${label}.ssm_conv`, channels: m.dInner, dConv: m.dConv, nTokens: n,
+      x: { buffer: s.a, offset: 0, stride: 2 * m.dInner }, weight: this.vec(t.conv1d), bias: this.vec(t.conv1dBias), state: state[0].live, y: { buffer: s.b, offset: 0, stride: m.dInner },
     }));
     this.matmul(t.x, { buffer: s.b, stride: m.dInner }, { buffer: s.c, stride: dbcWidth });
     if (m.dtBcNorm !== 'none') {
@@ -181,16 +180,17 @@ export class ForwardBuilder {
       ];
       for (const [name, offset, width, weight] of slices) {
         this.add(prepareRmsNorm(env, {
-          label: `${label}.${name}`, y: s.c, weight: weighted && weight ? this.vec(weight) : undefined,
-          nTokens: n, rowLen: width, eps: this.plan.normEps, yOffset: offset, yTokenStride: dbcWidth,
+          label: `${label}.${name}`, y: { buffer: s.c, offset, stride: dbcWidth }, weight: weighted && weight ? this.vec(weight) : undefined,
+          nTokens: n, rowLen: width, eps: this.plan.normEps,
         }));
       }
     }
     this.matmul(t.dt, { buffer: s.c, offset: 0, stride: dbcWidth }, { buffer: s.d, stride: m.dInner });
-    this.add(prepareSsmScan(env, label, { dInner: m.dInner, dState: m.dState, nTokens: n }, {
-      xy: rowSlice(s.b, m.dInner), dt: rowSlice(s.d, m.dInner),
-      B: rowSlice(s.c, dbcWidth, m.dtRank), C: rowSlice(s.c, dbcWidth, m.dtRank + m.dState),
-      z: rowSlice(s.a, 2 * m.dInner, m.dInner),
+    this.add(prepareSsmScan(env, {
+      label: `${label}.ssm_scan`, dInner: m.dInner, dState: m.dState, nTokens: n,
+      xy: { buffer: s.b, stride: m.dInner }, dt: { buffer: s.d, stride: m.dInner },
+      B: { buffer: s.c, offset: m.dtRank, stride: dbcWidth }, C: { buffer: s.c, offset: m.dtRank + m.dState, stride: dbcWidth },
+      z: { buffer: s.a, offset: m.dInner, stride: 2 * m.dInner },
       A: this.vec(t.a), D: this.vec(t.d), dtBias: this.vec(t.dtBias), state: state[1].live,
     }));
     this.residual(t.out, { buffer: s.b, stride: m.dInner }, scale, label);
@@ -202,24 +202,26 @@ export class ForwardBuilder {
     const convDim = m.dInner + 2 * m.nGroup * m.dState;
     const width = m.dInner + convDim + m.nHead;
     this.matmul(t.in, { buffer: s.h }, { buffer: s.a, stride: width });
-    this.add(prepareSsmConv(env, label, { channels: convDim, dConv: m.dConv, nTokens: n }, {
-      x: rowSlice(s.a, width, m.dInner), weight: this.vec(t.conv1d), bias: this.vec(t.conv1dBias), state: state[0].live, y: rowSlice(s.b, convDim, 0),
+    this.add(prepareSsmConv(env, {
+      label: `${label}.ssm_conv`, channels: convDim, dConv: m.dConv, nTokens: n,
+      x: { buffer: s.a, offset: m.dInner, stride: width }, weight: this.vec(t.conv1d), bias: this.vec(t.conv1dBias), state: state[0].live, y: { buffer: s.b, offset: 0, stride: convDim },
     }));
-    this.add(prepareSsdScan(env, label, { nHead: m.nHead, headDim: m.headDim, nGroup: m.nGroup, dState: m.dState, nTokens: n }, {
-      x: rowSlice(s.b, convDim, 0), B: rowSlice(s.b, convDim, m.dInner), C: rowSlice(s.b, convDim, m.dInner + m.nGroup * m.dState),
-      z: rowSlice(s.a, width, 0), dt: rowSlice(s.a, width, m.dInner + convDim),
-      A: this.vec(t.a), D: this.vec(t.d), dtBias: this.vec(t.dtBias), state: state[1].live, y: rowSlice(s.c, m.dInner, 0),
+    this.add(prepareSsdScan(env, {
+      label: `${label}.ssm_scan`, nHead: m.nHead, headDim: m.headDim, nGroup: m.nGroup, dState: m.dState, nTokens: n,
+      x: { buffer: s.b, offset: 0, stride: convDim }, B: { buffer: s.b, offset: m.dInner, stride: convDim }, C: { buffer: s.b, offset: m.dInner + m.nGroup * m.dState, stride: convDim },
+      z: { buffer: s.a, offset: 0, stride: width }, dt: { buffer: s.a, offset: m.dInner + convDim, stride: width },
+      A: this.vec(t.a), D: this.vec(t.d), dtBias: this.vec(t.dtBias), state: state[1].live, y: { buffer: s.c, offset: 0, stride: m.dInner },
     }));
     const groupLen = m.dInner / m.nGroup;
     this.add(prepareRmsNorm(env, {
-      label: `${label}.ssm_norm`, y: s.c, weight: this.vec(t.norm), nGroups: m.nGroup,
+      label: `${label}.ssm_norm`, y: { buffer: s.c }, weight: this.vec(t.norm), nGroups: m.nGroup,
       nTokens: n, rowLen: groupLen, rowsPerToken: m.nGroup, eps: this.plan.normEps,
     }));
     this.residual(t.out, { buffer: s.c, stride: m.dInner }, scale, label);
   }
 
   /** SwiGLU: silu(gate·h) * up·h into b; `finish` applies the down projection to it. */
-  private swiglu(label: string, gate: string, up: string, nFf: number, finish: (input: Operand) => void, expert?: ExpertGate): void {
+  private swiglu(label: string, gate: string, up: string, nFf: number, finish: (input: RowView) => void, expert?: ExpertGate): void {
     const { s, n, env } = this;
     const gateUp = this.w.joined(gate);
     if (gateUp) {
@@ -245,8 +247,8 @@ export class ForwardBuilder {
     const t = f.tensors;
     // Router: probabilities over experts, then the top nExpertUsed per token.
     this.matmul(t.gateInp, { buffer: s.h }, { buffer: s.c, stride: f.nExpert });
-    this.add(prepareSoftmax(env, { label: `${label}.router`, x: s.c, y: s.d, nRows: n, rowLen: f.nExpert }));
-    this.add(prepareMoeTopK(env, { label: `${label}.topk`, probs: s.d, ids: s.moeIds, weights: s.moeWeights, nRows: n, nExperts: f.nExpert, k: f.nExpertUsed }));
+    this.add(prepareSoftmax(env, { label: `${label}.router`, x: { buffer: s.c }, y: { buffer: s.d }, nRows: n, rowLen: f.nExpert }));
+    this.add(prepareMoeTopK(env, { label: `${label}.topk`, probs: { buffer: s.d }, ids: s.moeIds, weights: s.moeWeights, nRows: n, nExperts: f.nExpert, k: f.nExpertUsed }));
     // Routing needs no read back: every expert's matrices are dispatched, gated by the top-k ids
     // (shaders/expert-gate.wgsl), so only the chosen experts' weights are read (for a prefill
     // chunk, those chosen by some token of a tile); the combine adds each expert's output with
@@ -273,7 +275,7 @@ export class ForwardBuilder {
     const E = plan.nEmbd, V = plan.nVocab;
     const rows = this.mode === 'all' ? n : 1;
     const first = this.mode === 'all' ? 0 : n - 1;
-    this.add(prepareRmsNorm(env, { label: 'output_norm', x: s.x, y: s.h, weight: this.vec(plan.outputNorm), nTokens: rows, rowLen: E, eps: plan.normEps, xOffset: first * E }));
+    this.add(prepareRmsNorm(env, { label: 'output_norm', x: { buffer: s.x, offset: first * E }, y: { buffer: s.h }, weight: this.vec(plan.outputNorm), nTokens: rows, rowLen: E, eps: plan.normEps }));
     const logits = this.mode === 'all' ? this.logitsAll! : s.logits;
     this.matmul(plan.output, { buffer: s.h }, { buffer: logits }, { tokens: rows });
     if (plan.logitScale !== 1) {

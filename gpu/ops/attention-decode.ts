@@ -3,8 +3,9 @@
 // cached positions comes from the step uniform (n_past + 1 positions, this token's included).
 import { bindGroup, uniformBuffer, type Dispatch } from '../dispatch.ts';
 import source from '../../shaders/attention-decode.wgsl';
-import { checkWithin, packUniform, sparseBindGroup, type OpEnv } from './common.ts';
+import { checkWithin, opError, packUniform, sparseBindGroup, type OpEnv } from './common.ts';
 import type { KvCache } from './kv-cache.ts';
+import { placeRows, type RowView } from './rows.ts';
 
 export const MAX_HEAD_DIM = 256;
 
@@ -12,12 +13,10 @@ export interface AttentionDecodeArgs {
   readonly label: string;
   readonly cache: KvCache;
   readonly step: GPUBuffer;
-  /** Query (nHead, headDim) at qOffset, after RoPE. */
-  readonly q: GPUBuffer;
-  readonly qOffset?: number;
-  /** Output (nHead, headDim) at outOffset. */
-  readonly out: GPUBuffer;
-  readonly outOffset?: number;
+  /** Query (nHead, headDim), one row, after RoPE. */
+  readonly q: RowView;
+  /** Output (nHead, headDim), one row. */
+  readonly out: RowView;
   readonly nHead: number;
   readonly scale: number;
   /** Splits of the sequence; default grows with n_ctx up to 32. */
@@ -38,35 +37,34 @@ export async function prepareAttentionDecode(env: OpEnv, a: AttentionDecodeArgs)
   const { device } = env.ctx;
   const { cache } = a;
   const headDim = cache.headDim;
-  if (headDim > MAX_HEAD_DIM) throw new RangeError(`${a.label}: head_dim ${headDim} is over the kernel's ${MAX_HEAD_DIM}`);
-  if (a.nHead % cache.nHeadKv !== 0) throw new RangeError(`${a.label}: n_head ${a.nHead} is not a multiple of n_head_kv ${cache.nHeadKv}`);
+  if (headDim > MAX_HEAD_DIM) throw opError(a.label, `head_dim ${headDim} is over the kernel's ${MAX_HEAD_DIM}`);
+  if (a.nHead % cache.nHeadKv !== 0) throw opError(a.label, `n_head ${a.nHead} is not a multiple of n_head_kv ${cache.nHeadKv}`);
   const nSplit = a.nSplit ?? defaultDecodeSplits(cache.nCtx);
-  const qo = a.qOffset ?? 0, oo = a.outOffset ?? 0;
-  checkWithin(`${a.label} q`, a.q, qo + a.nHead * headDim);
-  checkWithin(`${a.label} out`, a.out, oo + a.nHead * headDim);
+  const q = placeRows(a.label, 'q', a.q, 1, a.nHead * headDim);
+  const out = placeRows(a.label, 'out', a.out, 1, a.nHead * headDim);
   const partial = a.partial ?? device.createBuffer({
     label: `${a.label}/partial`, size: decodePartialSize(a.nHead, nSplit, headDim), usage: GPUBufferUsage.STORAGE,
   });
-  checkWithin(`${a.label} partial`, partial, decodePartialSize(a.nHead, nSplit, headDim) / 4);
+  checkWithin(a.label, 'partial', partial, decodePartialSize(a.nHead, nSplit, headDim) / 4);
   const key = { family: 'attention-decode', source, variant: { f16: cache.f16 }, constants: { HEAD_DIM: headDim } };
   const [main, combine] = await Promise.all([
     env.pipelines.get({ ...key, entryPoint: 'attention_decode' }),
     env.pipelines.get({ ...key, entryPoint: 'attention_decode_combine' }),
   ]);
-  const params = uniformBuffer(device, `${a.label}/params`, packUniform([
-    ['u32', a.nHead], ['u32', cache.nHeadKv], ['u32', nSplit], ['u32', qo], ['u32', oo], ['f32', a.scale], ['u32', 0], ['u32', 0],
+  const params = uniformBuffer(device, `${a.label}/params`, packUniform(a.label, [
+    ['u32', a.nHead], ['u32', cache.nHeadKv], ['u32', nSplit], ['u32', q.offset], ['u32', out.offset], ['f32', a.scale], ['u32', 0], ['u32', 0],
   ]));
   return [
     {
       label: `${a.label}/split`,
       pipeline: main,
-      bindGroups: [bindGroup(device, main, `${a.label}/split`, [params, a.step, a.q, cache.k, cache.v, partial])],
+      bindGroups: [bindGroup(device, main, `${a.label}/split`, [params, a.step, a.q.buffer, cache.k, cache.v, partial])],
       workgroups: [nSplit, a.nHead],
     },
     {
       label: `${a.label}/combine`,
       pipeline: combine,
-      bindGroups: [sparseBindGroup(device, combine, `${a.label}/combine`, { 0: params, 5: partial, 6: a.out })],
+      bindGroups: [sparseBindGroup(device, combine, `${a.label}/combine`, { 0: params, 5: partial, 6: a.out.buffer })],
       workgroups: [a.nHead],
     },
   ];

@@ -2,14 +2,8 @@
 // row strides: residual add with a scale on the added branch, in-place scale, SwiGLU.
 import { uniformBuffer, type Dispatch } from '../dispatch.ts';
 import source from '../../shaders/elementwise.wgsl';
-import { checkWithin, grid, packUniform, sparseBindGroup, type OpEnv } from './common.ts';
-
-/** A (nRows, width) operand: element (t, i) at offset + t·stride + i. Stride defaults to width. */
-export interface Operand {
-  readonly buffer: GPUBuffer;
-  readonly offset?: number;
-  readonly stride?: number;
-}
+import { grid, opError, packUniform, sparseBindGroup, type OpEnv } from './common.ts';
+import { placeRows, type RowView } from './rows.ts';
 
 export type ElementwiseKind =
   | 'add'            // y = a + scale·b
@@ -22,9 +16,10 @@ export interface ElementwiseArgs {
   readonly kind: ElementwiseKind;
   readonly nRows: number;
   readonly width: number;
-  readonly y: Operand;
-  readonly a?: Operand;
-  readonly b?: Operand;
+  /** (nRows, width) each; strides default to width. */
+  readonly y: RowView;
+  readonly a?: RowView;
+  readonly b?: RowView;
   /** add: the branch scale (Granite residual_scale), default 1; scale_inplace: the factor. */
   readonly scale?: number;
   readonly workgroupSize?: number;
@@ -40,11 +35,10 @@ const USES: Record<ElementwiseKind, { a: boolean; b: boolean }> = {
 export async function prepareElementwise(env: OpEnv, args: ElementwiseArgs): Promise<Dispatch> {
   const { device } = env.ctx;
   const use = USES[args.kind];
-  const place = (name: string, o: Operand | undefined, needed: boolean): [number, number] => {
+  const place = (name: string, o: RowView | undefined, needed: boolean): [number, number] => {
     if (!needed) return [0, 0];
-    if (!o) throw new RangeError(`${args.label}: ${args.kind} needs operand ${name}`);
-    const offset = o.offset ?? 0, stride = o.stride ?? args.width;
-    checkWithin(`${args.label} ${name}`, o.buffer, offset + (args.nRows - 1) * stride + args.width);
+    if (!o) throw opError(args.label, `${args.kind} needs operand ${name}`);
+    const { offset, stride } = placeRows(args.label, name, o, args.nRows, args.width);
     return [offset, stride];
   };
   const [yo, ys] = place('y', args.y, true);
@@ -52,7 +46,7 @@ export async function prepareElementwise(env: OpEnv, args: ElementwiseArgs): Pro
   const [bo, bs] = place('b', args.b, use.b);
   const wg = args.workgroupSize ?? 256;
   const pipeline = await env.pipelines.get({ family: 'elementwise', source, entryPoint: args.kind, variant: {}, constants: { WG: wg } });
-  const params = uniformBuffer(device, `${args.label}/params`, packUniform([
+  const params = uniformBuffer(device, `${args.label}/params`, packUniform(args.label, [
     ['u32', args.nRows], ['u32', args.width], ['u32', yo], ['u32', ys], ['u32', ao], ['u32', as],
     ['u32', bo], ['u32', bs], ['f32', args.scale ?? 1],
   ]));

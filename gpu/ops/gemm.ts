@@ -1,12 +1,11 @@
 // Matrix-matrix product (prefill): Y (tokens, N) = X (tokens, K) · Wᵀ (+ bias) (+ Y), W read
 // from its GGUF blocks, tiled through workgroup memory. One dispatch per weight part; prepared once.
 import source from '../../shaders/gemm.wgsl';
-import type { GpuContext } from '../device.ts';
 import { bindGroup, uniformBuffer, type Dispatch } from '../dispatch.ts';
-import type { PipelineCache } from '../pipelines.ts';
-import type { ShaderVariant } from '../wgsl-variant.ts';
-import { weightConstants, weightGeometry, type WeightTensor } from '../weights.ts';
-import { checkActivation, checkBias, dummyStorage, gateWords, type MatmulOptions } from './matrix-common.ts';
+import { weightConstants, weightGeometry } from '../weights.ts';
+import { checkLimit, opError, packUniform, type OpEnv } from './common.ts';
+import { checkBias, dummyStorage, gateWords, type MatmulArgs } from './matrix-common.ts';
+import { placeRows } from './rows.ts';
 
 export interface GemmTile {
   /** Tokens × rows per workgroup tile (multiples of 4) and 8-element units per K step. */
@@ -17,32 +16,31 @@ export interface GemmTile {
 
 export const GEMM_DEFAULT_TILE: GemmTile = { tokens: 32, rows: 32, units: 2 };
 
-export interface GemmOptions extends MatmulOptions {
+export interface GemmArgs extends MatmulArgs {
   readonly tokens: number;
   readonly tile?: GemmTile;
 }
 
-export async function prepareGemm(ctx: GpuContext, cache: PipelineCache, o: GemmOptions): Promise<Dispatch[]> {
-  const { device, limits } = ctx;
+export async function prepareGemm(env: OpEnv, o: GemmArgs): Promise<Dispatch[]> {
+  const { device, limits } = env.ctx;
+  const { label } = o;
   const { k, rows: n, rowBytes } = weightGeometry(o.weight);
   const tile = o.tile ?? GEMM_DEFAULT_TILE;
   const threads = (tile.tokens / 4) * (tile.rows / 4);
   const sharedBytes = (tile.tokens + tile.rows) * tile.units * 32;
   if (tile.tokens % 4 || tile.rows % 4 || !(tile.units >= 1) || threads > limits.maxComputeInvocationsPerWorkgroup || sharedBytes > limits.maxComputeWorkgroupStorageSize) {
-    throw new RangeError(`gemm: tile ${JSON.stringify(tile)} needs ${threads} threads and ${sharedBytes} bytes of workgroup memory; this device allows ${limits.maxComputeInvocationsPerWorkgroup} and ${limits.maxComputeWorkgroupStorageSize}`);
+    throw opError(label, `gemm tile ${JSON.stringify(tile)} needs ${threads} threads and ${sharedBytes} bytes of workgroup memory; this device allows ${limits.maxComputeInvocationsPerWorkgroup} and ${limits.maxComputeWorkgroupStorageSize}`);
   }
   const variant = o.variant ?? {};
   const actBytes = variant.f16 ? 2 : 4;
-  const xOffset = o.xOffset ?? 0, xStride = o.xStride ?? k;
-  const yOffset = o.yOffset ?? 0, yStride = o.yStride ?? n;
-  checkActivation('gemm x', o.x, xOffset, xStride, o.tokens, k, actBytes);
-  checkActivation('gemm y', o.y, yOffset, yStride, o.tokens, n, actBytes);
-  if (o.bias) checkBias(o.bias, n);
-  const gate = gateWords(device, o.gate, o.tokens);
+  const x = placeRows(label, 'x', o.x, o.tokens, k, actBytes);
+  const y = placeRows(label, 'y', o.y, o.tokens, n, actBytes);
+  if (o.bias) checkBias(label, o.bias, n);
+  const gate = gateWords(label, device, o.gate, o.tokens);
   const tokenGroups = Math.ceil(o.tokens / tile.tokens);
-  if (tokenGroups > limits.maxComputeWorkgroupsPerDimension) throw new RangeError(`gemm: ${o.tokens} tokens is too many for one dispatch`);
+  checkLimit(label, `workgroups along y (${o.tokens} tokens)`, tokenGroups, limits.maxComputeWorkgroupsPerDimension);
 
-  const pipeline = await cache.get({
+  const pipeline = await env.pipelines.get({
     family: 'gemm',
     source,
     variant,
@@ -58,17 +56,18 @@ export async function prepareGemm(ctx: GpuContext, cache: PipelineCache, o: Gemm
   });
   const biasBuffer = o.bias ? o.bias.parts[0].buffer : dummyStorage(device);
   return o.weight.parts.filter((part) => part.rows > 0).map((part, i) => {
-    const label = `gemm ${o.weight.name}${o.weight.parts.length > 1 ? `[${i}]` : ''}`;
+    const partLabel = o.weight.parts.length > 1 ? `${label}[${i}]` : label;
     const rowGroups = Math.ceil(part.rows / tile.rows);
-    if (rowGroups > limits.maxComputeWorkgroupsPerDimension) throw new RangeError(`gemm: ${part.rows} rows is too many for one dispatch`);
-    const params = uniformBuffer(device, `${label} params`, new Uint32Array([
-      k, part.rows, rowBytes, Math.ceil(k / 8), o.tokens,
-      xOffset, xStride, yOffset + part.rowStart, yStride, part.rowStart, ...gate.words,
+    checkLimit(partLabel, `workgroups along x (${part.rows} rows)`, rowGroups, limits.maxComputeWorkgroupsPerDimension);
+    const params = uniformBuffer(device, `${partLabel}/params`, packUniform(partLabel, [
+      ['u32', k], ['u32', part.rows], ['u32', rowBytes], ['u32', Math.ceil(k / 8)], ['u32', o.tokens],
+      ['u32', x.offset], ['u32', x.stride], ['u32', y.offset + part.rowStart], ['u32', y.stride], ['u32', part.rowStart],
+      ['u32', gate.words[0]], ['u32', gate.words[1]],
     ]));
     return {
-      label,
+      label: partLabel,
       pipeline,
-      bindGroups: [bindGroup(device, pipeline, label, [params, part.buffer, o.x, o.y, biasBuffer, gate.buffer])],
+      bindGroups: [bindGroup(device, pipeline, partLabel, [params, part.buffer, o.x.buffer, o.y.buffer, biasBuffer, gate.buffer])],
       workgroups: [rowGroups, tokenGroups],
     };
   });

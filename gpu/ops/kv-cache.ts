@@ -4,8 +4,8 @@
 import { bindGroup, uniformBuffer, type Dispatch } from '../dispatch.ts';
 import source from '../../shaders/kv-cache.wgsl';
 import { EdgewiseError } from '../../model/errors.ts';
-import { checkWithin, grid, packUniform, type OpEnv } from './common.ts';
-import type { Operand } from './elementwise.ts';
+import { grid, packUniform, type OpEnv } from './common.ts';
+import { placeRows, type RowView } from './rows.ts';
 
 export interface KvCache {
   readonly k: GPUBuffer;
@@ -37,21 +37,20 @@ export interface KvWriteArgs {
   readonly step: GPUBuffer;
   readonly nTokens: number;
   /** (nTokens, nHeadKv·headDim) rows; stride defaults to nHeadKv·headDim. */
-  readonly k: Operand;
-  readonly v: Operand;
+  readonly k: RowView;
+  readonly v: RowView;
   readonly workgroupSize?: number;
 }
 
 export async function prepareKvWrite(env: OpEnv, a: KvWriteArgs): Promise<Dispatch> {
   const { cache } = a;
   const width = cache.nHeadKv * cache.headDim;
-  const ko = a.k.offset ?? 0, ks = a.k.stride ?? width, vo = a.v.offset ?? 0, vs = a.v.stride ?? width;
-  checkWithin(`${a.label} k`, a.k.buffer, ko + (a.nTokens - 1) * ks + width);
-  checkWithin(`${a.label} v`, a.v.buffer, vo + (a.nTokens - 1) * vs + width);
+  const k = placeRows(a.label, 'k', a.k, a.nTokens, width);
+  const v = placeRows(a.label, 'v', a.v, a.nTokens, width);
   const wg = a.workgroupSize ?? 256;
   const pipeline = await env.pipelines.get({ family: 'kv-cache', source, entryPoint: 'kv_write', variant: { f16: cache.f16 }, constants: { WG: wg } });
-  const params = uniformBuffer(env.ctx.device, `${a.label}/params`, packUniform([
-    ['u32', a.nTokens], ['u32', width], ['u32', cache.nCtx], ['u32', ko], ['u32', ks], ['u32', vo], ['u32', vs], ['u32', 0],
+  const params = uniformBuffer(env.ctx.device, `${a.label}/params`, packUniform(a.label, [
+    ['u32', a.nTokens], ['u32', width], ['u32', cache.nCtx], ['u32', k.offset], ['u32', k.stride], ['u32', v.offset], ['u32', v.stride], ['u32', 0],
   ]));
   return {
     label: a.label,

@@ -3,7 +3,7 @@
 // token the host writes the bitset with write() and encodes `dispatch` before the sampler's.
 import { bindGroup, uniformBuffer, type Dispatch } from '../dispatch.ts';
 import source from '../../shaders/logit-mask.wgsl';
-import { checkWithin, grid, packUniform, type OpEnv } from './common.ts';
+import { checkWithin, grid, opError, packUniform, type OpEnv } from './common.ts';
 
 const WG = 256;
 
@@ -25,12 +25,12 @@ export interface PreparedLogitMask {
 
 export async function prepareLogitMask(env: OpEnv, a: LogitMaskArgs): Promise<PreparedLogitMask> {
   const { device } = env.ctx;
-  if (!(Number.isInteger(a.nVocab) && a.nVocab > 0)) throw new RangeError(`${a.label}: vocabulary size ${a.nVocab} must be a positive integer`);
-  checkWithin(`${a.label} logits`, a.logits, a.nVocab);
+  if (!(Number.isInteger(a.nVocab) && a.nVocab > 0)) throw opError(a.label, `vocabulary size ${a.nVocab} must be a positive integer`);
+  checkWithin(a.label, 'logits', a.logits, a.nVocab);
   const words = Math.ceil(a.nVocab / 32);
   const bitset = device.createBuffer({ label: `${a.label}/bitset`, size: Math.max(16, words * 4), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
   const pipeline = await env.pipelines.get({ family: 'logit_mask', source, variant: {}, constants: { WG } });
-  const params = uniformBuffer(device, `${a.label}/params`, packUniform([['u32', a.nVocab], ['f32', -Infinity], ['u32', 0], ['u32', 0]]));
+  const params = uniformBuffer(device, `${a.label}/params`, packUniform(a.label, [['u32', a.nVocab], ['f32', -Infinity], ['u32', 0], ['u32', 0]]));
   return {
     dispatch: {
       label: a.label,
@@ -41,7 +41,7 @@ export async function prepareLogitMask(env: OpEnv, a: LogitMaskArgs): Promise<Pr
     bitset,
     words,
     write(queue, mask) {
-      if (mask.length !== words) throw new RangeError(`${a.label}: mask has ${mask.length} words, the vocabulary of ${a.nVocab} needs ${words}`);
+      if (mask.length !== words) throw opError(a.label, `mask has ${mask.length} words, the vocabulary of ${a.nVocab} needs ${words}`);
       queue.writeBuffer(bitset, 0, mask.buffer, mask.byteOffset, mask.byteLength);
     },
   };

@@ -1,20 +1,19 @@
-// Checks and helpers shared by the matrix ops (gemv, gemm, embedding): bounds of an activation
-// slice, the bias tensor, and the placeholder bound where an optional input is absent.
-import { EdgewiseError } from '../../model/errors.ts';
+// Checks and helpers shared by the matrix ops (gemv, gemm, embedding): the bias tensor, the
+// expert gate, and the placeholder bound where an optional input is absent.
 import type { ShaderVariant } from '../wgsl-variant.ts';
 import type { WeightTensor } from '../weights.ts';
+import { opError } from './common.ts';
+import type { RowView } from './rows.ts';
 
 /** What the matrix products (gemv, gemm) share: Y (tokens, N) = X (tokens, K) · Wᵀ (+ bias) (+ Y). */
-export interface MatmulOptions {
+export interface MatmulArgs {
+  /** Names the dispatches (one per weight part: label[i] when split); e.g. the GGUF tensor name. */
+  readonly label: string;
   readonly weight: WeightTensor;
-  /** (tokens, K) activations at xOffset, xStride elements apart (default K). */
-  readonly x: GPUBuffer;
-  readonly xOffset?: number;
-  readonly xStride?: number;
-  /** (tokens, N) outputs at yOffset, yStride elements apart (default N). */
-  readonly y: GPUBuffer;
-  readonly yOffset?: number;
-  readonly yStride?: number;
+  /** (tokens, K) activations; stride defaults to K. */
+  readonly x: RowView;
+  /** (tokens, N) outputs; stride defaults to N. */
+  readonly y: RowView;
   /** An F32 tensor of N values added to every output row. */
   readonly bias?: WeightTensor;
   /** Y = Y + X Wᵀ: the residual add, in place. */
@@ -34,25 +33,17 @@ export interface ExpertGate {
 }
 
 /** Pipeline constant and uniform words for an optional gate. */
-export function gateWords(device: GPUDevice, gate: ExpertGate | undefined, tokens: number): { constant: number; words: [number, number]; buffer: GPUBuffer } {
+export function gateWords(label: string, device: GPUDevice, gate: ExpertGate | undefined, tokens: number): { constant: number; words: [number, number]; buffer: GPUBuffer } {
   if (!gate) return { constant: 0, words: [0, 0], buffer: dummyStorage(device) };
   if (!(gate.k >= 1) || gate.ids.size < tokens * gate.k * 4) {
-    throw new RangeError(`expert gate: ${tokens} tokens × k=${gate.k} ids overrun buffer "${gate.ids.label}" of ${gate.ids.size} bytes`);
+    throw opError(label, `expert gate: ${tokens} tokens × k=${gate.k} ids overrun buffer "${gate.ids.label}" of ${gate.ids.size} bytes`);
   }
   return { constant: 1, words: [gate.expert, gate.k], buffer: gate.ids };
 }
 
-/** Throws unless `rows` rows of `width` elements at offset/stride lie inside the buffer. */
-export function checkActivation(what: string, buffer: GPUBuffer, offset: number, stride: number, rows: number, width: number, elementBytes: number): void {
-  const last = offset + (rows - 1) * stride + width;
-  if (!(offset >= 0 && (rows === 1 || stride >= width) && last * elementBytes <= buffer.size)) {
-    throw new RangeError(`${what}: ${rows}×${width} elements at offset ${offset}, stride ${stride} overrun buffer "${buffer.label}" of ${buffer.size} bytes`);
-  }
-}
-
-export function checkBias(bias: WeightTensor, n: number): void {
+export function checkBias(label: string, bias: WeightTensor, n: number): void {
   if (bias.type !== 0 || bias.parts.length !== 1 || bias.dims.reduce((a, b) => a * b, 1) !== n) {
-    throw new EdgewiseError('tensor-shape', `bias "${bias.name}" must be one F32 vector of ${n} values`);
+    throw opError(label, `bias "${bias.name}" must be one F32 vector of ${n} values`);
   }
 }
 

@@ -24,13 +24,13 @@ export interface MoeCombineArgs {
 
 export async function prepareMoeCombine(env: OpEnv, a: MoeCombineArgs): Promise<Dispatch> {
   const n = a.nRows * a.width;
-  checkWithin(`${a.label} ids`, a.ids, a.nRows * a.k);
-  checkWithin(`${a.label} weights`, a.weights, a.nRows * a.k);
-  checkWithin(`${a.label} x`, a.x, n);
-  checkWithin(`${a.label} y`, a.y, n);
+  checkWithin(a.label, 'ids', a.ids, a.nRows * a.k);
+  checkWithin(a.label, 'weights', a.weights, a.nRows * a.k);
+  checkWithin(a.label, 'x', a.x, n);
+  checkWithin(a.label, 'y', a.y, n);
   const wg = a.workgroupSize ?? 256;
   const pipeline = await env.pipelines.get({ family: 'moe_combine', source, variant: {}, constants: { WG: wg } });
-  const params = uniformBuffer(env.ctx.device, `${a.label}/params`, packUniform([
+  const params = uniformBuffer(env.ctx.device, `${a.label}/params`, packUniform(a.label, [
     ['u32', a.nRows], ['u32', a.width], ['u32', a.k], ['u32', a.expert], ['f32', a.scale ?? 1], ['u32', a.normalize ? 1 : 0],
   ]));
   return {

@@ -2,14 +2,15 @@
 // first (ties to the lower id), weighted by their probabilities, not renormalized.
 import { bindGroup, uniformBuffer, type Dispatch } from '../dispatch.ts';
 import source from '../../shaders/softmax.wgsl';
-import { checkWithin, grid, packUniform, type OpEnv } from './common.ts';
+import { checkWithin, grid, opError, packUniform, type OpEnv } from './common.ts';
+import { placeRows, type RowView } from './rows.ts';
 
 export const MAX_EXPERTS_USED = 8;
 
 export interface MoeTopKArgs {
   readonly label: string;
-  /** Router probabilities (nRows, nExperts) at probsOffset, row stride probsStride. */
-  readonly probs: GPUBuffer;
+  /** Router probabilities (nRows, nExperts); stride defaults to nExperts. */
+  readonly probs: RowView;
   /** (nRows, k) u32 expert ids, best first. */
   readonly ids: GPUBuffer;
   /** (nRows, k) f32 weights. */
@@ -17,27 +18,24 @@ export interface MoeTopKArgs {
   readonly nRows: number;
   readonly nExperts: number;
   readonly k: number;
-  readonly probsOffset?: number;
-  readonly probsStride?: number;
 }
 
 export async function prepareMoeTopK(env: OpEnv, a: MoeTopKArgs): Promise<Dispatch> {
   if (!(a.k >= 1 && a.k <= Math.min(MAX_EXPERTS_USED, a.nExperts))) {
-    throw new RangeError(`${a.label}: expert_used_count ${a.k} outside 1..${Math.min(MAX_EXPERTS_USED, a.nExperts)}`);
+    throw opError(a.label, `expert_used_count ${a.k} outside 1..${Math.min(MAX_EXPERTS_USED, a.nExperts)}`);
   }
-  const po = a.probsOffset ?? 0, ps = a.probsStride ?? a.nExperts;
-  checkWithin(`${a.label} probs`, a.probs, po + (a.nRows - 1) * ps + a.nExperts);
-  checkWithin(`${a.label} ids`, a.ids, a.nRows * a.k);
-  checkWithin(`${a.label} weights`, a.weights, a.nRows * a.k);
+  const probs = placeRows(a.label, 'probs', a.probs, a.nRows, a.nExperts);
+  checkWithin(a.label, 'ids', a.ids, a.nRows * a.k);
+  checkWithin(a.label, 'weights', a.weights, a.nRows * a.k);
   const wg = 64;
   const pipeline = await env.pipelines.get({ family: 'softmax', source, entryPoint: 'moe_topk', variant: {}, constants: { WG: wg } });
-  const params = uniformBuffer(env.ctx.device, `${a.label}/params`, packUniform([
-    ['u32', a.nRows], ['u32', a.nExperts], ['u32', po], ['u32', ps], ['u32', 0], ['u32', a.k], ['u32', a.k], ['u32', 0],
+  const params = uniformBuffer(env.ctx.device, `${a.label}/params`, packUniform(a.label, [
+    ['u32', a.nRows], ['u32', a.nExperts], ['u32', probs.offset], ['u32', probs.stride], ['u32', 0], ['u32', a.k], ['u32', a.k], ['u32', 0],
   ]));
   return {
     label: a.label,
     pipeline,
-    bindGroups: [bindGroup(env.ctx.device, pipeline, a.label, [params, a.probs, a.weights, a.ids])],
+    bindGroups: [bindGroup(env.ctx.device, pipeline, a.label, [params, a.probs.buffer, a.weights, a.ids])],
     workgroups: grid(env, Math.ceil(a.nRows / wg)),
   };
 }

@@ -4,7 +4,7 @@
 // on ties: result word 0 is the token id.
 import { uniformBuffer, type Dispatch } from '../dispatch.ts';
 import source from '../../shaders/sample.wgsl';
-import { checkWithin, sparseBindGroup, type OpEnv } from './common.ts';
+import { checkLimit, checkWithin, opError, sparseBindGroup, type OpEnv } from './common.ts';
 
 export const MAX_TOP_K = 64;
 /** Logits per workgroup of the first pass (CHUNK in the shader). */
@@ -34,18 +34,18 @@ export interface PreparedSample {
 export async function prepareSample(env: OpEnv, a: SampleArgs): Promise<PreparedSample> {
   const { device } = env.ctx;
   if (!(Number.isInteger(a.k) && a.k >= 1 && a.k <= Math.min(MAX_TOP_K, a.nVocab))) {
-    throw new RangeError(`${a.label}: top-k ${a.k} outside 1..${Math.min(MAX_TOP_K, a.nVocab)}`);
+    throw opError(a.label, `top-k ${a.k} outside 1..${Math.min(MAX_TOP_K, a.nVocab)}`);
   }
-  checkWithin(`${a.label} logits`, a.logits, a.nVocab);
+  checkWithin(a.label, 'logits', a.logits, a.nVocab);
   const nRecent = a.recent ? (a.nRecent ?? a.recent.size / 4) : 0;
-  if (a.recent) checkWithin(`${a.label} recent`, a.recent, nRecent);
+  if (a.recent) checkWithin(a.label, 'recent', a.recent, nRecent);
   const nChunks = Math.ceil(a.nVocab / CHUNK);
-  if (nChunks > env.ctx.limits.maxComputeWorkgroupsPerDimension) throw new RangeError(`${a.label}: vocabulary of ${a.nVocab} is too large`);
+  checkLimit(a.label, `workgroups (${CHUNK}-logit chunks of a vocabulary of ${a.nVocab})`, nChunks, env.ctx.limits.maxComputeWorkgroupsPerDimension);
   const words = new ArrayBuffer(32); // struct Params of sample.wgsl
   const fields = new DataView(words);
   const setParams = (penalty: number, temperature: number): ArrayBuffer => {
-    if (!(temperature > 0)) throw new RangeError(`${a.label}: temperature ${temperature} must be > 0 (k = 1 for greedy)`);
-    if (!(penalty > 0)) throw new RangeError(`${a.label}: repetition penalty ${penalty} must be > 0`);
+    if (!(temperature > 0)) throw opError(a.label, `temperature ${temperature} must be > 0 (k = 1 for greedy)`);
+    if (!(penalty > 0)) throw opError(a.label, `repetition penalty ${penalty} must be > 0`);
     fields.setUint32(0, a.nVocab, true);
     fields.setUint32(4, nChunks, true);
     fields.setUint32(8, nRecent, true);

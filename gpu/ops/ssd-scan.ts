@@ -8,29 +8,26 @@
 import source from '../../shaders/ssd-scan.wgsl';
 import { bindGroup, uniformBuffer, type Dispatch } from '../dispatch.ts';
 import type { PipelineKey } from '../pipelines.ts';
-import type { OpEnv } from './common.ts';
-import { checkCount, checkLimit, checkRows, checkVector, fail, scanLayout, type RowSlice, type ScanLayout } from './ssm-common.ts';
+import { checkLimit, checkWithin, opError, packUniform, type OpEnv } from './common.ts';
+import { placeRows, type RowView } from './rows.ts';
+import { checkCount, scanLayout, type ScanLayout } from './ssm-common.ts';
 
-const OP = 'ssd-scan';
-
-export interface SsdScanShape {
+export interface SsdScanArgs {
+  readonly label: string;
   readonly nHead: number;
   readonly headDim: number;
   /** B/C groups; n_head is a multiple of it. */
   readonly nGroup: number;
   readonly dState: number;
   readonly nTokens: number;
-}
-
-export interface SsdScanBuffers {
   /** x (n_tokens, d_inner), B and C (n_tokens, n_group·d_state) each, in ONE buffer: slices of the conv output [x | B | C]. */
-  readonly x: RowSlice;
-  readonly B: RowSlice;
-  readonly C: RowSlice;
+  readonly x: RowView;
+  readonly B: RowView;
+  readonly C: RowView;
   /** (n_tokens, d_inner): ssm_in's z slice. */
-  readonly z: RowSlice;
+  readonly z: RowView;
   /** (n_tokens, n_head): ssm_in's dt slice, before bias and softplus. */
-  readonly dt: RowSlice;
+  readonly dt: RowView;
   /** (n_head) each: ssm_a (= -exp(A_log)), ssm_d, ssm_dt.bias. */
   readonly A: GPUBuffer;
   readonly D: GPUBuffer;
@@ -38,47 +35,46 @@ export interface SsdScanBuffers {
   /** (n_head, head_dim, d_state): read and updated in place. */
   readonly state: GPUBuffer;
   /** (n_tokens, d_inner): y · silu(z). */
-  readonly y: RowSlice;
+  readonly y: RowView;
+  readonly layout?: Partial<ScanLayout>;
 }
 
 export function ssdScanKey(dState: number, layout: ScanLayout): PipelineKey {
   return { family: 'ssd_scan', source, variant: {}, constants: { D_STATE: dState, CPW: layout.channelsPerWorkgroup, TB: layout.tokensPerRound } };
 }
 
-export async function prepareSsdScan(env: OpEnv, label: string, shape: SsdScanShape,
-  buffers: SsdScanBuffers, layout: Partial<ScanLayout> = {}): Promise<Dispatch> {
+export async function prepareSsdScan(env: OpEnv, a: SsdScanArgs): Promise<Dispatch> {
   const { device } = env.ctx;
-  const { nHead, headDim, nGroup, dState, nTokens } = shape;
-  for (const [name, v] of Object.entries({ nHead, headDim, nGroup, dState, nTokens })) checkCount(OP, name, v);
-  if (nHead % nGroup !== 0) fail(OP, `n_head ${nHead} is not a multiple of n_group ${nGroup}`);
-  const s = buffers;
-  if (s.B.buffer !== s.x.buffer || s.C.buffer !== s.x.buffer) fail(OP, 'x, B and C must be slices of one buffer (they share a binding)');
+  const { label, nHead, headDim, nGroup, dState, nTokens } = a;
+  for (const [name, v] of Object.entries({ nHead, headDim, nGroup, dState, nTokens })) checkCount(label, name, v);
+  if (nHead % nGroup !== 0) throw opError(label, `n_head ${nHead} is not a multiple of n_group ${nGroup}`);
+  if (a.B.buffer !== a.x.buffer || a.C.buffer !== a.x.buffer) throw opError(label, 'x, B and C must be slices of one buffer (they share a binding)');
   const dInner = nHead * headDim;
-  checkRows(OP, 'x', s.x, nTokens, dInner);
-  checkRows(OP, 'B', s.B, nTokens, nGroup * dState);
-  checkRows(OP, 'C', s.C, nTokens, nGroup * dState);
-  checkRows(OP, 'z', s.z, nTokens, dInner);
-  checkRows(OP, 'dt', s.dt, nTokens, nHead);
-  checkRows(OP, 'y', s.y, nTokens, dInner);
-  checkVector(OP, 'A', s.A, nHead);
-  checkVector(OP, 'D', s.D, nHead);
-  checkVector(OP, 'dtBias', s.dtBias, nHead);
-  checkVector(OP, 'state', s.state, dInner * dState);
-  const l = scanLayout(OP, env.ctx.limits, dState, layout);
+  const x = placeRows(label, 'x', a.x, nTokens, dInner);
+  const B = placeRows(label, 'B', a.B, nTokens, nGroup * dState);
+  const C = placeRows(label, 'C', a.C, nTokens, nGroup * dState);
+  const z = placeRows(label, 'z', a.z, nTokens, dInner);
+  const dt = placeRows(label, 'dt', a.dt, nTokens, nHead);
+  const y = placeRows(label, 'y', a.y, nTokens, dInner);
+  checkWithin(label, 'A', a.A, nHead);
+  checkWithin(label, 'D', a.D, nHead);
+  checkWithin(label, 'dtBias', a.dtBias, nHead);
+  checkWithin(label, 'state', a.state, dInner * dState);
+  const l = scanLayout(label, env.ctx.limits, dState, a.layout ?? {});
   const groups = Math.ceil(dInner / l.channelsPerWorkgroup);
-  checkLimit(OP, 'workgroups', groups, env.ctx.limits.maxComputeWorkgroupsPerDimension);
+  checkLimit(label, 'workgroups', groups, env.ctx.limits.maxComputeWorkgroupsPerDimension);
 
   const pipeline = await env.pipelines.get(ssdScanKey(dState, l));
-  const params = uniformBuffer(device, `${label}/ssd_scan.params`, new Uint32Array([
-    nTokens, dInner, headDim, nHead / nGroup,
-    s.x.offset ?? 0, s.x.stride, s.B.offset ?? 0, s.B.stride, s.C.offset ?? 0, s.C.stride,
-    s.z.offset ?? 0, s.z.stride, s.dt.offset ?? 0, s.dt.stride, s.y.offset ?? 0, s.y.stride,
+  const params = uniformBuffer(device, `${label}/params`, packUniform(label, [
+    ['u32', nTokens], ['u32', dInner], ['u32', headDim], ['u32', nHead / nGroup],
+    ['u32', x.offset], ['u32', x.stride], ['u32', B.offset], ['u32', B.stride], ['u32', C.offset], ['u32', C.stride],
+    ['u32', z.offset], ['u32', z.stride], ['u32', dt.offset], ['u32', dt.stride], ['u32', y.offset], ['u32', y.stride],
   ]));
   return {
-    label: `${label}/ssd_scan`,
+    label,
     pipeline,
-    bindGroups: [bindGroup(device, pipeline, `${label}/ssd_scan`,
-      [params, s.x.buffer, s.z.buffer, s.dt.buffer, s.A, s.D, s.dtBias, s.state, s.y.buffer])],
+    bindGroups: [bindGroup(device, pipeline, label,
+      [params, a.x.buffer, a.z.buffer, a.dt.buffer, a.A, a.D, a.dtBias, a.state, a.y.buffer])],
     workgroups: [groups],
   };
 }

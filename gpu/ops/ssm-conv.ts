@@ -8,21 +8,18 @@
 import source from '../../shaders/ssm-conv.wgsl';
 import { bindGroup, uniformBuffer, type Dispatch } from '../dispatch.ts';
 import type { PipelineKey } from '../pipelines.ts';
-import type { OpEnv } from './common.ts';
-import { checkCount, checkLimit, checkRows, checkVector, sparseBindGroup, type RowSlice } from './ssm-common.ts';
+import { checkLimit, checkWithin, packUniform, sparseBindGroup, type OpEnv } from './common.ts';
+import { placeRows, type RowView } from './rows.ts';
+import { checkCount } from './ssm-common.ts';
 
-const OP = 'ssm-conv';
-
-export interface SsmConvShape {
+export interface SsmConvArgs {
+  readonly label: string;
   readonly channels: number;
   /** Kernel width, GGUF ssm.conv_kernel (4 in every released Mamba). */
   readonly dConv: number;
   readonly nTokens: number;
-}
-
-export interface SsmConvBuffers {
   /** (n_tokens, channels): e.g. the x slice of ssm_in's output. */
-  readonly x: RowSlice;
+  readonly x: RowView;
   /** (channels, d_conv): ssm_conv1d.weight. */
   readonly weight: GPUBuffer;
   /** (channels): ssm_conv1d.bias. */
@@ -30,10 +27,7 @@ export interface SsmConvBuffers {
   /** (d_conv - 1, channels): read and updated in place. */
   readonly state: GPUBuffer;
   /** (n_tokens, channels): the output; must not overlap x. */
-  readonly y: RowSlice;
-}
-
-export interface SsmConvOptions {
+  readonly y: RowView;
   /** Invocations per workgroup (override WG). */
   readonly workgroupSize?: number;
 }
@@ -43,42 +37,41 @@ export function ssmConvKey(dConv: number, workgroupSize: number, entryPoint: 'ss
 }
 
 /** Two dispatches, in order: the output, then the state update. */
-export async function prepareSsmConv(env: OpEnv, label: string, shape: SsmConvShape,
-  buffers: SsmConvBuffers, options: SsmConvOptions = {}): Promise<readonly Dispatch[]> {
+export async function prepareSsmConv(env: OpEnv, a: SsmConvArgs): Promise<Dispatch[]> {
   const { device } = env.ctx;
-  const { channels, dConv, nTokens } = shape;
-  const wg = options.workgroupSize ?? 64;
-  checkCount(OP, 'channels', channels);
-  checkCount(OP, 'dConv', dConv, 2);
-  checkCount(OP, 'nTokens', nTokens);
-  checkRows(OP, 'x', buffers.x, nTokens, channels);
-  checkRows(OP, 'y', buffers.y, nTokens, channels);
-  checkVector(OP, 'weight', buffers.weight, channels * dConv);
-  checkVector(OP, 'bias', buffers.bias, channels);
-  checkVector(OP, 'state', buffers.state, (dConv - 1) * channels);
+  const { label, channels, dConv, nTokens } = a;
+  const wg = a.workgroupSize ?? 64;
+  checkCount(label, 'channels', channels);
+  checkCount(label, 'dConv', dConv, 2);
+  checkCount(label, 'nTokens', nTokens);
+  const x = placeRows(label, 'x', a.x, nTokens, channels);
+  const y = placeRows(label, 'y', a.y, nTokens, channels);
+  checkWithin(label, 'weight', a.weight, channels * dConv);
+  checkWithin(label, 'bias', a.bias, channels);
+  checkWithin(label, 'state', a.state, (dConv - 1) * channels);
   const limits = env.ctx.limits;
-  checkLimit(OP, 'workgroup size', wg, limits.maxComputeInvocationsPerWorkgroup);
-  checkLimit(OP, 'n_tokens (workgroups along y)', nTokens, limits.maxComputeWorkgroupsPerDimension);
+  checkLimit(label, 'workgroup size', wg, limits.maxComputeInvocationsPerWorkgroup);
+  checkLimit(label, 'n_tokens (workgroups along y)', nTokens, limits.maxComputeWorkgroupsPerDimension);
   const groups = Math.ceil(channels / wg);
-  checkLimit(OP, 'workgroups along x', groups, limits.maxComputeWorkgroupsPerDimension);
+  checkLimit(label, 'workgroups along x', groups, limits.maxComputeWorkgroupsPerDimension);
 
   const [convPipeline, statePipeline] = await Promise.all([
     env.pipelines.get(ssmConvKey(dConv, wg, 'ssm_conv')),
     env.pipelines.get(ssmConvKey(dConv, wg, 'ssm_conv_state')),
   ]);
-  const params = uniformBuffer(device, `${label}/ssm_conv.params`, new Uint32Array([
-    nTokens, channels, buffers.x.offset ?? 0, buffers.x.stride, buffers.y.offset ?? 0, buffers.y.stride,
+  const params = uniformBuffer(device, `${label}/params`, packUniform(label, [
+    ['u32', nTokens], ['u32', channels], ['u32', x.offset], ['u32', x.stride], ['u32', y.offset], ['u32', y.stride],
   ]));
   const conv: Dispatch = {
-    label: `${label}/ssm_conv`,
+    label,
     pipeline: convPipeline,
-    bindGroups: [bindGroup(device, convPipeline, `${label}/ssm_conv`, [params, buffers.x.buffer, buffers.weight, buffers.bias, buffers.state, buffers.y.buffer])],
+    bindGroups: [bindGroup(device, convPipeline, label, [params, a.x.buffer, a.weight, a.bias, a.state, a.y.buffer])],
     workgroups: [groups, nTokens],
   };
   const state: Dispatch = {
-    label: `${label}/ssm_conv_state`,
+    label: `${label}/state`,
     pipeline: statePipeline,
-    bindGroups: [sparseBindGroup(device, statePipeline, `${label}/ssm_conv_state`, [[0, params], [1, buffers.x.buffer], [4, buffers.state]])],
+    bindGroups: [sparseBindGroup(device, statePipeline, `${label}/state`, { 0: params, 1: a.x.buffer, 4: a.state })],
     workgroups: [groups],
   };
   return [conv, state];

@@ -7,27 +7,24 @@
 import source from '../../shaders/ssm-scan.wgsl';
 import { bindGroup, uniformBuffer, type Dispatch } from '../dispatch.ts';
 import type { PipelineKey } from '../pipelines.ts';
-import type { OpEnv } from './common.ts';
-import { checkCount, checkLimit, fail, checkRows, checkVector, scanLayout, type RowSlice, type ScanLayout } from './ssm-common.ts';
+import { checkLimit, checkWithin, opError, packUniform, type OpEnv } from './common.ts';
+import { placeRows, type RowView } from './rows.ts';
+import { checkCount, scanLayout, type ScanLayout } from './ssm-common.ts';
 
-const OP = 'ssm-scan';
-
-export interface SsmScanShape {
+export interface SsmScanArgs {
+  readonly label: string;
   readonly dInner: number;
   readonly dState: number;
   readonly nTokens: number;
-}
-
-export interface SsmScanBuffers {
   /** (n_tokens, d_inner): the conv output in, y out (same rows). */
-  readonly xy: RowSlice;
+  readonly xy: RowView;
   /** (n_tokens, d_inner): ssm_dt·dt, before bias and softplus. */
-  readonly dt: RowSlice;
+  readonly dt: RowView;
   /** (n_tokens, d_state) each, in ONE buffer: slices of ssm_x's [dt | B | C] (after Jamba's B/C norms). */
-  readonly B: RowSlice;
-  readonly C: RowSlice;
+  readonly B: RowView;
+  readonly C: RowView;
   /** (n_tokens, d_inner): the gate, e.g. the z slice of ssm_in's [x | z]. */
-  readonly z: RowSlice;
+  readonly z: RowView;
   /** (d_inner, d_state): ssm_a = -exp(A_log). */
   readonly A: GPUBuffer;
   /** (d_inner): ssm_d. */
@@ -36,45 +33,44 @@ export interface SsmScanBuffers {
   readonly dtBias: GPUBuffer;
   /** (d_inner, d_state): read and updated in place. */
   readonly state: GPUBuffer;
+  readonly layout?: Partial<ScanLayout>;
 }
 
 export function ssmScanKey(dState: number, layout: ScanLayout): PipelineKey {
   return { family: 'ssm_scan', source, variant: {}, constants: { D_STATE: dState, CPW: layout.channelsPerWorkgroup, TB: layout.tokensPerRound } };
 }
 
-export async function prepareSsmScan(env: OpEnv, label: string, shape: SsmScanShape,
-  buffers: SsmScanBuffers, layout: Partial<ScanLayout> = {}): Promise<Dispatch> {
+export async function prepareSsmScan(env: OpEnv, a: SsmScanArgs): Promise<Dispatch> {
   const { device } = env.ctx;
-  const { dInner, dState, nTokens } = shape;
-  checkCount(OP, 'dInner', dInner);
-  checkCount(OP, 'dState', dState);
-  checkCount(OP, 'nTokens', nTokens);
-  if (buffers.B.buffer !== buffers.C.buffer) fail(OP, 'B and C must be slices of one buffer (they share a binding)');
-  checkRows(OP, 'xy', buffers.xy, nTokens, dInner);
-  checkRows(OP, 'dt', buffers.dt, nTokens, dInner);
-  checkRows(OP, 'B', buffers.B, nTokens, dState);
-  checkRows(OP, 'C', buffers.C, nTokens, dState);
-  checkRows(OP, 'z', buffers.z, nTokens, dInner);
-  checkVector(OP, 'A', buffers.A, dInner * dState);
-  checkVector(OP, 'D', buffers.D, dInner);
-  checkVector(OP, 'dtBias', buffers.dtBias, dInner);
-  checkVector(OP, 'state', buffers.state, dInner * dState);
-  const l = scanLayout(OP, env.ctx.limits, dState, layout);
+  const { label, dInner, dState, nTokens } = a;
+  checkCount(label, 'dInner', dInner);
+  checkCount(label, 'dState', dState);
+  checkCount(label, 'nTokens', nTokens);
+  if (a.B.buffer !== a.C.buffer) throw opError(label, 'B and C must be slices of one buffer (they share a binding)');
+  const xy = placeRows(label, 'xy', a.xy, nTokens, dInner);
+  const dt = placeRows(label, 'dt', a.dt, nTokens, dInner);
+  const B = placeRows(label, 'B', a.B, nTokens, dState);
+  const C = placeRows(label, 'C', a.C, nTokens, dState);
+  const z = placeRows(label, 'z', a.z, nTokens, dInner);
+  checkWithin(label, 'A', a.A, dInner * dState);
+  checkWithin(label, 'D', a.D, dInner);
+  checkWithin(label, 'dtBias', a.dtBias, dInner);
+  checkWithin(label, 'state', a.state, dInner * dState);
+  const l = scanLayout(label, env.ctx.limits, dState, a.layout ?? {});
   const groups = Math.ceil(dInner / l.channelsPerWorkgroup);
-  checkLimit(OP, 'workgroups', groups, env.ctx.limits.maxComputeWorkgroupsPerDimension);
+  checkLimit(label, 'workgroups', groups, env.ctx.limits.maxComputeWorkgroupsPerDimension);
 
   const pipeline = await env.pipelines.get(ssmScanKey(dState, l));
-  const s = buffers;
-  const params = uniformBuffer(device, `${label}/ssm_scan.params`, new Uint32Array([
-    nTokens, dInner,
-    s.xy.offset ?? 0, s.xy.stride, s.dt.offset ?? 0, s.dt.stride,
-    s.B.offset ?? 0, s.B.stride, s.C.offset ?? 0, s.C.stride, s.z.offset ?? 0, s.z.stride,
+  const params = uniformBuffer(device, `${label}/params`, packUniform(label, [
+    ['u32', nTokens], ['u32', dInner],
+    ['u32', xy.offset], ['u32', xy.stride], ['u32', dt.offset], ['u32', dt.stride],
+    ['u32', B.offset], ['u32', B.stride], ['u32', C.offset], ['u32', C.stride], ['u32', z.offset], ['u32', z.stride],
   ]));
   return {
-    label: `${label}/ssm_scan`,
+    label,
     pipeline,
-    bindGroups: [bindGroup(device, pipeline, `${label}/ssm_scan`,
-      [params, s.xy.buffer, s.dt.buffer, s.B.buffer, s.z.buffer, s.A, s.D, s.dtBias, s.state])],
+    bindGroups: [bindGroup(device, pipeline, label,
+      [params, a.xy.buffer, a.dt.buffer, a.B.buffer, a.z.buffer, a.A, a.D, a.dtBias, a.state])],
     workgroups: [groups],
   };
 }

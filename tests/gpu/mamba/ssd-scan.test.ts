@@ -8,7 +8,7 @@ import { beforeAll, describe, it } from 'vitest';
 import { PipelineCache } from '../../../gpu/pipelines.ts';
 import { prepareSsdScan } from '../../../gpu/ops/ssd-scan.ts';
 import { prepareRmsNorm } from '../../../gpu/ops/rmsnorm.ts';
-import { rowSlice } from '../../../gpu/ops/ssm-common.ts';
+import type { RowView } from '../../../gpu/ops/rows.ts';
 import type { Dispatch } from '../../../gpu/dispatch.ts';
 import type { OpEnv } from '../../../gpu/ops/common.ts';
 import { rowView } from '../../../model/reference/mamba.ts';
@@ -68,12 +68,15 @@ type Gpu = ReturnType<typeof gpuBuffers>;
 
 function prepare(c: Case, inp: Inputs, g: Gpu, from: number, count: number): Promise<Dispatch> {
   const gs = c.nGroup * c.dState, xRow = from * inp.convW, zRow = from * inp.zxdW;
-  return prepareSsdScan(env, `ssd${inp.dInner}@${from}`, { ...c, nTokens: count }, {
-    x: rowSlice(g.xbc, inp.convW, xRow), B: rowSlice(g.xbc, inp.convW, xRow + inp.dInner), C: rowSlice(g.xbc, inp.convW, xRow + inp.dInner + gs),
-    z: rowSlice(g.zxd, inp.zxdW, zRow), dt: rowSlice(g.zxd, inp.zxdW, zRow + inp.dInner + inp.convW),
+  return prepareSsdScan(env, {
+    label: `ssd${inp.dInner}@${from}`, nHead: c.nHead, headDim: c.headDim, nGroup: c.nGroup, dState: c.dState, nTokens: count,
+    x: { buffer: g.xbc, offset: xRow, stride: inp.convW }, B: { buffer: g.xbc, offset: xRow + inp.dInner, stride: inp.convW },
+    C: { buffer: g.xbc, offset: xRow + inp.dInner + gs, stride: inp.convW },
+    z: { buffer: g.zxd, offset: zRow, stride: inp.zxdW }, dt: { buffer: g.zxd, offset: zRow + inp.dInner + inp.convW, stride: inp.zxdW },
     A: g.A, D: g.D, dtBias: g.dtBias, state: g.state,
-    y: rowSlice(g.y, inp.dInner, from * inp.dInner),
-  }, { channelsPerWorkgroup: c.cpw, tokensPerRound: c.tb });
+    y: { buffer: g.y, offset: from * inp.dInner, stride: inp.dInner },
+    layout: { channelsPerWorkgroup: c.cpw, tokensPerRound: c.tb },
+  });
 }
 
 // Overrides swept: D_STATE 16, 128, 5; CPW 1, 2, 3, 4 (default for 16); TB 1, 2, 4 (default for 128), 5, 8 (default for 16).
@@ -132,11 +135,8 @@ describe('ssd-scan: sequence = steps = two chunks', () => {
 });
 
 /** Mamba-2's grouped norm with the RMSNorm op: n_group rows of d_inner/n_group per token, weight row g for block g. */
-function groupNorm(label: string, dInner: number, nGroup: number, nTokens: number, eps: number, y: GPUBuffer, weight: GPUBuffer, x?: { buffer: GPUBuffer; offset: number; stride: number }) {
-  return prepareRmsNorm(env, {
-    label, y, weight, nGroups: nGroup, rowsPerToken: nGroup, rowLen: dInner / nGroup, nTokens, eps,
-    ...(x ? { x: x.buffer, xOffset: x.offset, xTokenStride: x.stride } : {}),
-  });
+function groupNorm(label: string, dInner: number, nGroup: number, nTokens: number, eps: number, y: GPUBuffer, weight: GPUBuffer, x?: RowView) {
+  return prepareRmsNorm(env, { label, y: { buffer: y }, x, weight, nGroups: nGroup, rowsPerToken: nGroup, rowLen: dInner / nGroup, nTokens, eps });
 }
 
 describe('grouped RMSNorm (rmsnorm.ts) vs the Mamba-2 CPU reference', () => {

@@ -4,7 +4,6 @@
 import { beforeAll, describe, it } from 'vitest';
 import { PipelineCache } from '../../../gpu/pipelines.ts';
 import { prepareSsmConv } from '../../../gpu/ops/ssm-conv.ts';
-import { rowSlice } from '../../../gpu/ops/ssm-common.ts';
 import type { Dispatch } from '../../../gpu/dispatch.ts';
 import type { OpEnv } from '../../../gpu/ops/common.ts';
 import { causalConv1d, causalConv1dStep, createConvState, rowView } from '../../../model/reference/mamba.ts';
@@ -48,11 +47,13 @@ function gpuBuffers(c: Case, inp: ReturnType<typeof makeInputs>, label: string) 
 
 /** Dispatches for tokens [from, from + count) of the case, continuing the state in place. */
 function prepare(c: Case, inp: ReturnType<typeof makeInputs>, g: ReturnType<typeof gpuBuffers>, from: number, count: number): Promise<readonly Dispatch[]> {
-  return prepareSsmConv(env, `conv${c.channels}@${from}`, { channels: c.channels, dConv: c.dConv, nTokens: count }, {
-    x: rowSlice(g.x, inp.stride, inp.pad + from * inp.stride),
+  return prepareSsmConv(env, {
+    label: `conv${c.channels}@${from}`, channels: c.channels, dConv: c.dConv, nTokens: count,
+    x: { buffer: g.x, offset: inp.pad + from * inp.stride, stride: inp.stride },
     weight: g.w, bias: g.b, state: g.state,
-    y: rowSlice(g.y, c.channels, from * c.channels),
-  }, { workgroupSize: c.wg });
+    y: { buffer: g.y, offset: from * c.channels, stride: c.channels },
+    workgroupSize: c.wg,
+  });
 }
 
 const CASES: Case[] = [

@@ -5,7 +5,6 @@
 import { beforeAll, describe, it } from 'vitest';
 import { PipelineCache } from '../../../gpu/pipelines.ts';
 import { prepareSsmScan } from '../../../gpu/ops/ssm-scan.ts';
-import { rowSlice } from '../../../gpu/ops/ssm-common.ts';
 import type { Dispatch } from '../../../gpu/dispatch.ts';
 import type { OpEnv } from '../../../gpu/ops/common.ts';
 import { createSsmState, rowView, selectiveScan, selectiveScanStep, type SelectiveScanInputs } from '../../../model/reference/mamba.ts';
@@ -73,14 +72,16 @@ type Gpu = ReturnType<typeof gpuBuffers>;
 
 function prepare(c: Case, inp: Inputs, g: Gpu, from: number, count: number): Promise<Dispatch> {
   const w = 2 * c.dInner;
-  return prepareSsmScan(env, `scan${c.dInner}@${from}`, { dInner: c.dInner, dState: c.dState, nTokens: count }, {
-    xy: rowSlice(g.xy, c.dInner, from * c.dInner),
-    dt: rowSlice(g.dt, c.dInner, from * c.dInner),
-    B: rowSlice(g.dbc, inp.bcStride, from * inp.bcStride + inp.dtRank),
-    C: rowSlice(g.dbc, inp.bcStride, from * inp.bcStride + inp.dtRank + c.dState),
-    z: rowSlice(g.xz, w, from * w + c.dInner),
+  return prepareSsmScan(env, {
+    label: `scan${c.dInner}@${from}`, dInner: c.dInner, dState: c.dState, nTokens: count,
+    xy: { buffer: g.xy, offset: from * c.dInner, stride: c.dInner },
+    dt: { buffer: g.dt, offset: from * c.dInner, stride: c.dInner },
+    B: { buffer: g.dbc, offset: from * inp.bcStride + inp.dtRank, stride: inp.bcStride },
+    C: { buffer: g.dbc, offset: from * inp.bcStride + inp.dtRank + c.dState, stride: inp.bcStride },
+    z: { buffer: g.xz, offset: from * w + c.dInner, stride: w },
     A: g.A, D: g.D, dtBias: g.dtBias, state: g.state,
-  }, { channelsPerWorkgroup: c.cpw, tokensPerRound: c.tb });
+    layout: { channelsPerWorkgroup: c.cpw, tokensPerRound: c.tb },
+  });
 }
 
 function refRun(c: Case, inp: Inputs): { y: Float32Array; state: Float32Array } {

@@ -66,14 +66,16 @@ export async function checkMatmul(op: 'gemv' | 'gemm', c: Case): Promise<void> {
   const biasValues = randomF32(c.n, seed + 3);
   const bias = c.bias ? uploadWeight(device, { name: 'bias', type: 0, dims: [c.n] }, new Uint8Array(biasValues.buffer)) : undefined;
 
+  const env = { ctx, pipelines: cache };
   const common = {
-    weight: w.gpu, x: x.buffer, xOffset: slack, xStride, y: y.buffer, yOffset: slack, yStride, tokens,
+    label: `${op} ${c.type} ${c.k}x${c.n}`, weight: w.gpu,
+    x: { buffer: x.buffer, offset: slack, stride: xStride }, y: { buffer: y.buffer, offset: slack, stride: yStride }, tokens,
     bias, accumulate: c.accumulate, variant: { f16 },
     gate: c.gate ? { ids: gateIds(device, c.gate, seed + 4), k: GATE_K, expert: GATE_EXPERT } : undefined,
   };
   const dispatches = op === 'gemv'
-    ? await prepareGemv(ctx, cache, { ...common, workgroupSize: c.wg, rowsPerWorkgroup: c.rows })
-    : await prepareGemm(ctx, cache, { ...common, tile: c.tile });
+    ? await prepareGemv(env, { ...common, workgroupSize: c.wg, rowsPerWorkgroup: c.rows })
+    : await prepareGemm(env, { ...common, tile: c.tile });
   await runDispatches(device, dispatches);
   const got = await readActivations(device, y.buffer, slack + tokens * yStride, f16);
 

@@ -30,8 +30,9 @@ async function check(c: Case): Promise<number> {
   const stride = c.k + slack;
   const y = activationBuffer(device, 'y', randomF32(slack + c.tokens * stride, 9), f16);
   const idsBuffer = storageBuffer(device, 'ids', Uint32Array.from([7, ...ids]));
-  const dispatches = await prepareEmbedding(ctx, pipelineCache(device), {
-    weight: w.gpu, ids: idsBuffer, idsOffset: 1, tokens: c.tokens, y: y.buffer, yOffset: slack, yStride: stride, variant: { f16 }, workgroupSize: c.wg,
+  const dispatches = await prepareEmbedding({ ctx, pipelines: pipelineCache(device) }, {
+    label: `embedding ${c.type}`, weight: w.gpu, ids: { buffer: idsBuffer, offset: 1 }, tokens: c.tokens,
+    y: { buffer: y.buffer, offset: slack, stride }, variant: { f16 }, workgroupSize: c.wg,
   });
   await runDispatches(device, dispatches);
   const got = await readActivations(device, y.buffer, slack + c.tokens * stride, f16);

@@ -37,7 +37,7 @@ async function prefillChunk(env: OpEnv, cache: KvCache, step: GPUBuffer, q: Floa
   writeStep(device.queue, step, from);
   const d = await prepareAttentionPrefill(env, {
     label: `prefill ${from}..${to}`, cache, step, nTokens: to - from, nHead, scale,
-    q: storageBuffer(device, 'q', q), qOffset: from * width, out, outOffset: from * width,
+    q: { buffer: storageBuffer(device, 'q', q), offset: from * width }, out: { buffer: out, offset: from * width },
   });
   await runDispatches(device, [d]);
 }
@@ -111,7 +111,7 @@ describe('attention', () => {
       const qb = storageBuffer(device, 'q', q);
       const out = storageBuffer(device, 'out', q.byteLength);
       for (const nSplit of [1, 3, 8, 32]) {
-        const dispatches = await prepareAttentionDecode(env, { label: `decode split${nSplit}`, cache, step, q: qb, out, nHead, scale: s.scale, nSplit });
+        const dispatches = await prepareAttentionDecode(env, { label: `decode split${nSplit}`, cache, step, q: { buffer: qb }, out: { buffer: out }, nHead, scale: s.scale, nSplit });
         // The same prepared dispatches serve every length: only the step uniform changes.
         const lengths = nSplit === 3 || nSplit === 8 ? [1, 2, 45, 64, 65, 1000, nCtx] : [1, 65, nCtx];
         for (const nKv of lengths) {
@@ -129,7 +129,7 @@ describe('attention', () => {
       const last = (await readF32(device, pre, qs.length)).subarray((nKv - 1) * nHead * headDim);
       const qLast = storageBuffer(device, 'q last', qs.subarray((nKv - 1) * nHead * headDim));
       writeStep(device.queue, step, nKv - 1);
-      await runDispatches(device, await prepareAttentionDecode(env, { label: 'decode last', cache, step, q: qLast, out, nHead, scale: s.scale, nSplit: 3 }));
+      await runDispatches(device, await prepareAttentionDecode(env, { label: 'decode last', cache, step, q: { buffer: qLast }, out: { buffer: out }, nHead, scale: s.scale, nSplit: 3 }));
       expectClose(await readF32(device, out, q.length), last, TOLERANCE.f32, `decode = last prefill row hd${headDim} ${nHead}/${nHeadKv}`);
     }
   });
@@ -152,7 +152,7 @@ describe('attention', () => {
       expectClose(await readF32(device, out, q.length), attention(q, k, v, n, 0, s), TOLERANCE.f16, `f16 prefill hd${headDim} ${nHead}/${nHeadKv}`);
       const qLast = q.subarray((n - 1) * nHead * headDim);
       writeStep(device.queue, step, n - 1);
-      await runDispatches(device, await prepareAttentionDecode(env, { label: 'f16 decode', cache, step, q: storageBuffer(device, 'q', qLast), out, nHead, scale: s.scale, nSplit: 4 }));
+      await runDispatches(device, await prepareAttentionDecode(env, { label: 'f16 decode', cache, step, q: { buffer: storageBuffer(device, 'q', qLast) }, out: { buffer: out }, nHead, scale: s.scale, nSplit: 4 }));
       expectClose(await readF32(device, out, qLast.length), attentionDecode(qLast, k, v, n, s), TOLERANCE.f16, `f16 decode hd${headDim} ${nHead}/${nHeadKv}`);
     }
   });

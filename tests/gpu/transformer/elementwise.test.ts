@@ -59,7 +59,7 @@ describe('MoE router', () => {
       for (const wg of [64, 256]) {
         const x = randomF32(nRows * rowLen, nRows + rowLen + wg, -8, 8);
         const y = storageBuffer(device, 'probs', x.byteLength);
-        await runDispatches(device, [await prepareSoftmax(env, { label: `softmax ${nRows}x${rowLen}`, x: storageBuffer(device, 'x', x), y, nRows, rowLen, workgroupSize: wg })]);
+        await runDispatches(device, [await prepareSoftmax(env, { label: `softmax ${nRows}x${rowLen}`, x: { buffer: storageBuffer(device, 'x', x) }, y: { buffer: y }, nRows, rowLen, workgroupSize: wg })]);
         expectClose(await readF32(device, y, x.length), softmaxRows(x, rowLen), TOLERANCE.f32Transcendental, `softmax ${nRows}x${rowLen} wg${wg}`);
       }
     }
@@ -75,7 +75,7 @@ describe('MoE router', () => {
       const ids = storageBuffer(device, 'ids', nRows * k * 4);
       const weights = storageBuffer(device, 'weights', nRows * k * 4);
       await runDispatches(device, [await prepareMoeTopK(env, {
-        label: `moe top-${k} of ${nExperts}`, probs: storageBuffer(device, 'probs', probs), ids, weights, nRows, nExperts, k,
+        label: `moe top-${k} of ${nExperts}`, probs: { buffer: storageBuffer(device, 'probs', probs) }, ids, weights, nRows, nExperts, k,
       })]);
       const want = moeTopK(probs, nExperts, k);
       expect(Array.from(await readU32(device, ids, nRows * k)), `ids ${nRows}x${nExperts} k${k}`).toEqual(Array.from(want.ids));

@@ -23,7 +23,7 @@ describe('rmsnorm', () => {
               const xb = storageBuffer(device, 'x', x);
               const yb = inplace ? xb : storageBuffer(device, 'y', x.byteLength);
               const d = await prepareRmsNorm(env, {
-                label, y: yb, x: inplace ? undefined : xb, weight: withWeight ? storageBuffer(device, 'w', w) : undefined,
+                label, y: { buffer: yb }, x: inplace ? undefined : { buffer: xb }, weight: withWeight ? storageBuffer(device, 'w', w) : undefined,
                 nTokens, rowLen, eps, workgroupSize: wg,
               });
               await runDispatches(device, [d]);
@@ -45,8 +45,8 @@ describe('rmsnorm', () => {
       const w = randomF32(headDim, 99, 0.5, 1.5);
       const buf = storageBuffer(device, 'qkv', qkv);
       const d = await prepareRmsNorm(env, {
-        label: `k_norm hd${headDim}`, y: buf, weight: storageBuffer(device, 'k_norm', w), nTokens, rowLen: headDim,
-        rowsPerToken: nHeadKv, eps: 1e-6, yOffset: nHead * headDim, yTokenStride: width,
+        label: `k_norm hd${headDim}`, y: { buffer: buf, offset: nHead * headDim, stride: width }, weight: storageBuffer(device, 'k_norm', w), nTokens, rowLen: headDim,
+        rowsPerToken: nHeadKv, eps: 1e-6,
       });
       await runDispatches(device, [d]);
       const want = Float32Array.from(qkv);
@@ -66,7 +66,7 @@ describe('rmsnorm', () => {
     const w = randomF32(nGroup * groupLen, 6, 0.5, 1.5);
     const y = storageBuffer(device, 'y', x.byteLength);
     await runDispatches(device, [await prepareRmsNorm(env, {
-      label: 'grouped', x: storageBuffer(device, 'x', x), y, weight: storageBuffer(device, 'w', w), nGroups: nGroup,
+      label: 'grouped', x: { buffer: storageBuffer(device, 'x', x) }, y: { buffer: y }, weight: storageBuffer(device, 'w', w), nGroups: nGroup,
       nTokens, rowLen: groupLen, rowsPerToken: nGroup, eps: 1e-5,
     })]);
     expectClose(await readF32(device, y, x.length), rmsNorm(x, groupLen, 1e-5, w), TOLERANCE.f32, 'grouped norm');
@@ -77,8 +77,8 @@ describe('rmsnorm', () => {
     const bw = randomF32(dState, 9, 0.5, 1.5);
     const out = storageBuffer(device, 'B', nTokens * dState * 4);
     await runDispatches(device, [await prepareRmsNorm(env, {
-      label: 'B norm', x: storageBuffer(device, 'x_dbl', xdbl), y: out, weight: storageBuffer(device, 'ssm_b_norm', bw),
-      nTokens, rowLen: dState, eps: 1e-6, xOffset: dtRank, xTokenStride: row,
+      label: 'B norm', x: { buffer: storageBuffer(device, 'x_dbl', xdbl), offset: dtRank, stride: row }, y: { buffer: out }, weight: storageBuffer(device, 'ssm_b_norm', bw),
+      nTokens, rowLen: dState, eps: 1e-6,
     })]);
     const b = new Float32Array(nTokens * dState);
     for (let t = 0; t < nTokens; t++) b.set(xdbl.subarray(t * row + dtRank, t * row + dtRank + dState), t * dState);

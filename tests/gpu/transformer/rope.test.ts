@@ -30,7 +30,7 @@ describe('rope', () => {
         const buf = storageBuffer(device, 'qkv', qkv);
         writeStep(device.queue, step, c.nPast);
         const label = `rope hd${c.headDim} rot${p.nRot} neox${neox} pos${c.nPast}+${c.nTokens} scale${p.freqScale}${p.freqFactors ? ' factors' : ''}`;
-        await runDispatches(device, [await prepareRope(env, { label, x: buf, step, nTokens: c.nTokens, nHeads: c.nHeads, headDim: c.headDim, rope: p, offset: 0, tokenStride: stride })]);
+        await runDispatches(device, [await prepareRope(env, { label, x: { buffer: buf, offset: 0, stride }, step, nTokens: c.nTokens, nHeads: c.nHeads, headDim: c.headDim, rope: p })]);
         const want = Float32Array.from(qkv);
         const q = new Float32Array(c.nTokens * width);
         for (let t = 0; t < c.nTokens; t++) q.set(qkv.subarray(t * stride, t * stride + width), t * width);
@@ -53,7 +53,7 @@ describe('rope', () => {
       const x = randomF32(nTokens * nHeads * headDim, neox ? 11 : 12, -2, 2);
       const buf = storageBuffer(device, 'q', x);
       writeStep(device.queue, step, nPast);
-      await runDispatches(device, [await prepareRope(env, { label: `rope long neox${neox}`, x: buf, step, nTokens, nHeads, headDim, rope: p })]);
+      await runDispatches(device, [await prepareRope(env, { label: `rope long neox${neox}`, x: { buffer: buf }, step, nTokens, nHeads, headDim, rope: p })]);
       const inv = ropeInvFreq(p);
       const want = Float32Array.from(x);
       const half = headDim / 2;
