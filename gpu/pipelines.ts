@@ -1,5 +1,6 @@
 // Compute pipelines, created once with createComputePipelineAsync and cached under a typed key.
 // Every pipeline and shader module is labelled, so a validation error names the kernel variant.
+import { EdgewiseError } from '../model/errors.ts';
 import { wgslVariant, type ShaderVariant } from './wgsl-variant.ts';
 
 export interface PipelineKey {
@@ -56,10 +57,10 @@ export class PipelineCache {
     }).catch(async (e: unknown) => {
       const info = await module!.getCompilationInfo();
       const msgs = info.messages.filter((m) => m.type === 'error').map((m) => `${m.lineNum}:${m.linePos} ${m.message}`).join('; ');
-      throw new Error(`pipeline ${id} failed: ${(e as Error).message}${msgs ? ` (${msgs})` : ''}`);
+      throw new EdgewiseError('gpu-validation', `pipeline ${id} failed: ${(e as Error).message}${msgs ? ` (${msgs})` : ''}`);
     });
     const err = await this.device.popErrorScope();
-    if (err) throw new Error(`pipeline ${id}: ${err.message}`);
+    if (err) throw new EdgewiseError('gpu-validation', `pipeline ${id}: ${err.message.split('\n')[0]}`);
     return pipeline;
   }
 }
