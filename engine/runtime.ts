@@ -63,6 +63,14 @@ export function samplingSettings(s: SamplingOptions = {}): SamplingSettings {
   } as SamplingSettings;
 }
 
+/** The result of a request stopped before its turn came. */
+function notStarted(promptTokens: number): GenerateResult {
+  return {
+    text: '', tokens: [], stopReason: 'aborted',
+    timings: { promptTokens, prefilledTokens: 0, generatedTokens: 0, timeToFirstTokenMs: 0, prefillTokensPerSecond: 0, decodeTokensPerSecond: 0 },
+  };
+}
+
 export class EngineRuntime implements ModelRuntime {
   private current?: LoadedModel;
   private clock = 0;
@@ -140,6 +148,8 @@ export class EngineRuntime implements ModelRuntime {
       // Stop sent meanwhile is still queued: let it land, and generate() sees it before the prompt runs.
       await new Promise((resolve) => setTimeout(resolve, 0));
       await previous.catch(() => undefined);
+      // Stopped while it waited (or the model was unloaded meanwhile): it never starts.
+      if (controller.signal.aborted) return notStarted(prompt.length);
       const seq = await this.sequenceFor(loaded, slot);
       const maxTokens = request.maxTokens ?? DEFAULT_MAX_TOKENS;
       const constrained = request.schema === undefined ? undefined : this.constrained(loaded, seq, request.schema, maxTokens);

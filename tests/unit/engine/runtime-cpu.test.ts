@@ -69,6 +69,21 @@ describe.each(['llama-F32', 'mamba-F32'])('runtime on the CPU reference: %s', (n
   });
 });
 
+describe('runtime on the CPU reference: queue', () => {
+  it('a Stop or an unload reaches requests still waiting their turn, which never start', async () => {
+    const { runtime, manifest } = await cpuRuntime('llama-F32');
+    let n = 0;
+    const running = runtime.generateTokens(manifest.tokens, { maxTokens: 40, sampling: GREEDY }, () => { if (++n === 2) runtime.unload(); });
+    const waiting = runtime.generateTokens(manifest.tokens, { maxTokens: 40, sampling: GREEDY }, () => {});
+    const [r, w] = await Promise.all([running, waiting]);
+    expect(r.stopReason).toBe('aborted');
+    expect(w.stopReason).toBe('aborted');
+    expect(w.timings.prefilledTokens).toBe(0);
+    expect(w.tokens).toEqual([]);
+    expect(runtime.loaded).toBeUndefined();
+  });
+});
+
 describe('runtime on the CPU reference: chat and schema output', () => {
   it("renders chat messages with the model's template and generates from them", async () => {
     const { runtime } = await cpuRuntime('llama-F32', CHATML);
