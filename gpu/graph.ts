@@ -151,8 +151,8 @@ export class ForwardBuilder {
         nRot: m.rope.nRot, freqBase: m.rope.freqBase, freqScale: m.rope.freqScale, neox: m.rope.kind === 'neox',
         freqFactors: m.rope.freqFactors ? this.w.host.get(m.rope.freqFactors) : undefined,
       };
-      this.add(prepareRope(env, { label: `${label}.rope_q`, x: { buffer: s.a, offset: 0, stride }, step: s.step, nTokens: n, nHeads: m.nHead, headDim: m.headDim, rope }));
-      this.add(prepareRope(env, { label: `${label}.rope_k`, x: { buffer: s.a, offset: qw, stride }, step: s.step, nTokens: n, nHeads: m.nHeadKv, headDim: m.headDim, rope }));
+      // q's heads and then k's lie side by side in each row and turn alike: one dispatch for both.
+      this.add(prepareRope(env, { label: `${label}.rope_qk`, x: { buffer: s.a, offset: 0, stride }, step: s.step, nTokens: n, nHeads: m.nHead + m.nHeadKv, headDim: m.headDim, rope }));
     }
     this.add(prepareKvWrite(env, { label: `${label}.kv_write`, cache: kv, step: s.step, nTokens: n, k: { buffer: s.a, offset: qw, stride }, v: { buffer: s.a, offset: qw + kw, stride } }));
     if (n === 1) {
