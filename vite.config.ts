@@ -11,7 +11,12 @@ const extraConnect = extraConnectSources(process.env);
 export default defineConfig({
   plugins: [wgslVitePlugin(), solid(), cspMetaPlugin(), workboxPlugin()],
   // The hosts the policy lets model downloads reach, for the app's own check (app/tasks/model-url.ts).
-  define: { __EDGEWISE_MODEL_HOSTS__: JSON.stringify([...MODEL_HOSTS, ...extraConnect]) },
+  // The Hub origin for repository listings: Hugging Face, or the e2e tests' loopback server
+  // (EDGEWISE_HUB_BASE, which must also be in EDGEWISE_CSP_CONNECT); never set for a deployment.
+  define: {
+    __EDGEWISE_MODEL_HOSTS__: JSON.stringify([...MODEL_HOSTS, ...extraConnect]),
+    __EDGEWISE_HUB_BASE__: JSON.stringify(process.env.EDGEWISE_HUB_BASE ?? ''),
+  },
   resolve: {
     // The Markdown parser's browser build decodes entities through innerHTML; the plain build
     // uses a table, so no HTML parser is ever involved in rendering model output.
