@@ -22,6 +22,8 @@ export default defineConfig({
     // uses a table, so no HTML parser is ever involved in rendering model output.
     alias: [{ find: /^decode-named-character-reference$/, replacement: fileURLToPath(new URL('node_modules/decode-named-character-reference/index.js', import.meta.url)) }],
   },
+  // Relative asset URLs: the build works from any sub-path of any static host (README "Deploy").
+  base: './',
   build: { target: 'es2022', outDir: 'dist/app', emptyOutDir: true },
   worker: { format: 'es', plugins: () => [wgslVitePlugin()] },
   preview: { host: '127.0.0.1', port: 5173, strictPort: true, headers: securityHeaders({ connect: extraConnect }) },
