@@ -39,10 +39,19 @@ export function splitParts(url: string): SplitInfo | undefined {
   return { index, count, urls };
 }
 
-function isHub(u: URL, hubBase: string): boolean {
+/** The Hub origin plus any path it is mounted under (a test server's `/hub`), without a trailing slash. */
+export function hubRoot(hubBase: string): string {
   const base = new URL(hubBase);
-  if (u.origin === base.origin) return true;
-  return (u.protocol === 'https:' || u.protocol === 'http:') && HUB_HOSTS.includes(u.hostname.toLowerCase()) && (u.port === '' || u.port === '443');
+  return `${base.origin}${base.pathname.replace(/\/+$/, '')}`;
+}
+
+/** The link's path below the Hub root, or undefined when the link is not on the Hub. */
+function hubPath(u: URL, hubBase: string): string | undefined {
+  const root = new URL(hubRoot(hubBase) + '/');
+  if (u.origin === root.origin && u.pathname.startsWith(root.pathname)) return u.pathname.slice(root.pathname.length - 1);
+  const https = u.protocol === 'https:' || u.protocol === 'http:';
+  if (https && HUB_HOSTS.includes(u.hostname.toLowerCase()) && (u.port === '' || u.port === '443') && u.username === '' && u.password === '') return u.pathname;
+  return undefined;
 }
 
 const segment = (s: string) => encodeURIComponent(s);
@@ -57,10 +66,11 @@ export function parseModelLink(input: string, hubBase: string = HUB_BASE): Model
   if (u.protocol !== 'https:' && u.protocol !== 'http:') {
     return { kind: 'invalid', problem: `${u.protocol} links cannot be downloaded; paste an https:// link to a .gguf file or a Hugging Face repository` };
   }
-  if (!isHub(u, hubBase)) {
+  const path = hubPath(u, hubBase);
+  if (path === undefined) {
     return { kind: 'direct', url: u.href, split: splitParts(u.href) };
   }
-  const parts = u.pathname.split('/').filter((p) => p !== '').map((p) => decodeURIComponent(p));
+  const parts = path.split('/').filter((p) => p !== '').map((p) => decodeURIComponent(p));
   if (parts[0] === 'datasets' || parts[0] === 'spaces') {
     return { kind: 'invalid', problem: `that is a Hugging Face ${parts[0] === 'datasets' ? 'dataset' : 'Space'}, not a model repository` };
   }
@@ -68,7 +78,7 @@ export function parseModelLink(input: string, hubBase: string = HUB_BASE): Model
     return { kind: 'invalid', problem: 'that Hugging Face link names no repository; paste a link like https://huggingface.co/owner/model-GGUF' };
   }
   const repo = `${parts[0]}/${parts[1]}`;
-  const base = new URL(hubBase).origin;
+  const base = hubRoot(hubBase);
   const [, , verb, revision, ...rest] = parts;
   if (verb === undefined) return { kind: 'repo', repo, revision: 'main' };
   if (verb === 'tree' && revision !== undefined) return { kind: 'repo', repo, revision };

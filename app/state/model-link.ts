@@ -5,7 +5,7 @@
 // the user asks again. The Hub's sha256 of the file goes with the download, which then checks it.
 import { createStore } from 'solid-js/store';
 import type { FitReport, HubGguf } from '../../engine/api.ts';
-import { HUB_BASE, parseModelLink, type SplitInfo } from '../../engine/hub-links.ts';
+import { HUB_BASE, hubRoot, parseModelLink, type SplitInfo } from '../../engine/hub-links.ts';
 import { fileNameFromUrl } from '../../engine/model-ids.ts';
 import { modelUrlProblem } from '../tasks/model-url.ts';
 import { errorMessage } from '../util/format.ts';
@@ -66,7 +66,7 @@ export async function submitLink(input: string): Promise<void> {
       setLink({ problem: parsed.problem });
       return;
     case 'repo': {
-      const problem = modelUrlProblem(`${new URL(APP_HUB_BASE).origin}/api/models/${parsed.repo}`);
+      const problem = modelUrlProblem(`${hubRoot(APP_HUB_BASE)}/api/models/${parsed.repo}`);
       if (problem) { setLink({ problem }); return; }
       setLink({ busy: `Listing the .gguf files of ${parsed.repo}…` });
       try {

@@ -3,7 +3,7 @@
 // and, for LFS files, the sha256 the Hub recorded (`lfs.oid`), which the download then checks.
 // Split GGUFs (`-00001-of-0000N.gguf`) are grouped into one choice with all their parts.
 import { EdgewiseError } from '../../model/errors.ts';
-import { PREFERRED_QUANTS, quantOfName } from '../hub-links.ts';
+import { hubRoot, PREFERRED_QUANTS, quantOfName } from '../hub-links.ts';
 import { httpStatusError, isAbort, type Fetch } from './http.ts';
 
 export interface HubFilePart {
@@ -36,12 +36,12 @@ const SPLIT_PART = /^(.*)-(\d{5})-of-(\d{5})\.gguf$/i;
 
 export function hubTreeUrl(hubBase: string, repo: string, revision: string): string {
   const enc = repo.split('/').map(encodeURIComponent).join('/');
-  return `${new URL(hubBase).origin}/api/models/${enc}/tree/${encodeURIComponent(revision)}?recursive=true`;
+  return `${hubRoot(hubBase)}/api/models/${enc}/tree/${encodeURIComponent(revision)}?recursive=true`;
 }
 
 export function hubResolveUrl(hubBase: string, repo: string, revision: string, path: string): string {
   const enc = (s: string) => s.split('/').map(encodeURIComponent).join('/');
-  return `${new URL(hubBase).origin}/${enc(repo)}/resolve/${encodeURIComponent(revision)}/${enc(path)}`;
+  return `${hubRoot(hubBase)}/${enc(repo)}/resolve/${encodeURIComponent(revision)}/${enc(path)}`;
 }
 
 /** Groups the tree's .gguf files (split parts into one), sorted by size, and marks the suggested one. */

@@ -71,3 +71,13 @@ describe('model links', () => {
     expect(quantOfName('model.gguf')).toBeUndefined();
   });
 });
+
+describe('a Hub mounted under a path (the e2e tests\u2019 loopback Hub)', () => {
+  const base = 'http://127.0.0.1:4175/hub';
+  it('reads links below the mount as Hub links, and other paths of that origin as direct links', () => {
+    expect(parseModelLink('http://127.0.0.1:4175/hub/o/m-GGUF', base)).toEqual({ kind: 'repo', repo: 'o/m-GGUF', revision: 'main' });
+    expect(parseModelLink('http://127.0.0.1:4175/hub/o/m-GGUF/blob/main/m.gguf', base)).toMatchObject({ kind: 'file', url: 'http://127.0.0.1:4175/hub/o/m-GGUF/resolve/main/m.gguf' });
+    expect(parseModelLink('http://127.0.0.1:4175/models/tiny.gguf', base)).toMatchObject({ kind: 'direct', url: 'http://127.0.0.1:4175/models/tiny.gguf' });
+    expect(parseModelLink('http://127.0.0.1:4175/hubx/o/m', base).kind).toBe('direct');
+  });
+});

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { EdgewiseError } from '../../../model/errors.ts';
 import { ggufChoices, hubTreeUrl, listHubGgufs } from '../../../engine/storage/hub.ts';
 
-const BASE = 'http://127.0.0.1:9';
+const BASE = 'http://127.0.0.1:9/hub';
 const sha = (c: string) => c.repeat(64);
 const TREE = [
   { type: 'directory', path: 'Q8_0', size: 0 },
