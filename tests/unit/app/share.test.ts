@@ -17,6 +17,11 @@ describe('share target', () => {
     expect(m.share_target).toEqual({ action: './', method: 'GET', params: { title: 'share-title', text: 'share-text', url: 'share-url' } });
     expect(Object.values(m.file_handlers[0].accept).flat()).toEqual(expect.arrayContaining(['.pdf', '.docx', '.txt', '.md']));
     expect(m.shortcuts.map((s: { url: string }) => s.url)).toEqual(['./#/summarize', './#/agenda', './#/chat']);
+    for (const shot of m.screenshots) {
+      const png = readFileSync(new URL(`../../../public/${shot.src}`, import.meta.url));
+      expect(`${png.readUInt32BE(16)}x${png.readUInt32BE(20)}`, shot.src).toBe(shot.sizes);
+    }
+    expect(m.screenshots.map((s: { form_factor: string }) => s.form_factor)).toEqual(expect.arrayContaining(['wide', 'narrow']));
     for (const u of [m.start_url, m.share_target.action, m.file_handlers[0].action, ...m.shortcuts.map((s: { url: string }) => s.url)]) {
       expect(u.startsWith('./'), `${u} is relative to the manifest, so a sub-path deployment keeps it`).toBe(true);
     }
