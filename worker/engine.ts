@@ -13,7 +13,7 @@ import { memoryBudgetBytes } from '../gpu/memory-budget.ts';
 import { HUB_BASE } from '../engine/hub-links.ts';
 import { listHubGgufs } from '../engine/storage/hub.ts';
 import { openHttpFile } from '../engine/storage/http-source.ts';
-import type { GgufFile } from '../model/gguf/types.ts';
+import { joinSplitParts } from '../model/gguf/split.ts';
 import { CATALOG } from './catalog.ts';
 import type { ModelRuntime } from '../engine/backend.ts';
 import { chunkSource } from '../engine/storage/chunk-source.ts';
@@ -96,7 +96,11 @@ export function createEngine(options: EngineOptions = {}): Engine {
         return { verdict: 'unsupported', reason: `${target.name}: the engine does not run the ${target.architecture} architecture yet` };
       }
       const urls = 'id' in target ? [target.url] : target.parts && target.parts.length > 0 ? target.parts : [target.url];
-      const file = mergeParts(await Promise.all(urls.map(async (u) => readGguf((await openHttpFile(fetchFn, u)).source))));
+      const parts = await Promise.all(urls.map(async (u) => {
+        const { source } = await openHttpFile(fetchFn, u);
+        return { source, file: await readGguf(source) };
+      }));
+      const { file } = joinSplitParts(parts, fileNameFromUrl(urls[0]));
       return fitOf(file, {
         contextLength: fitOptions?.contextLength, limits: caps.limits, f16: caps.features.f16,
         memoryBudgetBytes: memoryBudgetBytes(caps.deviceMemoryGiB),
@@ -193,11 +197,3 @@ export function createEngine(options: EngineOptions = {}): Engine {
   };
 }
 
-/**
- * The parts of a split GGUF as one file, for planning: the first part's metadata with every
- * part's tensors (each part's offsets are its own; a plan reads only names, shapes and sizes).
- */
-function mergeParts(parts: readonly GgufFile[]): GgufFile {
-  if (parts.length === 1) return parts[0];
-  return { ...parts[0], tensors: parts.flatMap((p) => p.tensors), fileSize: parts.reduce((a, p) => a + p.fileSize, 0) };
-}
