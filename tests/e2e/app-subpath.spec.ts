@@ -49,3 +49,25 @@ test('served from /edgewise/: service worker and manifest under the path, model 
   await context.setOffline(false);
   expectOnlyLocalHosts(requests);
 });
+
+test('a document shared to the installed app reaches it through the service worker, under the path', async ({ page }) => {
+  await page.goto(appUrl);
+  await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller?.state)).toBe('activated');
+  const landed = await page.evaluate(async () => {
+    const form = new FormData();
+    form.set('share-title', 'Minutes');
+    form.set('file', new File(['We met on Monday.'], 'notes 1.txt', { type: 'text/plain' }));
+    const res = await fetch('./share', { method: 'POST', body: form });
+    const cached = await (await caches.open('edgewise-share')).match(new URL('./shared-file', location.href).href);
+    return { url: res.url, redirected: res.redirected, cached: cached ? await cached.text() : null, name: cached?.headers.get('X-File-Name') };
+  });
+  expect(landed).toMatchObject({ redirected: true, cached: 'We met on Monday.', name: encodeURIComponent('notes 1.txt') });
+  expect(landed.url.startsWith(`${appUrl}?`)).toBe(true);
+  expect(new URL(landed.url).searchParams.get('shared-file')).toBe('1');
+  expect(new URL(landed.url).searchParams.get('share-title')).toBe('Minutes');
+  // Opening that page takes the file out of the cache, drops the query and shows Summarize.
+  await page.goto(`${landed.url.replace(/#.*$/, '')}#/summarize`);
+  await expect.poll(() => page.evaluate(() => location.href)).toBe(`${appUrl}#/summarize`);
+  await expect.poll(() => page.evaluate(async () => !!(await (await caches.open('edgewise-share')).match(new URL('./shared-file', location.href).href)))).toBe(false);
+  expect(site.log.filter((p) => p.endsWith('/share'))).toEqual([]);
+});

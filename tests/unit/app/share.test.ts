@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { sharedFromQuery } from '../../../app/tasks/share.ts';
 
 describe('share target', () => {
-  it('reads the text and link shared through the manifest\u2019s GET share_target', () => {
+  it('reads the text and link the share target passes on in the query', () => {
     expect(sharedFromQuery('?share-title=Minutes&share-text=We%20met.&share-url=https%3A%2F%2Fexample.org%2Fm')).toEqual({
       title: 'Minutes', text: 'We met.\n\nhttps://example.org/m',
     });
@@ -14,7 +14,11 @@ describe('share target', () => {
 
   it('matches the manifest: its params, file types, shortcuts to the three screens, all inside the scope', () => {
     const m = JSON.parse(readFileSync(new URL('../../../public/manifest.webmanifest', import.meta.url), 'utf8'));
-    expect(m.share_target).toEqual({ action: './', method: 'GET', params: { title: 'share-title', text: 'share-text', url: 'share-url' } });
+    expect(m.share_target).toMatchObject({ action: './share', method: 'POST', enctype: 'multipart/form-data', params: { title: 'share-title', text: 'share-text', url: 'share-url' } });
+    expect(m.share_target.params.files[0]).toMatchObject({ name: 'file', accept: expect.arrayContaining(['.pdf', '.docx', '.txt', '.md']) });
+    // The service worker's handler reads the same names.
+    const handler = readFileSync(new URL('../../../public/share-target.js', import.meta.url), 'utf8');
+    for (const name of ['share-title', 'share-text', 'share-url', "'file'", "'./share'"]) expect(handler).toContain(name);
     expect(Object.values(m.file_handlers[0].accept).flat()).toEqual(expect.arrayContaining(['.pdf', '.docx', '.txt', '.md']));
     expect(m.shortcuts.map((s: { url: string }) => s.url)).toEqual(['./#/summarize', './#/agenda', './#/chat']);
     for (const shot of m.screenshots) {
