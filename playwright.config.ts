@@ -1,6 +1,6 @@
 import { defineConfig } from '@playwright/test';
 import { chromiumPath } from './scripts/browser.mjs';
-import { MODEL_SERVER_ORIGIN } from './tests/e2e/support/ports.ts';
+import { MODEL_SERVER_ORIGIN, TEST_HUB_BASE } from './tests/e2e/support/ports.ts';
 
 export default defineConfig({
   testDir: 'tests/e2e',
@@ -18,7 +18,9 @@ export default defineConfig({
   webServer: [{
     command: 'npx vite build --logLevel warn && npx vite preview --port 4173 --strictPort',
     // The app's CSP (sent by vite preview) lets the worker download from the tests' model server.
-    env: { EDGEWISE_CSP_CONNECT: MODEL_SERVER_ORIGIN },
+    // Repository links are listed from a loopback Hub mounted at /hub on that server, so that
+    // the tests never contact Hugging Face (app-links.spec.ts).
+    env: { EDGEWISE_CSP_CONNECT: MODEL_SERVER_ORIGIN, EDGEWISE_HUB_BASE: TEST_HUB_BASE },
     url: 'http://127.0.0.1:4173',
     reuseExistingServer: false,
     timeout: 180_000,

@@ -11,12 +11,19 @@ const extraConnect = extraConnectSources(process.env);
 export default defineConfig({
   plugins: [wgslVitePlugin(), solid(), cspMetaPlugin(), workboxPlugin()],
   // The hosts the policy lets model downloads reach, for the app's own check (app/tasks/model-url.ts).
-  define: { __EDGEWISE_MODEL_HOSTS__: JSON.stringify([...MODEL_HOSTS, ...extraConnect]) },
+  // The Hub origin for repository listings: Hugging Face, or the e2e tests' loopback server
+  // (EDGEWISE_HUB_BASE, which must also be in EDGEWISE_CSP_CONNECT); never set for a deployment.
+  define: {
+    __EDGEWISE_MODEL_HOSTS__: JSON.stringify([...MODEL_HOSTS, ...extraConnect]),
+    __EDGEWISE_HUB_BASE__: JSON.stringify(process.env.EDGEWISE_HUB_BASE ?? ''),
+  },
   resolve: {
     // The Markdown parser's browser build decodes entities through innerHTML; the plain build
     // uses a table, so no HTML parser is ever involved in rendering model output.
     alias: [{ find: /^decode-named-character-reference$/, replacement: fileURLToPath(new URL('node_modules/decode-named-character-reference/index.js', import.meta.url)) }],
   },
+  // Relative asset URLs: the build works from any sub-path of any static host (README "Deploy").
+  base: './',
   build: { target: 'es2022', outDir: 'dist/app', emptyOutDir: true },
   worker: { format: 'es', plugins: () => [wgslVitePlugin()] },
   preview: { host: '127.0.0.1', port: 5173, strictPort: true, headers: securityHeaders({ connect: extraConnect }) },

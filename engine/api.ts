@@ -3,8 +3,10 @@
 // (code + one-line message), rebuilt on the app side from SerializedError.
 import type { ErrorCode } from '../model/errors.ts';
 import type { GenerateTimings, SamplingSettings, StopReason } from './generate.ts';
+import type { HubGguf } from './storage/hub.ts';
 
 export type { GenerateTimings, SamplingSettings, StopReason } from './generate.ts';
+export type { HubFilePart, HubGguf } from './storage/hub.ts';
 
 export interface Capabilities {
   readonly webgpu: boolean;
@@ -122,9 +124,34 @@ export interface EngineApi {
   load(id: string, onProgress: (p: LoadProgress) => void, options?: { contextLength?: number }): Promise<LoadedModelInfo>;
   countTokens(text: string): Promise<number>;
   generate(request: GenerateRequest, onToken: (text: string) => void): Promise<GenerateResult>;
+  /** Plans memory for a model from its header alone (Range requests), before anything is downloaded. */
+  checkFit(target: FitTarget, options?: { contextLength?: number }): Promise<FitReport>;
+  /** A Hugging Face repository's .gguf files with exact sizes and sha256s (split models grouped). */
+  listRepository(repo: string, revision?: string): Promise<readonly HubGguf[]>;
   /** Stops the generation running on `sequence` (all of them when none is named); it resolves with 'aborted'. */
   abort(sequence?: string): Promise<void>;
 }
+
+/**
+ * Whether a model fits this device, from its GGUF header (read with Range requests before any
+ * download) planned for this adapter's buffer limits and memory estimate at `contextLength`.
+ */
+export type FitVerdict = 'fits' | 'too-large' | 'needs-webgpu' | 'unsupported';
+
+export interface FitReport {
+  readonly verdict: FitVerdict;
+  /** GPU memory the model needs at this context (weights, KV cache, state, activations). */
+  readonly needsBytes?: number;
+  /** What this device allows, where known (the memory estimate, or the buffer limit that fails). */
+  readonly hasBytes?: number;
+  /** The context the plan was made for (the request, clamped to the model's trained length). */
+  readonly contextLength?: number;
+  /** One line for the user: why it does not fit, or what it will use. */
+  readonly reason: string;
+}
+
+/** What checkFit reads: a catalog entry, or a link (every part's link for a split GGUF). */
+export type FitTarget = CatalogEntry | { readonly url: string; readonly parts?: readonly string[] };
 
 export interface SerializedError {
   readonly code: ErrorCode;

@@ -12,6 +12,7 @@ import { storageBuffer } from './buffers.ts';
 import type { GpuContext } from './device.ts';
 import { withErrorScopes } from './error-scopes.ts';
 import { checkMemoryPlan, formatBytes, planMemory, type MemoryPlan } from './memory-plan.ts';
+import { DEFAULT_CHUNK_TOKENS, effectiveContext } from './fit.ts';
 import { uploadModelWeights, type ModelWeights } from './model-weights.ts';
 import { decodePartialSize, defaultDecodeSplits } from './ops/attention-decode.ts';
 import type { OpEnv } from './ops/common.ts';
@@ -92,8 +93,8 @@ export class GpuModel {
   static async load(ctx: GpuContext, file: GgufFile, source: ByteSource, options: ModelOptions = {}, pipelines = new PipelineCache(ctx.device)): Promise<GpuModel> {
     assertSupportedTensorTypes(file);
     const plan = planModel(file);
-    const contextLength = Math.max(2, Math.min(options.contextLength ?? Math.min(plan.nCtxTrain || 4096, 4096), plan.nCtxTrain || Infinity));
-    const chunkTokens = Math.max(1, Math.min(options.chunkTokens ?? 256, contextLength));
+    const contextLength = effectiveContext(plan.nCtxTrain, options.contextLength);
+    const chunkTokens = Math.max(1, Math.min(options.chunkTokens ?? DEFAULT_CHUNK_TOKENS, contextLength));
     const kvF16 = (options.kvF16 ?? true) && ctx.features.f16;
     const memInput = {
       plan, file, contextLength, chunkTokens, kvBytesPerElement: kvF16 ? 2 as const : 4 as const,

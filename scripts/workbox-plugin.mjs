@@ -21,8 +21,11 @@ export function workboxPlugin() {
       const { count, size, warnings } = await generateSW({
         globDirectory: outDir,
         globPatterns: PRECACHE_GLOBS,
-        globIgnores: ['sw.js', 'workbox-*.js', '**/*.gguf'],
+        // Store screenshots are for the install dialog only, never needed offline.
+        globIgnores: ['sw.js', 'workbox-*.js', '**/*.gguf', 'screenshots/**'],
         swDest: `${outDir}/sw.js`,
+        // The share target's POST handler (public/share-target.js), registered before Workbox's.
+        importScripts: ['share-target.js'],
         // The pdf.js worker and the engine bundle are a few MB; they must be there offline.
         maximumFileSizeToCacheInBytes: 16 * 1024 * 1024,
         navigateFallback: 'index.html',

@@ -4,10 +4,16 @@
 import { EdgewiseError } from '../model/errors.ts';
 import { readGguf } from '../model/gguf/reader.ts';
 import type {
-  CatalogEntry, EngineApi, GenerateRequest, GenerateResult, LoadedModelInfo, LoadProgress, StoredModel, TransferProgress,
+  Capabilities, CatalogEntry, EngineApi, FitReport, FitTarget, GenerateRequest, GenerateResult, LoadedModelInfo, LoadProgress, StoredModel, TransferProgress,
 } from '../engine/api.ts';
 import { checkArchitecture } from '../engine/architectures.ts';
 import { probeCapabilities } from './capabilities.ts';
+import { fitOf } from '../gpu/fit.ts';
+import { memoryBudgetBytes } from '../gpu/memory-budget.ts';
+import { HUB_BASE } from '../engine/hub-links.ts';
+import { listHubGgufs } from '../engine/storage/hub.ts';
+import { openHttpFile } from '../engine/storage/http-source.ts';
+import { joinSplitParts } from '../model/gguf/split.ts';
 import { CATALOG } from './catalog.ts';
 import type { ModelRuntime } from '../engine/backend.ts';
 import { chunkSource } from '../engine/storage/chunk-source.ts';
@@ -31,6 +37,10 @@ export interface EngineOptions {
   readonly fetch?: Fetch;
   readonly retry?: RetryPolicy;
   readonly storage?: StorageAccess;
+  /** The Hugging Face origin repository listings go to (tests point it at a loopback server). */
+  readonly hubBase?: string;
+  /** This device's capabilities (default: probed from navigator); tests give an adapter's. */
+  readonly capabilities?: () => Promise<Capabilities>;
 }
 
 export interface Engine extends EngineApi {
@@ -48,6 +58,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const now = () => performance.now();
   const transfers = new Map<string, { controller: AbortController; done: Promise<unknown> }>();
   let runtime = options.runtime;
+  const probeCaps = options.capabilities ?? probeCapabilities;
   let loaded: LoadedModelInfo | undefined;
 
   async function track<T>(id: string, what: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
@@ -74,7 +85,29 @@ export function createEngine(options: EngineOptions = {}): Engine {
       loaded = undefined;
     },
 
-    capabilities: () => probeCapabilities(),
+    capabilities: () => probeCaps(),
+
+    async checkFit(target: FitTarget, fitOptions?: { contextLength?: number }): Promise<FitReport> {
+      const caps = await probeCaps();
+      if (!caps.webgpu || !caps.limits) {
+        return { verdict: 'needs-webgpu', reason: caps.problem ?? 'this browser offers no WebGPU, so no model can run here' };
+      }
+      if ('id' in target && !target.supported) {
+        return { verdict: 'unsupported', reason: `${target.name}: the engine does not run the ${target.architecture} architecture yet` };
+      }
+      const urls = 'id' in target ? [target.url] : target.parts && target.parts.length > 0 ? target.parts : [target.url];
+      const parts = await Promise.all(urls.map(async (u) => {
+        const { source } = await openHttpFile(fetchFn, u);
+        return { source, file: await readGguf(source) };
+      }));
+      const { file } = joinSplitParts(parts, fileNameFromUrl(urls[0]));
+      return fitOf(file, {
+        contextLength: fitOptions?.contextLength, limits: caps.limits, f16: caps.features.f16,
+        memoryBudgetBytes: memoryBudgetBytes(caps.deviceMemoryGiB),
+      });
+    },
+
+    listRepository: (repo: string, revision = 'main') => listHubGgufs(fetchFn, options.hubBase ?? HUB_BASE, repo, revision),
 
     catalog: async () => CATALOG,
 
@@ -163,3 +196,4 @@ export function createEngine(options: EngineOptions = {}): Engine {
     },
   };
 }
+

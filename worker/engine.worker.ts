@@ -10,7 +10,9 @@ import { memoryBudgetBytes } from '../gpu/memory-budget.ts';
 import { createEngine } from './engine.ts';
 import { serializeError } from './errors.ts';
 
-const engine = createEngine({ runtime: new EngineRuntime(new GpuBackend(() => acquireDevice(navigator.gpu), {
+declare const __EDGEWISE_HUB_BASE__: string | undefined;
+
+const engine = createEngine({ hubBase: typeof __EDGEWISE_HUB_BASE__ === 'string' && __EDGEWISE_HUB_BASE__ ? __EDGEWISE_HUB_BASE__ : undefined, runtime: new EngineRuntime(new GpuBackend(() => acquireDevice(navigator.gpu), {
   memoryBudgetBytes: memoryBudgetBytes((navigator as Navigator & { deviceMemory?: number }).deviceMemory),
 })) });
 

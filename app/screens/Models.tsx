@@ -3,16 +3,16 @@
 import { createSignal, For, Show } from 'solid-js';
 import type { StoredModel } from '../../engine/api.ts';
 import { TransferBar } from '../components/TransferBar.tsx';
+import { clearLink, downloadPending, fitText, link, pickChoice, submitLink } from '../state/model-link.ts';
 import {
-  cancelTransfer, downloadModel, importModel, loadModel, models, removeModel, resumeModel,
+  cancelTransfer, checkCatalogFit, downloadModel, importModel, loadModel, models, removeModel, resumeModel,
 } from '../state/models.ts';
-import { FIT_LABEL, sortByFit } from '../tasks/catalog-fit.ts';
-import { modelUrlProblem } from '../tasks/model-url.ts';
+import { fitLabel, sortByFit } from '../tasks/catalog-fit.ts';
 import { formatBytes } from '../util/format.ts';
 
 export default function Models() {
   const [url, setUrl] = createSignal('');
-  const [urlProblem, setUrlProblem] = createSignal<string>();
+  const noWebGpu = () => models.capabilities !== undefined && !models.capabilities.webgpu;
   const transfersFor = (key: string) => models.transfers[key];
   const transferOf = (m: StoredModel) => models.transfers[m.id];
   // Transfers with no stored entry or catalog card to show them yet.
@@ -67,7 +67,9 @@ export default function Models() {
       )}</For>
 
       <h3>Get a model</h3>
-      <p class="muted">Models that fit this device come first. Sizes are download sizes; each model keeps its own licence.</p>
+      <p class="muted">Models that fit this device come first. Sizes are download sizes; each model keeps its own licence.
+        "Check fit" reads the model's header from Hugging Face and plans it for this GPU at your context length.</p>
+      <Show when={noWebGpu()}><p class="warning" data-testid="download-warning">Without WebGPU a model can be downloaded and kept, but it will not run in this browser.</p></Show>
       <ul class="cards" aria-label="Catalog">
         <For each={sortByFit(models.catalog, models.capabilities)}>
           {({ entry, fit }) => (
@@ -76,7 +78,11 @@ export default function Models() {
                 <strong>{entry.name}</strong>
                 <span class="muted">{entry.quant} · {formatBytes(entry.sizeBytes)} · licence {entry.license} · {entry.contextLength.toLocaleString('en')} context</span>
               </div>
-              <p class={`fit ${fit}`}>{FIT_LABEL[fit]}</p>
+              <Show when={models.fits[entry.id]?.report} fallback={
+                <p class={`fit ${fit}`} data-testid="fit">{fitLabel(entry, fit, models.capabilities, formatBytes)}{fit === 'fits' || fit === 'tight' || fit === 'too-big' ? ' (estimate)' : ''}</p>}>
+                {(r) => <p class={`fit ${r().verdict}`} data-testid="fit" title={r().reason}>{fitText(r())} <span class="muted">— {r().reason}</span></p>}
+              </Show>
+              <Show when={models.fits[entry.id]?.error}><p class="error" role="alert">{models.fits[entry.id]!.error}</p></Show>
               <Show when={entry.notes}><p class="muted">{entry.notes}</p></Show>
               <Show when={transfersFor(entry.id)}>{(t) => <TransferBar name={entry.name} progress={t().progress} />}</Show>
               <Show when={!storedById(entry.id)?.complete}>
@@ -84,8 +90,12 @@ export default function Models() {
                   <Show when={!transfersFor(entry.id)} fallback={
                     <button type="button" class="secondary" onClick={() => void cancelTransfer(entry.id)} aria-label={`Cancel ${entry.name}`}>Cancel</button>}>
                     <button type="button" disabled={!entry.supported} onClick={() => void downloadModel(entry)} aria-label={`Download ${entry.name}`}>
-                      {storedById(entry.id) ? 'Resume download' : 'Download'}
+                      {storedById(entry.id) ? 'Resume download' : noWebGpu() ? 'Download anyway' : 'Download'}
                     </button>
+                    <Show when={entry.supported && !noWebGpu() && !models.fits[entry.id]?.report}>
+                      <button type="button" class="secondary" disabled={models.fits[entry.id]?.checking} onClick={() => void checkCatalogFit(entry)}
+                        aria-label={`Check whether ${entry.name} fits`}>{models.fits[entry.id]?.checking ? 'Checking…' : 'Check fit'}</button>
+                    </Show>
                   </Show>
                 </div>
               </Show>
@@ -99,15 +109,44 @@ export default function Models() {
         e.preventDefault();
         const u = url().trim();
         if (!u) return;
-        setUrlProblem(modelUrlProblem(u));
-        if (!urlProblem()) { setUrl(''); void downloadModel({ url: u }); }
+        void submitLink(u).then(() => { if (!link.problem && !link.pending && !link.repo) setUrl(''); });
       }}>
         <label for="model-url">Link to a .gguf file</label>
-        <input id="model-url" type="url" inputmode="url" placeholder="https://huggingface.co/…/model.gguf" value={url()}
-          onInput={(e) => { setUrl(e.currentTarget.value); setUrlProblem(undefined); }} aria-describedby="model-url-problem" />
-        <button type="submit" disabled={!url().trim()}>Download</button>
+        <input id="model-url" type="url" inputmode="url" placeholder="https://huggingface.co/owner/model-GGUF" value={url()}
+          onInput={(e) => { setUrl(e.currentTarget.value); clearLink(); }} aria-describedby="model-url-hint model-url-problem" />
+        <button type="submit" disabled={!url().trim() || !!link.busy}>Download</button>
       </form>
-      <Show when={urlProblem()}><p role="alert" class="error" id="model-url-problem" data-testid="model-url-problem">{urlProblem()}</p></Show>
+      <p class="muted" id="model-url-hint">A Hugging Face file link (page or download) or a repository link, whose .gguf files are then listed.</p>
+      <Show when={link.busy}><p role="status" data-testid="model-link-busy">{link.busy}</p></Show>
+      <Show when={link.problem}><p role="alert" class="error" id="model-url-problem" data-testid="model-url-problem">{link.problem}</p></Show>
+      <Show when={link.pending}>{(p) => (
+        <div class="card" data-testid="model-link-fit">
+          <p class={`fit ${p().fit.verdict}`} role="alert">{p().target.name}: {fitText(p().fit)}. <span class="muted">{p().fit.reason}</span></p>
+          <Show when={p().fit.verdict !== 'unsupported'}>
+            <div class="row">
+              <button type="button" onClick={() => void downloadPending()}>Download anyway</button>
+              <button type="button" class="secondary" onClick={() => clearLink()}>Don't download</button>
+            </div>
+          </Show>
+        </div>
+      )}</Show>
+      <Show when={link.repo}>{(r) => (
+        <fieldset class="card" data-testid="repo-files">
+          <legend>.gguf files in {r().repo}{r().revision !== 'main' ? ` (${r().revision})` : ''}</legend>
+          <ul class="choices">
+            <For each={r().choices}>{(c) => (
+              <li>
+                <button type="button" class={c.suggested ? '' : 'secondary'} disabled={!!link.busy} onClick={() => void pickChoice(c)}
+                  aria-label={`Download ${c.name}, ${formatBytes(c.sizeBytes)}${c.suggested ? ', suggested' : ''}`}>
+                  {c.name}
+                </button>
+                <span class="muted"> {formatBytes(c.sizeBytes)}{c.parts.length > 1 ? ` in ${c.parts.length} parts` : ''}{c.suggested ? ' · suggested' : ''}</span>
+              </li>
+            )}</For>
+          </ul>
+          <p class="muted">Each file is checked against this device from its header before it downloads.</p>
+        </fieldset>
+      )}</Show>
 
       <h3>From this device</h3>
       <div

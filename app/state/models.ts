@@ -2,7 +2,7 @@
 // in flight with their progress, and the loaded model. One store; the screens read it and call
 // the actions, which talk to the engine. The last loaded model is loaded again on start.
 import { createStore, produce } from 'solid-js/store';
-import type { Capabilities, CatalogEntry, LoadedModelInfo, LoadProgress, StoredModel, TransferProgress } from '../../engine/api.ts';
+import type { Capabilities, CatalogEntry, FitReport, LoadedModelInfo, LoadProgress, StoredModel, TransferProgress } from '../../engine/api.ts';
 import { fileNameFromUrl, modelIdForFile, modelIdForUrl } from '../../engine/model-ids.ts';
 import { errorMessage } from '../util/format.ts';
 import { engine, onDeviceLost } from './engine.ts';
@@ -20,11 +20,13 @@ export interface ModelsState {
   /** Something the app did by itself that the user should know of (a model loaded again). */
   notice?: string;
   ready: boolean;
+  /** Catalog entries checked against this device from their header (engine checkFit), by id. */
+  fits: Record<string, { checking?: boolean; report?: FitReport; error?: string }>;
 }
 
 const LAST_MODEL_KEY = 'edgewise.lastModel';
 
-const [models, setModels] = createStore<ModelsState>({ catalog: [], stored: [], transfers: {}, ready: false });
+const [models, setModels] = createStore<ModelsState>({ catalog: [], stored: [], transfers: {}, ready: false, fits: {} });
 export { models };
 
 let started: Promise<void> | undefined;
@@ -71,9 +73,20 @@ async function transfer(key: string, name: string, run: (onProgress: (p: Transfe
   }
 }
 
-export function downloadModel(entry: CatalogEntry | { url: string; name?: string }): Promise<StoredModel | undefined> {
+export function downloadModel(entry: CatalogEntry | { url: string; name?: string; sha256?: string }): Promise<StoredModel | undefined> {
   const key = 'id' in entry ? entry.id : modelIdForUrl(entry.url);
   return transfer(key, entry.name ?? fileNameFromUrl(entry.url), (onProgress) => engine().download(entry, onProgress));
+}
+
+/** Reads a catalog model's header (a few Range requests, asked for by the user) and plans it for this device. */
+export async function checkCatalogFit(entry: CatalogEntry): Promise<void> {
+  setModels('fits', entry.id, { checking: true });
+  try {
+    const report = await engine().checkFit(entry, { contextLength: settings.contextLength });
+    setModels('fits', entry.id, { report });
+  } catch (e) {
+    setModels('fits', entry.id, { error: errorMessage(e) });
+  }
 }
 
 /** Resumes a partly stored download (the store keeps its URL). */
