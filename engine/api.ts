@@ -72,17 +72,39 @@ export type SamplingOptions = Partial<SamplingSettings>;
 
 export interface ChatMessage {
   readonly role: 'system' | 'user' | 'assistant';
+  /** For an assistant turn: its answer only, without the reasoning. */
   readonly content: string;
+  /**
+   * An earlier assistant turn's reasoning. The model's template decides what to do with it (Qwen3
+   * and Jamba Reasoning drop it from finished turns), so the app passes it apart from the answer.
+   */
+  readonly reasoning?: string;
 }
+
+/** Which part of a reasoning model's output a streamed piece belongs to. */
+export type OutputPart = 'reasoning' | 'answer';
+
+/** Reasoning tokens allowed when a request names no limit; past it the engine closes the reasoning. */
+export const DEFAULT_MAX_REASONING_TOKENS = 4096;
 
 export interface GenerateRequest {
   /** Either chat messages (rendered with the model's template) or a raw prompt. */
   readonly messages?: readonly ChatMessage[];
   readonly prompt?: string;
+  /** Tokens of answer; reasoning has its own budget (maxReasoningTokens) and never counts here. */
   readonly maxTokens?: number;
+  /**
+   * Ask a reasoning model to think first (true) or to answer at once (false), through the
+   * template's switch (`enable_thinking`) where it has one. Left out, the template's default
+   * applies. A model that always reasons (Jamba Reasoning 3B) reasons either way; its reasoning
+   * still comes apart from the answer.
+   */
+  readonly thinking?: boolean;
+  /** Reasoning tokens allowed before the engine closes the reasoning (default DEFAULT_MAX_REASONING_TOKENS). */
+  readonly maxReasoningTokens?: number;
   readonly sampling?: SamplingOptions;
   readonly stop?: readonly string[];
-  /** JSON Schema the output must satisfy (constrained decoding). */
+  /** JSON Schema the answer must satisfy (constrained decoding; reasoning before it runs free). */
   readonly schema?: unknown;
   /**
    * Which of the loaded model's sequences runs it (default 'default'). Each sequence keeps its
@@ -94,7 +116,12 @@ export interface GenerateRequest {
 }
 
 export interface GenerateResult {
+  /** The answer only: a reasoning model's reasoning is in `reasoning`. */
   readonly text: string;
+  /** What a reasoning model wrote between its think tags, when it did. */
+  readonly reasoning?: string;
+  /** Generated tokens that were reasoning (the tags included); `timings.generatedTokens` counts all. */
+  readonly reasoningTokens?: number;
   readonly tokens: readonly number[];
   readonly stopReason: StopReason | 'schema-complete';
   /**
@@ -123,7 +150,8 @@ export interface EngineApi {
   remove(id: string): Promise<void>;
   load(id: string, onProgress: (p: LoadProgress) => void, options?: { contextLength?: number }): Promise<LoadedModelInfo>;
   countTokens(text: string): Promise<number>;
-  generate(request: GenerateRequest, onToken: (text: string) => void): Promise<GenerateResult>;
+  /** Streams text as it is decided; `part` says whether it is reasoning or answer (answer when left out). */
+  generate(request: GenerateRequest, onToken: (text: string, part?: OutputPart) => void): Promise<GenerateResult>;
   /** Plans memory for a model from its header alone (Range requests), before anything is downloaded. */
   checkFit(target: FitTarget, options?: { contextLength?: number }): Promise<FitReport>;
   /** A Hugging Face repository's .gguf files with exact sizes and sha256s (split models grouped). */

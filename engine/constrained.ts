@@ -28,6 +28,12 @@ export interface ConstrainedOptions {
   readonly budget?: number;
   /** Tokens kept in hand for what one more sampled token may open (default 16). */
   readonly reserve?: number;
+  /**
+   * The output begins with reasoning that runs unconstrained: tokens pass through as sampled until
+   * the decode loop calls beginAnswer() (after the close tag); the value starts there. The budget
+   * counts only the value's tokens.
+   */
+  readonly reasoningFirst?: boolean;
 }
 
 /** With a budget, the completion is re-measured at least this often (in tokens), and every step near the limit. */
@@ -42,11 +48,14 @@ export class ConstrainedBackend implements ForwardBackend {
   private measuredAt = -Infinity;
   /** Tokens written by the backend to close the value before the budget ran out. */
   closingTokens = 0;
+  /** Still in the reasoning that comes before the value: nothing is constrained yet. */
+  private free: boolean;
 
   /** `endToken`: an end-of-generation id, returned once the value is closed so that the loop stops. */
   constructor(private readonly inner: MaskableBackend, readonly matcher: GrammarMatcher, private readonly endToken: number,
     private readonly options: ConstrainedOptions = {}) {
     if (!matcher.grammar.index.eog.includes(endToken)) throw new RangeError(`constrained decoding: end token ${endToken} is not an end-of-generation id of the vocabulary`);
+    this.free = options.reasoningFirst === true;
   }
 
   get contextLength(): number { return this.inner.contextLength; }
@@ -59,6 +68,7 @@ export class ConstrainedBackend implements ForwardBackend {
   get completed(): boolean { return this.done || (this.closing?.length === 0 && this.matcher.isComplete()); }
 
   async evalAndSample(tokens: readonly number[], sampling: SamplingSettings): Promise<number> {
+    if (this.free) return this.inner.evalAndSample(tokens, sampling);
     // A closed value needs no forward pass: end at once. So does one the budget made us close
     // (a top-level number could otherwise grow on).
     if (this.done || this.closing?.length === 0 || !this.matcher.canContinue()) {
@@ -99,6 +109,7 @@ export class ConstrainedBackend implements ForwardBackend {
   }
 
   beginGeneration(sampling: SamplingSettings): void { this.inner.beginGeneration?.(sampling); }
+  beginAnswer(): void { this.free = false; }
   rewind(n: number): boolean { return this.inner.rewind(n); }
   reset(): void { this.inner.reset(); }
 }

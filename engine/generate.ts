@@ -2,7 +2,10 @@
 // prefill the prompt (reusing whatever prefix the backend already holds), then sample token by
 // token until an end-of-generation token, a stop string, the token limit, a full context or an
 // abort. Text streams out UTF-8-safe, with anything that could still become a stop string held
-// back until it is decided.
+// back until it is decided. A reasoning model's output is split as it streams (GenerateOptions.
+// reasoning): the reasoning streams apart, has its own token budget (spent, the engine writes the
+// close tag itself), and never counts toward maxTokens, stop strings or the returned text.
+import type { ReasoningSplitter } from '../model/chat/reasoning.ts';
 
 export interface SamplingSettings {
   readonly temperature: number;   // 0 → greedy (argmax, lowest id on ties)
@@ -31,6 +34,12 @@ export interface ForwardBackend {
   reset(): void;
   /** Called once before a generation's first evalAndSample (e.g. to seed its sampler). */
   beginGeneration?(sampling: SamplingSettings): void;
+  /**
+   * Called once, before the evalAndSample whose sampled token is the first of the answer (at once
+   * when there is no reasoning, else after the reasoning's close tag): a constrained backend
+   * lets reasoning through and constrains from here.
+   */
+  beginAnswer?(): void;
 }
 
 export interface TextDecoder {
@@ -40,15 +49,28 @@ export interface TextDecoder {
   flush(): string;
 }
 
+export interface ReasoningOptions {
+  /** Splits the output; it starts inside the reasoning when the prompt opened it. */
+  readonly splitter: ReasoningSplitter;
+  /** Reasoning tokens allowed; once spent, `closeTokens` are written and the answer begins. */
+  readonly maxTokens: number;
+  /** The close tag (and the blank line models write after it) as tokens. */
+  readonly closeTokens: readonly number[];
+  /** Tag tokens with their text, for vocabularies where a tag is a control token that decodes to nothing. */
+  readonly tagTokens?: ReadonlyMap<number, string>;
+}
+
 export interface GenerateOptions {
+  /** Tokens of answer (reasoning tokens are not counted). */
   readonly maxTokens: number;
   readonly sampling: SamplingSettings;
   readonly stop?: readonly string[];
   readonly isEog: (token: number) => boolean;
   readonly decoder: TextDecoder;
   readonly signal?: AbortSignal;
-  readonly onText?: (delta: string) => void;
+  readonly onText?: (delta: string, part: 'reasoning' | 'answer') => void;
   readonly now?: () => number;
+  readonly reasoning?: ReasoningOptions;
 }
 
 export type StopReason = 'eos' | 'stop-string' | 'max-tokens' | 'context-full' | 'aborted';
@@ -64,8 +86,13 @@ export interface GenerateTimings {
 }
 
 export interface GenerateOutcome {
+  /** Every generated token, reasoning and the tags included. */
   readonly tokens: number[];
+  /** The answer. */
   readonly text: string;
+  /** The reasoning, when the output had a reasoning block. */
+  readonly reasoning?: string;
+  readonly reasoningTokens: number;
   readonly stopReason: StopReason;
   readonly timings: GenerateTimings;
 }
@@ -106,21 +133,59 @@ export async function generate(backend: ForwardBackend, prompt: readonly number[
   if (prompt.length === 0) throw new RangeError('the prompt has no tokens');
   const now = opts.now ?? (() => performance.now());
   const stops = (opts.stop ?? []).filter((s) => s.length > 0);
+  const reasoning = opts.reasoning;
   const t0 = now();
   const pending = reusePrefix(backend, prompt);
   backend.beginGeneration?.(opts.sampling);
   const tokens: number[] = [];
-  let text = '';      // everything decoded so far
+  let text = '';      // the answer decoded so far
   let emitted = 0;    // how much of `text` went out through onText
+  let answerTokens = 0;
+  let reasoningTokens = 0;
+  let answerBegun = false;
   let stopReason: StopReason = 'max-tokens';
   let tFirst = t0;
   let decodeEvals = 0;
 
   const emit = (upTo: number) => {
     if (upTo > emitted) {
-      opts.onText?.(text.slice(emitted, upTo));
+      opts.onText?.(text.slice(emitted, upTo), 'answer');
       emitted = upTo;
     }
+  };
+  let undecided = 0;  // tokens that may yet turn out to open the reasoning
+  /** One token's text into the answer, or out as reasoning; the token is counted in its part. */
+  const take = (piece: string, count = true): void => {
+    if (!reasoning) {
+      text += piece;
+      if (count) answerTokens++;
+      return;
+    }
+    const { splitter } = reasoning;
+    const was = splitter.inReasoning, wasUndecided = splitter.undecided;
+    for (const p of splitter.push(piece)) {
+      if (p.part === 'answer') text += p.text;
+      else opts.onText?.(p.text, 'reasoning');
+    }
+    if (!count) return;
+    if (splitter.undecided) { undecided++; return; }
+    // The tags, and the blank line models write after the close tag, count as reasoning.
+    const isReasoning = was || splitter.inReasoning || (splitter.hadReasoning && (wasUndecided || splitter.answer === ''));
+    if (isReasoning) reasoningTokens += 1 + undecided;
+    else answerTokens += 1 + undecided;
+    undecided = 0;
+  };
+  const decode = (token: number): string => {
+    const piece = opts.decoder.push(token);
+    const tag = reasoning?.tagTokens?.get(token);
+    return tag !== undefined && !piece.includes(tag) ? piece + tag : piece;
+  };
+  const evalNext = (run: readonly number[]) => {
+    if (!answerBegun && !reasoning?.splitter.inReasoning) {
+      answerBegun = true;
+      backend.beginAnswer?.();
+    }
+    return backend.evalAndSample(run, opts.sampling);
   };
 
   if (prompt.length >= backend.contextLength) {
@@ -128,24 +193,40 @@ export async function generate(backend: ForwardBackend, prompt: readonly number[
   } else if (opts.signal?.aborted) {
     stopReason = 'aborted';
   } else {
-    let next = await backend.evalAndSample(pending, opts.sampling);
+    let next = await evalNext(pending);
     tFirst = now();
     while (true) {
       if (opts.signal?.aborted) { stopReason = 'aborted'; break; }
       if (opts.isEog(next)) { stopReason = 'eos'; break; }
       tokens.push(next);
-      text += opts.decoder.push(next);
+      take(decode(next));
       const hit = firstStop(text, stops, emitted);
       if (hit >= 0) { text = text.slice(0, hit); stopReason = 'stop-string'; break; }
       emit(text.length - pendingStopPrefix(text, stops));
-      if (tokens.length >= opts.maxTokens) { stopReason = 'max-tokens'; break; }
-      if (backend.history.length + 1 >= backend.contextLength) { stopReason = 'context-full'; break; }
-      next = await backend.evalAndSample([next], opts.sampling);
+      if (answerTokens >= opts.maxTokens) { stopReason = 'max-tokens'; break; }
+      let run = [next];
+      if (reasoning && reasoning.splitter.inReasoning && reasoningTokens >= reasoning.maxTokens) {
+        // The reasoning's budget is spent: close it ourselves, and the answer begins.
+        run = [next, ...reasoning.closeTokens];
+        for (const t of reasoning.closeTokens) {
+          tokens.push(t);
+          take(decode(t));
+        }
+      }
+      if (backend.history.length + run.length >= backend.contextLength) { stopReason = 'context-full'; break; }
+      next = await evalNext(run);
       decodeEvals++;
     }
   }
   if (stopReason !== 'stop-string') {
-    text += opts.decoder.flush();
+    take(opts.decoder.flush(), false);
+    answerTokens += undecided;
+    if (reasoning) {
+      for (const p of reasoning.splitter.flush()) {
+        if (p.part === 'answer') text += p.text;
+        else opts.onText?.(p.text, 'reasoning');
+      }
+    }
     const hit = firstStop(text, stops, emitted);
     if (hit >= 0) { text = text.slice(0, hit); stopReason = 'stop-string'; }
   }
@@ -154,6 +235,8 @@ export async function generate(backend: ForwardBackend, prompt: readonly number[
   return {
     tokens,
     text,
+    ...(reasoning?.splitter.hadReasoning ? { reasoning: reasoning.splitter.reasoning } : {}),
+    reasoningTokens,
     stopReason,
     timings: {
       promptTokens: prompt.length,

@@ -175,6 +175,15 @@ export class ChatTemplate {
     }
   }
 
+  /**
+   * Whether the template reads a thinking switch (`enable_thinking`, as Qwen3's does), so that a
+   * task can ask for an answer without reasoning. Templates without one (Jamba Reasoning 3B
+   * always thinks; Llama 3.2 never does) ignore RenderOptions.enableThinking.
+   */
+  get hasThinkingSwitch(): boolean {
+    return /\benable_thinking\b/.test(this.source);
+  }
+
   /** The prompt text; a 'template' error when the template fails or runs past `budget`. */
   render(messages: readonly ChatMessage[], opts: RenderOptions = {}, budget: RenderBudget = DEFAULT_RENDER_BUDGET): string {
     if (!this.template) throw this.parseError!;

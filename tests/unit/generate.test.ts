@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SAMPLING, generate, pendingStopPrefix, reusePrefix, type ForwardBackend, type TextDecoder } from '../../engine/generate.ts';
+import { KNOWN_THINK_TAGS, ReasoningSplitter } from '../../model/chat/reasoning.ts';
 
 /** A fake model: the next token is a function of the whole history; it records what it ran. */
 class FakeBackend implements ForwardBackend {
@@ -85,6 +86,103 @@ describe('generate', () => {
     expect(b.runs[0]).toEqual([first.tokens[2], 7, 8]);
     expect(second.timings.prefilledTokens).toBe(3);
     expect(second.timings.promptTokens).toBe(followUp.length);
+  });
+});
+
+/** A model that writes `script` token by token (one character each), then `filler` forever. */
+class ScriptedBackend implements ForwardBackend {
+  history: number[] = [];
+  runs: number[][] = [];
+  answerBegunAt?: number;
+  private out = 0;
+  constructor(readonly contextLength: number, private readonly script: string, private readonly filler = 'z') {}
+  async evalAndSample(tokens: readonly number[]): Promise<number> {
+    this.runs.push([...tokens]);
+    this.history.push(...tokens);
+    const c = this.out < this.script.length ? this.script[this.out] : this.filler;
+    this.out++;
+    return c === '$' ? EOS : c.codePointAt(0)!;
+  }
+  beginAnswer(): void { this.answerBegunAt = this.runs.length; }
+  rewind(n: number): boolean { this.history.length = n; return true; }
+  reset(): void { this.history = []; }
+}
+
+const codes = (s: string) => [...s].map((c) => c.codePointAt(0)!);
+
+describe('generate with reasoning', () => {
+  const tags = KNOWN_THINK_TAGS[0];
+
+  it('streams reasoning apart, returns the answer as text, and counts only answer tokens against maxTokens', async () => {
+    const reasoning = 'a long line of thought, much longer than the answer budget';
+    const b = new ScriptedBackend(1000, `<think>${reasoning}</think>\n\nShort answer here`);
+    const parts: Record<string, string> = { reasoning: '', answer: '' };
+    const r = await generate(b, [1, 2], {
+      maxTokens: 5, sampling: DEFAULT_SAMPLING, isEog: (t) => t === EOS, decoder: chars(),
+      onText: (d, part) => { parts[part] += d; },
+      reasoning: { splitter: new ReasoningSplitter(tags), maxTokens: 4096, closeTokens: codes('</think>\n\n') },
+    });
+    expect(r.reasoning).toBe(reasoning);
+    expect(parts.reasoning).toBe(reasoning);
+    expect(r.text).toBe('Short');
+    expect(parts.answer).toBe('Short');
+    expect(r.stopReason).toBe('max-tokens');
+    expect(r.reasoningTokens).toBe(`<think>${reasoning}</think>`.length + 2);
+    expect(r.tokens.length).toBe(r.reasoningTokens + 5);
+  });
+
+  it('closes reasoning that runs past its own budget, then answers', async () => {
+    const b = new ScriptedBackend(1000, 'thinkingABCDEFG', 'y');
+    const r = await generate(b, [1], {
+      maxTokens: 3, sampling: DEFAULT_SAMPLING, isEog: (t) => t === EOS, decoder: chars(),
+      reasoning: { splitter: new ReasoningSplitter(tags, { startInReasoning: true }), maxTokens: 8, closeTokens: codes('</think>\n\n') },
+    });
+    expect(r.reasoning).toBe('thinking');
+    expect(r.reasoningTokens).toBe(8 + codes('</think>\n\n').length);
+    // The close tag was run through the model with the last reasoning token, in one evaluation.
+    const closing = b.runs.findIndex((run) => run.length > 1 && run[0] === codes('g')[0]);
+    expect(b.runs[closing]).toEqual([codes('g')[0], ...codes('</think>\n\n')]);
+    // The backend heard that the answer starts with the token this run samples (a constrained one starts here).
+    expect(b.answerBegunAt).toBe(closing);
+    expect(r.text).toBe('ABC');
+    expect(r.stopReason).toBe('max-tokens');
+  });
+
+  it('stop strings apply to the answer only', async () => {
+    const b = new ScriptedBackend(1000, '<think>I must not say STOP early</think>Fine STOP more$');
+    const r = await generate(b, [1], {
+      maxTokens: 100, sampling: DEFAULT_SAMPLING, stop: ['STOP'], isEog: (t) => t === EOS, decoder: chars(),
+      reasoning: { splitter: new ReasoningSplitter(tags), maxTokens: 100, closeTokens: [] },
+    });
+    expect(r.reasoning).toBe('I must not say STOP early');
+    expect(r.text).toBe('Fine ');
+    expect(r.stopReason).toBe('stop-string');
+  });
+
+  it('a tag that is a control token (decodes to nothing) still splits', async () => {
+    const OPEN = 900, CLOSE = 901;
+    const seq = [OPEN, ...codes('hm'), CLOSE, ...codes('ok'), EOS];
+    let i = 0;
+    const b: ForwardBackend = { contextLength: 100, history: [], evalAndSample: async () => seq[i++], rewind: () => true, reset: () => {} };
+    const r = await generate(b, [1], {
+      maxTokens: 10, sampling: DEFAULT_SAMPLING, isEog: (t) => t === EOS,
+      decoder: { push: (t) => (t >= 900 ? '' : String.fromCodePoint(t)), flush: () => '' },
+      reasoning: { splitter: new ReasoningSplitter(tags), maxTokens: 100, closeTokens: [CLOSE], tagTokens: new Map([[OPEN, tags.open], [CLOSE, tags.close]]) },
+    });
+    expect(r.reasoning).toBe('hm');
+    expect(r.text).toBe('ok');
+  });
+
+  it('without a think block everything is answer and the answer begins at once', async () => {
+    const b = new ScriptedBackend(1000, 'just text$');
+    const r = await generate(b, [1], {
+      maxTokens: 100, sampling: DEFAULT_SAMPLING, isEog: (t) => t === EOS, decoder: chars(),
+      reasoning: { splitter: new ReasoningSplitter(tags), maxTokens: 100, closeTokens: [] },
+    });
+    expect(r.text).toBe('just text');
+    expect(r.reasoning).toBeUndefined();
+    expect(r.reasoningTokens).toBe(0);
+    expect(b.answerBegunAt).toBe(0);
   });
 });
 
