@@ -5,7 +5,8 @@
 import { detectThinkTags, promptOpensReasoning, ReasoningSplitter, type ThinkTags } from '../model/chat/reasoning.ts';
 import type { ChatMessage as TemplateMessage, ChatTemplate } from '../model/chat/template.ts';
 import type { Tokenizer } from '../model/tokenizer/tokenizer.ts';
-import { DEFAULT_MAX_REASONING_TOKENS, type ChatMessage } from './api.ts';
+import { EdgewiseError } from '../model/errors.ts';
+import { DEFAULT_MAX_REASONING_TOKENS, type ChatMessage, type GenerateRequest } from './api.ts';
 import type { ReasoningOptions } from './generate.ts';
 
 export interface ChatPrompt {
@@ -70,4 +71,27 @@ export function reasoningOptions(tokenizer: Tokenizer, prompt: ChatPrompt, maxTo
     closeTokens: tokenizer.encode(`${tags.close}\n\n`, { addSpecial: false, parseSpecial: true }),
     tagTokens,
   };
+}
+
+export interface RequestPrompt {
+  readonly tokens: number[];
+  /** How to split the output; undefined for a raw prompt or a model without think tags. */
+  readonly reasoning?: ReasoningOptions;
+}
+
+/** A request's prompt tokens: chat messages through the model's template, or a raw prompt. */
+export function requestPrompt(tokenizer: Tokenizer, template: ChatTemplate, request: GenerateRequest): RequestPrompt {
+  if (request.messages && request.messages.length > 0) {
+    const prompt = chatPrompt(template, thinkTagsOf(tokenizer, template), request.messages,
+      { thinking: request.thinking, constrained: request.schema !== undefined });
+    // Templates that write the BOS text themselves must not get a second BOS.
+    const bosText = tokenizer.bos >= 0 ? tokenizer.vocab.tokens[tokenizer.bos] : '';
+    const addSpecial = !(bosText && prompt.text.startsWith(bosText));
+    return {
+      tokens: tokenizer.encode(prompt.text, { addSpecial, parseSpecial: true }),
+      reasoning: reasoningOptions(tokenizer, prompt, request.maxReasoningTokens),
+    };
+  }
+  if (request.prompt === undefined) throw new EdgewiseError('usage', 'a generation needs messages or a prompt');
+  return { tokens: tokenizer.encode(request.prompt, { addSpecial: true, parseSpecial: false }) };
 }

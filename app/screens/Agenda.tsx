@@ -2,53 +2,26 @@
 // The request carries AGENDA_SCHEMA for constrained decoding; whatever comes back is parsed
 // tolerantly, and output that is not an agenda is shown as text beside an editable draft.
 import { createSignal, Index, Show } from 'solid-js';
-import { createStore, produce, reconcile } from 'solid-js/store';
+import { produce } from 'solid-js/store';
 import { ModelBar } from '../components/ModelBar.tsx';
+import { Reasoning } from '../components/Reasoning.tsx';
 import { Timings } from '../components/Timings.tsx';
-import { createGeneration } from '../state/generation.ts';
+import { agendaGen as gen, agendaWork, clearAgenda, runAgenda } from '../state/agenda.ts';
 import { models } from '../state/models.ts';
-import { settings } from '../state/settings.ts';
-import { AGENDA_SCHEMA, agendaMessages, agendaToIcs, agendaToMarkdown, parseAgenda } from '../tasks/agenda.ts';
-import { draftFromSource } from '../tasks/agenda-draft.ts';
+import { agendaToIcs, agendaToMarkdown } from '../tasks/agenda.ts';
 import type { Agenda } from '../tasks/agenda-schema.ts';
-import { samplingOptions, tokenBudget } from '../tasks/sampling.ts';
 import { errorMessage } from '../util/format.ts';
 import { fileStem, saveTextFile } from '../util/save-file.ts';
-
-const AGENDA_MAX_TOKENS = 900;
 
 const lines = (s: string) => s.split('\n').map((l) => l.trim()).filter(Boolean);
 
 export default function AgendaScreen() {
-  const [source, setSource] = createSignal('');
-  const [agenda, setAgenda] = createStore<{ value?: Agenda }>({});
-  const [fallback, setFallback] = createSignal<{ text: string; reason: string }>();
-  const [cut, setCut] = createSignal(false);
-  const gen = createGeneration();
-
-  async function draft() {
-    if (!models.loaded || !source().trim()) return;
-    gen.begin();
-    setFallback(undefined);
-    setCut(false);
-    setAgenda('value', undefined);
-    const r = await gen.run({
-      messages: agendaMessages(source()),
-      maxTokens: tokenBudget(AGENDA_MAX_TOKENS, settings),
-      sampling: { ...samplingOptions(settings), temperature: Math.min(settings.temperature, 0.3) },
-      schema: AGENDA_SCHEMA,
-    });
-    if (!r) return;
-    setCut(r.closedAtLimit === true);
-    const parsed = parseAgenda(r.text);
-    if (parsed.ok) setAgenda('value', reconcile(parsed.agenda));
-    else {
-      setFallback({ text: parsed.text, reason: parsed.reason });
-      setAgenda('value', draftFromSource(source()));
-    }
-  }
-
-  const a = () => agenda.value!;
+  const w = agendaWork.state;
+  const setWork = agendaWork.set;
+  const source = () => w.source;
+  const fallback = () => w.fallback;
+  const cut = () => w.cut;
+  const a = () => w.agenda!;
   const [exportError, setExportError] = createSignal<string>();
   function exportIcs() {
     setExportError(undefined);
@@ -58,23 +31,47 @@ export default function AgendaScreen() {
       setExportError(`${errorMessage(e)}; check the date and time fields`);
     }
   }
-  const set = <K extends keyof Agenda>(key: K, value: Agenda[K]) => setAgenda('value', key, value);
-  const opt = (v: string) => (v.trim() ? v.trim() : undefined);
+  const set = <K extends keyof Agenda>(key: K, value: Agenda[K]) => setWork('agenda', key as never, value as never);
+  const setItem = (i: number, key: 'title' | 'owner' | 'minutes' | 'notes', value: string | number | undefined) =>
+    setWork('agenda', 'items', i, key as never, value as never);
+  const editItems = (edit: (items: Agenda['items']) => void) => setWork('agenda', 'items', produce(edit));
+  /** Moves item `i` by `by` places; focus follows the item so the keyboard can keep moving it. */
+  function move(i: number, by: -1 | 1) {
+    const j = i + by;
+    if (j < 0 || j >= a().items.length) return;
+    editItems((xs) => { const [it] = xs.splice(i, 1); xs.splice(j, 0, it); });
+    const label = `Move item ${j + 1} ${by < 0 ? 'up' : 'down'}`;
+    queueMicrotask(() => {
+      const target = document.querySelector<HTMLButtonElement>(`button[aria-label="${label}"]`);
+      (target && !target.disabled ? target : document.querySelector<HTMLButtonElement>(`button[aria-label="Move item ${j + 1} ${by < 0 ? 'down' : 'up'}"]`))?.focus();
+    });
+  }
+  /** An optional field: empty is left out (the text is kept as typed, spaces included). */
+  const opt = (v: string) => (v.trim() ? v : undefined);
 
   return (
     <section aria-labelledby="agenda-title" class="screen">
       <h2 id="agenda-title">Agenda</h2>
       <ModelBar />
       <label for="agenda-source">Email thread or meeting notes</label>
-      <textarea id="agenda-source" value={source()} onInput={(e) => setSource(e.currentTarget.value)}
+      <textarea id="agenda-source" value={source()} onInput={(e) => setWork({ source: e.currentTarget.value })}
         placeholder="Paste an email thread or your notes; the agenda uses only what they say" />
       <div class="row">
-        <button type="button" onClick={() => void draft()} disabled={!models.loaded || !source().trim() || gen.running()}>Draft agenda</button>
-        <button type="button" class="secondary" onClick={() => void gen.stop()} disabled={!gen.running()}>Stop</button>
+        <span class="check">
+          <input id="agenda-think" type="checkbox" checked={w.think} onChange={(e) => setWork({ think: e.currentTarget.checked })} />
+          <label for="agenda-think">Think first</label>
+        </span>
       </div>
+      <div class="row">
+        <button type="button" onClick={() => void runAgenda()} disabled={!models.loaded || !source().trim() || gen.running()}>Draft agenda</button>
+        <button type="button" class="secondary" onClick={() => void gen.stop()} disabled={!gen.running()}>Stop</button>
+        <button type="button" class="secondary" disabled={gen.running() || (!w.source && !w.agenda)}
+          onClick={() => { if (confirm('Clear the notes and the agenda from this device?')) void clearAgenda(); }}>Clear</button>
+      </div>
+      <Reasoning text={w.reasoning} tokens={gen.running() ? gen.reasoningTokens() : w.result?.reasoningTokens} running={gen.running()} />
       <Show when={gen.running()}>
         <p aria-live="polite">Drafting…</p>
-        <pre class="raw" data-testid="agenda-stream">{gen.text()}</pre>
+        <pre class="raw" data-testid="agenda-stream">{w.stream}</pre>
       </Show>
       <Show when={gen.error()}><p role="alert" class="error" data-testid="agenda-error">{gen.error()}</p></Show>
       <Show when={fallback()}>
@@ -88,7 +85,7 @@ export default function AgendaScreen() {
       <Show when={cut()}>
         <p class="notice" data-testid="agenda-cut">The token limit came before the model had finished, so the agenda was closed where it stood: some parts may be missing or empty. Raise Max tokens in Settings for a fuller draft.</p>
       </Show>
-      <Show when={agenda.value}>
+      <Show when={w.agenda}>
         <form class="agenda" data-testid="agenda-view" aria-label="Agenda" onSubmit={(e) => e.preventDefault()}>
           <label for="ag-title">Title</label>
           <input id="ag-title" type="text" class="title-input" value={a().title} onInput={(e) => set('title', e.currentTarget.value)} />
@@ -108,15 +105,20 @@ export default function AgendaScreen() {
               <Index each={a().items}>
                 {(it, i) => (
                   <li class="item" data-testid="agenda-item">
-                    <input type="text" aria-label={`Item ${i + 1} title`} value={it().title} onInput={(e) => setAgenda('value', 'items', i, 'title', e.currentTarget.value)} />
-                    <input type="text" aria-label={`Item ${i + 1} owner`} placeholder="Owner" value={it().owner ?? ''} onInput={(e) => setAgenda('value', 'items', i, 'owner', opt(e.currentTarget.value))} />
-                    <input type="number" min="1" aria-label={`Item ${i + 1} minutes`} placeholder="min" value={it().minutes ?? ''} onInput={(e) => setAgenda('value', 'items', i, 'minutes', Number(e.currentTarget.value) || undefined)} />
-                    <button type="button" class="secondary" aria-label={`Remove item ${i + 1}`} onClick={() => setAgenda('value', 'items', produce((xs) => { xs.splice(i, 1); }))}>Remove</button>
+                    <input type="text" aria-label={`Item ${i + 1} title`} value={it().title} onInput={(e) => setItem(i, 'title', e.currentTarget.value)} />
+                    <input type="text" aria-label={`Item ${i + 1} owner`} placeholder="Owner" value={it().owner ?? ''} onInput={(e) => setItem(i, 'owner', opt(e.currentTarget.value))} />
+                    <input type="number" min="1" aria-label={`Item ${i + 1} minutes`} placeholder="min" value={it().minutes ?? ''} onInput={(e) => setItem(i, 'minutes', Number(e.currentTarget.value) || undefined)} />
+                    <div class="item-actions">
+                      <button type="button" class="secondary" aria-label={`Move item ${i + 1} up`} disabled={i === 0} onClick={() => move(i, -1)}>↑</button>
+                      <button type="button" class="secondary" aria-label={`Move item ${i + 1} down`} disabled={i === a().items.length - 1} onClick={() => move(i, 1)}>↓</button>
+                      <button type="button" class="secondary" aria-label={`Remove item ${i + 1}`} onClick={() => editItems((xs) => { xs.splice(i, 1); })}>Remove</button>
+                    </div>
+                    <textarea class="short" aria-label={`Item ${i + 1} notes`} placeholder="Notes" value={it().notes ?? ''} onInput={(e) => setItem(i, 'notes', opt(e.currentTarget.value))} />
                   </li>
                 )}
               </Index>
             </ol>
-            <button type="button" class="secondary" onClick={() => setAgenda('value', 'items', produce((xs) => { xs.push({ title: 'New item' }); }))}>Add item</button>
+            <button type="button" class="secondary" onClick={() => editItems((xs) => { xs.push({ title: 'New item' }); })}>Add item</button>
           </fieldset>
           <label for="ag-prereads">Pre-reads (one per line)</label>
           <textarea id="ag-prereads" class="short" value={a().preReads.join('\n')} onChange={(e) => set('preReads', lines(e.currentTarget.value))} />
@@ -129,7 +131,7 @@ export default function AgendaScreen() {
           <Show when={exportError()}><p role="alert" class="error">{exportError()}</p></Show>
         </form>
       </Show>
-      <Timings result={gen.result()} />
+      <Timings result={w.result} />
     </section>
   );
 }

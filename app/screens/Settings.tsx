@@ -11,7 +11,6 @@ const NUMBERS: readonly { key: NumberKey; label: string; min: number; max: numbe
   { key: 'topP', label: 'Top-p', min: 0, max: 1, step: 0.01, hint: 'smallest set of tokens with this total probability' },
   { key: 'minP', label: 'Min-p', min: 0, max: 1, step: 0.01, hint: 'drop tokens less likely than this times the best' },
   { key: 'repetitionPenalty', label: 'Repetition penalty', min: 1, max: 2, step: 0.01, hint: '1 is off' },
-  { key: 'seed', label: 'Seed', min: 0, max: 2 ** 31 - 1, step: 1, hint: 'same seed, same text' },
   { key: 'maxTokens', label: 'Max tokens', min: 1, max: 32768, step: 1, hint: 'longest answer' },
   { key: 'contextLength', label: 'Context size (tokens)', min: 256, max: 262144, step: 256, hint: 'applies when a model is loaded; more uses more GPU memory' },
 ];
@@ -33,13 +32,27 @@ export default function SettingsScreen() {
                     aria-describedby={`hint-${n.key}`}
                     onChange={(e) => {
                       const v = Number(e.currentTarget.value);
-                      updateSettings({ [n.key]: Number.isFinite(v) ? Math.min(n.max, Math.max(n.min, v)) : DEFAULT_SETTINGS[n.key] });
+                      updateSettings({ [n.key]: Number.isFinite(v) ? Math.min(n.max, Math.max(n.min, v)) : DEFAULT_SETTINGS[n.key] } as Partial<Settings>);
                     }} />
                   <small id={`hint-${n.key}`} class="muted">{n.hint}</small>
                 </div>
               )}
             </For>
           </div>
+          <div class="row">
+            <input id="set-seed-random" type="checkbox" checked={settings.seed === 'random'}
+              onChange={(e) => updateSettings({ seed: e.currentTarget.checked ? 'random' : 0 })} />
+            <label for="set-seed-random">Random seed (Regenerate gives a new answer)</label>
+          </div>
+          <Show when={settings.seed !== 'random'}>
+            <label for="set-seed">Seed</label>
+            <input id="set-seed" type="number" min="0" max={2 ** 31 - 1} step="1" value={settings.seed} aria-describedby="hint-seed"
+              onChange={(e) => {
+                const v = Math.floor(Number(e.currentTarget.value));
+                updateSettings({ seed: Number.isFinite(v) ? Math.min(2 ** 31 - 1, Math.max(0, v)) : 0 });
+              }} />
+            <small id="hint-seed" class="muted">same seed, same settings, same text</small>
+          </Show>
           <label for="set-system">System prompt (chat)</label>
           <textarea id="set-system" class="short" value={settings.systemPrompt} onChange={(e) => updateSettings({ systemPrompt: e.currentTarget.value })} />
         </fieldset>

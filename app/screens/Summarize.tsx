@@ -1,37 +1,38 @@
 // Summarize: paste text or open/drop a file; style and length; token count against the
 // context; map-reduce with progress for long documents; streamed output; stop, copy, export.
+// The work (app/state/summarize.ts) outlives the screen: it persists and keeps running.
 import { createEffect, createSignal, For, on, Show } from 'solid-js';
 import { Markdown } from '../components/Markdown.tsx';
 import { ModelBar } from '../components/ModelBar.tsx';
+import { Reasoning } from '../components/Reasoning.tsx';
 import { Timings } from '../components/Timings.tsx';
 import { browserPdfLib } from '../documents/pdf-browser.ts';
 import { ACCEPTED_FILES, extractDocument } from '../documents/extract.ts';
 import { engine } from '../state/engine.ts';
-import { createGeneration } from '../state/generation.ts';
 import { models } from '../state/models.ts';
-import { settings } from '../state/settings.ts';
-import { samplingOptions, tokenBudget } from '../tasks/sampling.ts';
+import { clearSummarize, runSummarize, summarizeGen as gen, summarizeProgress as progress, summarizeWork } from '../state/summarize.ts';
 import {
-  PROMPT_OVERHEAD_TOKENS, resumeLabel, resumePart, SUMMARY_LENGTHS, SUMMARY_MAX_TOKENS, SUMMARY_STYLES, summarizeDocument, SummaryInterrupted,
-  type SummaryCheckpoint, type SummaryLength, type SummaryProgress, type SummaryStyle,
+  PROMPT_OVERHEAD_TOKENS, resumeLabel, resumePart, SUMMARY_LENGTHS, SUMMARY_MAX_TOKENS, SUMMARY_STYLES,
+  type SummaryCheckpoint, type SummaryLength, type SummaryStyle,
 } from '../tasks/summarize.ts';
 import { errorMessage } from '../util/format.ts';
 import { fileStem, saveTextFile } from '../util/save-file.ts';
 
 export default function Summarize() {
-  const [text, setText] = createSignal('');
-  const [docName, setDocName] = createSignal<string>();
+  const w = summarizeWork.state;
+  const text = () => w.text;
+  const setText = (t: string) => summarizeWork.set({ text: t });
+  const docName = () => w.docName;
+  const setDocName = (n: string | undefined) => summarizeWork.set({ docName: n });
+  const style = () => w.style;
+  const length = () => w.length;
   const [docError, setDocError] = createSignal<string>();
   const [reading, setReading] = createSignal(false);
-  const [style, setStyle] = createSignal<SummaryStyle>('key-points');
-  const [length, setLength] = createSignal<SummaryLength>('medium');
   const [tokens, setTokens] = createSignal<number>();
-  const [progress, setProgress] = createSignal<SummaryProgress>();
   const [copied, setCopied] = createSignal(false);
   // Parts summarized before a failure or Stop, for "Resume from part k".
-  const [checkpoint, setCheckpoint] = createSignal<SummaryCheckpoint>();
+  const checkpoint = () => w.checkpoint;
   const resumeAt = () => resumePart(checkpoint(), text(), models.loaded?.contextLength, models.loaded?.id);
-  const gen = createGeneration();
 
   async function openFile(file: File | undefined) {
     if (!file) return;
@@ -63,41 +64,13 @@ export default function Summarize() {
 
   async function summarize(resume?: SummaryCheckpoint) {
     const loaded = models.loaded;
-    if (!loaded || !text().trim()) return;
-    gen.begin();
-    setProgress(undefined);
+    if (!loaded) return;
     setCopied(false);
-    gen.setRunning(true);
-    const controller = new AbortController();
-    try {
-      await summarizeDocument(text(), style(), length(), {
-        contextLength: loaded.contextLength,
-        model: loaded.id,
-        countTokens: (s) => engine().countTokens(s),
-        signal: controller.signal,
-        onProgress: (p) => {
-          setProgress(p);
-          if (p.kind !== 'part') gen.setText('');
-        },
-        onToken: (d) => gen.setText((t) => t + d),
-        generate: async (messages, maxTokens, onToken) => {
-          const r = await engine().generate({ messages, maxTokens: tokenBudget(maxTokens, settings), sampling: samplingOptions(settings) }, onToken);
-          gen.setResult(r);
-          if (r.stopReason === 'aborted' || gen.stopped) controller.abort();
-          return r.text;
-        },
-      }, resume);
-      setCheckpoint(undefined);
-    } catch (e) {
-      setCheckpoint(e instanceof SummaryInterrupted ? e.checkpoint : undefined);
-      if (!controller.signal.aborted) gen.setError(errorMessage(e));
-    } finally {
-      gen.setRunning(false);
-    }
+    await runSummarize(loaded.contextLength, loaded.id, resume);
   }
 
   async function copy() {
-    await navigator.clipboard.writeText(gen.text());
+    await navigator.clipboard.writeText(w.summary);
     setCopied(true);
   }
 
@@ -139,13 +112,17 @@ export default function Summarize() {
 
       <div class="row options">
         <label for="sum-style">Style</label>
-        <select id="sum-style" onChange={(e) => setStyle(e.currentTarget.value as SummaryStyle)}>
+        <select id="sum-style" onChange={(e) => summarizeWork.set({ style: e.currentTarget.value as SummaryStyle })}>
           <For each={SUMMARY_STYLES}>{(s) => <option value={s.id} selected={s.id === style()}>{s.label}</option>}</For>
         </select>
         <label for="sum-length">Length</label>
-        <select id="sum-length" onChange={(e) => setLength(e.currentTarget.value as SummaryLength)}>
+        <select id="sum-length" onChange={(e) => summarizeWork.set({ length: e.currentTarget.value as SummaryLength })}>
           <For each={SUMMARY_LENGTHS}>{(l) => <option value={l.id} selected={l.id === length()}>{l.label}</option>}</For>
         </select>
+        <span class="check">
+          <input id="sum-think" type="checkbox" checked={w.think} onChange={(e) => summarizeWork.set({ think: e.currentTarget.checked })} />
+          <label for="sum-think">Think first</label>
+        </span>
       </div>
       <div class="row">
         <button type="button" onClick={() => void summarize()} disabled={!models.loaded || !text().trim() || gen.running()}>Summarize</button>
@@ -153,18 +130,21 @@ export default function Summarize() {
           <button type="button" onClick={() => void summarize(checkpoint())} disabled={gen.running()}>{resumeLabel(k(), checkpoint()!.chunks.length)}</button>
         )}</Show>
         <button type="button" class="secondary" onClick={() => void gen.stop()} disabled={!gen.running()}>Stop</button>
-        <button type="button" class="secondary" onClick={() => void copy()} disabled={!gen.text() || gen.running()}>{copied() ? 'Copied' : 'Copy'}</button>
-        <button type="button" class="secondary" disabled={!gen.text() || gen.running()}
-          onClick={() => saveTextFile(`${fileStem(docName()?.replace(/\.[^.]+$/, '') ?? 'summary', 'summary')}-summary.md`, gen.text(), 'text/markdown')}>Export .md</button>
+        <button type="button" class="secondary" onClick={() => void copy()} disabled={!w.summary || gen.running()}>{copied() ? 'Copied' : 'Copy'}</button>
+        <button type="button" class="secondary" disabled={!w.summary || gen.running()}
+          onClick={() => saveTextFile(`${fileStem(docName()?.replace(/\.[^.]+$/, '') ?? 'summary', 'summary')}-summary.md`, w.summary, 'text/markdown')}>Export .md</button>
+        <button type="button" class="secondary" disabled={gen.running() || (!w.text && !w.summary)}
+          onClick={() => { if (confirm('Clear the document and its summary from this device?')) { setCopied(false); void clearSummarize(); } }}>Clear</button>
       </div>
       <Show when={gen.running() && progressText()}><p class="progress" data-testid="summary-progress" aria-live="polite">{progressText()}</p></Show>
       <Show when={gen.error()}><p role="alert" class="error" data-testid="summary-error">{gen.error()}</p></Show>
-      <Show when={gen.text() || gen.running()}>
+      <Reasoning text={w.reasoning} tokens={gen.running() ? gen.reasoningTokens() : w.result?.reasoningTokens} running={gen.running()} />
+      <Show when={w.summary || gen.running()}>
         <article class="output" aria-live="polite" aria-busy={gen.running()} aria-label="Summary">
-          <Markdown text={gen.text()} streaming={gen.running()} testId="summary-output" />
+          <Markdown text={w.summary} streaming={gen.running()} testId="summary-output" />
         </article>
       </Show>
-      <Timings result={gen.result()} />
+      <Timings result={w.result} />
     </section>
   );
 }

@@ -10,7 +10,8 @@ export interface Settings {
   topP: number;
   minP: number;
   repetitionPenalty: number;
-  seed: number;
+  /** 'random': a new seed for every generation, so Regenerate gives a new sample. */
+  seed: number | 'random';
   maxTokens: number;
   contextLength: number;
   systemPrompt: string;
@@ -23,7 +24,7 @@ export const DEFAULT_SETTINGS: Settings = {
   topP: 0.95,
   minP: 0.05,
   repetitionPenalty: 1.1,
-  seed: 0,
+  seed: 'random',
   maxTokens: 1024,
   contextLength: 8192,
   systemPrompt: 'You are a helpful assistant. Answer clearly and concisely.',
@@ -35,7 +36,9 @@ const KEY = 'edgewise.settings.v1';
 function load(): Settings {
   try {
     const raw = localStorage.getItem(KEY);
-    return raw ? { ...DEFAULT_SETTINGS, ...JSON.parse(raw) } : { ...DEFAULT_SETTINGS };
+    const stored = raw ? JSON.parse(raw) as Partial<Settings> : {};
+    const seed = stored.seed === 'random' || (typeof stored.seed === 'number' && Number.isInteger(stored.seed) && stored.seed >= 0) ? stored.seed : DEFAULT_SETTINGS.seed;
+    return { ...DEFAULT_SETTINGS, ...stored, seed };
   } catch {
     return { ...DEFAULT_SETTINGS };
   }

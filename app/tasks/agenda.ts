@@ -5,6 +5,11 @@ import { createEvent, type EventAttributes } from 'ics';
 import type { ChatMessage } from '../../engine/api.ts';
 import { AGENDA_SCHEMA, type Agenda, type AgendaItem } from './agenda-schema.ts';
 
+/** YYYY-MM-DD of `d` in the local time zone: the user's "today", not UTC's. */
+export function localDate(d: Date): string {
+  return `${String(d.getFullYear()).padStart(4, '0')}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
 export function agendaMessages(source: string, today: Date = new Date()): ChatMessage[] {
   return [
     {
@@ -13,7 +18,7 @@ export function agendaMessages(source: string, today: Date = new Date()): ChatMe
     },
     {
       role: 'user',
-      content: `Today is ${today.toISOString().slice(0, 10)}. Draft the agenda of the meeting this text is about.
+      content: `Today is ${localDate(today)}. Draft the agenda of the meeting this text is about.
 Reply with JSON of this shape: {"title": string, "goal"?: string, "date"?: "YYYY-MM-DD", "time"?: "HH:MM", "durationMinutes"?: integer, "location"?: string, "attendees": [string], "items": [{"title": string, "owner"?: string, "minutes"?: integer, "notes"?: string}], "preReads": [string], "decisionsNeeded": [string]}.
 
 Text:
@@ -124,7 +129,7 @@ export function agendaToMarkdown(a: Agenda): string {
 
 /** iCalendar text for the meeting; without a date the event is an all-day event today. */
 export function agendaToIcs(a: Agenda, now: Date = new Date()): string {
-  const [y, m, d] = (a.date ?? now.toISOString().slice(0, 10)).split('-').map(Number);
+  const [y, m, d] = (a.date ?? localDate(now)).split('-').map(Number);
   const duration = a.durationMinutes ?? (a.items.reduce((s, it) => s + (it.minutes ?? 0), 0) || 30);
   const description = agendaToMarkdown(a);
   const common = {

@@ -1,16 +1,22 @@
 // Chat: the conversation as a list of turns, the messages sent to the model (system prompt
-// first, the model's own template renders them in the engine), and the reasoning a model puts
-// in <think>…</think> split from its answer so that the UI can fold it away.
+// first; the model's own template renders them in the engine, and decides what to do with an
+// earlier answer's reasoning, passed apart from it), trimming a conversation to the context by
+// dropping its oldest turns, and a conversation as Markdown.
 import type { ChatMessage } from '../../engine/api.ts';
 
 export interface Turn {
   readonly role: 'user' | 'assistant';
+  /** For an answer: the answer only. */
   readonly content: string;
+  /** An answer's reasoning, kept apart (shown folded, never exported). */
+  readonly reasoning?: string;
 }
 
 export function chatMessages(systemPrompt: string, turns: readonly Turn[]): ChatMessage[] {
   const system: ChatMessage[] = systemPrompt.trim() ? [{ role: 'system', content: systemPrompt.trim() }] : [];
-  return [...system, ...turns.map((t) => ({ role: t.role, content: t.content }))];
+  return [...system, ...turns.map((t): ChatMessage => (t.role === 'assistant' && t.reasoning
+    ? { role: t.role, content: t.content, reasoning: t.reasoning }
+    : { role: t.role, content: t.content }))];
 }
 
 /** The turns to resend when regenerating: everything before the last assistant answer. */
@@ -20,27 +26,42 @@ export function turnsBeforeLastAnswer(turns: readonly Turn[]): Turn[] | undefine
   return turns.slice(0, -1);
 }
 
-export interface SplitThinking {
-  /** The reasoning text, if the output has a <think> block (possibly still open). */
-  readonly thinking?: string;
-  readonly answer: string;
-  /** True while the <think> block has not been closed yet (still streaming). */
-  readonly thinkingOpen: boolean;
+/** Tokens a turn costs beyond its text (role header and end markers in the chat template). */
+export const TURN_OVERHEAD_TOKENS = 8;
+
+export interface FittedConversation {
+  readonly messages: ChatMessage[];
+  /** How many of the oldest turns were left out. */
+  readonly dropped: number;
 }
 
-/** Splits "<think>r</think>a" (a leading think block, as reasoning models emit) from the answer. */
-export function splitThinking(text: string): SplitThinking {
-  const m = /^\s*<think>/.exec(text);
-  if (!m) {
-    // Some templates open the block in the prompt, so the output starts inside it.
-    const close = text.indexOf('</think>');
-    if (close >= 0 && !text.slice(0, close).includes('<think>')) {
-      return { thinking: text.slice(0, close).trim(), answer: text.slice(close + 8).trimStart(), thinkingOpen: false };
-    }
-    return { answer: text, thinkingOpen: false };
+/**
+ * The messages to send, leaving out the oldest turns until the rest fits `budget` tokens (the
+ * context less room for the answer). The newest turn always stays, and what is sent starts with
+ * a user turn, as templates expect; the system prompt is always sent.
+ */
+export async function fitConversation(systemPrompt: string, turns: readonly Turn[], budget: number,
+  countTokens: (text: string) => Promise<number>): Promise<FittedConversation> {
+  const cost = async (text: string) => (await countTokens(text)) + TURN_OVERHEAD_TOKENS;
+  const costs = await Promise.all(turns.map((t) => cost(t.content)));
+  let total = (systemPrompt.trim() ? await cost(systemPrompt.trim()) : 0) + costs.reduce((a, b) => a + b, 0);
+  let start = 0;
+  while (start < turns.length - 1 && (total > budget || turns[start].role !== 'user')) {
+    total -= costs[start];
+    start++;
   }
-  const rest = text.slice(m[0].length);
-  const close = rest.indexOf('</think>');
-  if (close < 0) return { thinking: rest.trim(), answer: '', thinkingOpen: true };
-  return { thinking: rest.slice(0, close).trim(), answer: rest.slice(close + 8).trimStart(), thinkingOpen: false };
+  return { messages: chatMessages(systemPrompt, turns.slice(start)), dropped: start };
+}
+
+/** The conversation as Markdown: answers without their reasoning. */
+export function conversationToMarkdown(title: string, turns: readonly Turn[]): string {
+  const parts = [`# ${title}`];
+  for (const t of turns) parts.push(`**${t.role === 'user' ? 'You' : 'Assistant'}:**\n\n${t.content.trim()}`);
+  return `${parts.join('\n\n')}\n`;
+}
+
+/** A conversation's title from its first message: its first line, shortened. */
+export function titleFrom(text: string): string {
+  const line = text.trim().split('\n')[0].trim();
+  return line.length > 48 ? `${line.slice(0, 47).trimEnd()}…` : line || 'New conversation';
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chatMessages, splitThinking, turnsBeforeLastAnswer } from '../../../app/tasks/chat.ts';
+import { chatMessages, conversationToMarkdown, fitConversation, titleFrom, turnsBeforeLastAnswer, TURN_OVERHEAD_TOKENS, type Turn } from '../../../app/tasks/chat.ts';
 
 describe('chat messages', () => {
   it('puts the system prompt first and keeps turns in order', () => {
@@ -20,21 +20,55 @@ describe('chat messages', () => {
   });
 });
 
-describe('splitThinking', () => {
-  it('separates a closed <think> block from the answer', () => {
-    expect(splitThinking('<think>\nweigh options\n</think>\n\nThe answer.')).toEqual({ thinking: 'weigh options', answer: 'The answer.', thinkingOpen: false });
+describe('an answer\'s reasoning', () => {
+  it('goes to the engine apart from the answer, and never into the Markdown export', () => {
+    const turns: Turn[] = [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'hello', reasoning: 'greet back' }];
+    expect(chatMessages('', turns)).toEqual([{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'hello', reasoning: 'greet back' }]);
+    const md = conversationToMarkdown('Greeting', turns);
+    expect(md).toBe('# Greeting\n\n**You:**\n\nhi\n\n**Assistant:**\n\nhello\n');
+    expect(md).not.toContain('greet back');
+  });
+});
+
+describe('fitConversation', () => {
+  // One token per character, so costs are easy to follow.
+  const count = async (s: string) => s.length;
+  const turn = (role: Turn['role'], n: number, c = role === 'user' ? 'u' : 'a'): Turn => ({ role, content: c.repeat(n) });
+
+  it('sends everything that fits', async () => {
+    const turns = [turn('user', 10), turn('assistant', 10), turn('user', 10)];
+    const f = await fitConversation('sys', turns, 1000, count);
+    expect(f.dropped).toBe(0);
+    expect(f.messages.map((m) => m.content)).toEqual(['sys', ...turns.map((t) => t.content)]);
   });
 
-  it('reports a block still open while streaming', () => {
-    expect(splitThinking('<think>step one, step')).toEqual({ thinking: 'step one, step', answer: '', thinkingOpen: true });
+  it('drops the oldest turns until it fits, and starts with a user turn', async () => {
+    const turns = [turn('user', 100), turn('assistant', 100), turn('user', 50, 'v'), turn('assistant', 50, 'b'), turn('user', 20, 'w')];
+    const per = TURN_OVERHEAD_TOKENS;
+    // Room for the last three turns and the system prompt, not for the fourth from last.
+    const budget = (3 + per) + (50 + per) * 2 + (20 + per) + 10;
+    const f = await fitConversation('sys', turns, budget, count);
+    expect(f.dropped).toBe(2);
+    expect(f.messages[0]).toEqual({ role: 'system', content: 'sys' });
+    expect(f.messages[1].role).toBe('user');
+    expect(f.messages.at(-1)!.content).toBe('w'.repeat(20));
+    // A budget that cuts between an answer and its question drops the answer too.
+    const g = await fitConversation('', turns, (50 + per) + (20 + per), count);
+    expect(g.messages.map((m) => m.role)).toEqual(['user']);
+    expect(g.dropped).toBe(4);
   });
 
-  it('handles output that starts inside the block (the template opened it)', () => {
-    expect(splitThinking('reasoning here</think>Answer')).toEqual({ thinking: 'reasoning here', answer: 'Answer', thinkingOpen: false });
+  it('always keeps the newest turn, even when it alone is over budget', async () => {
+    const f = await fitConversation('', [turn('user', 10), turn('assistant', 10), turn('user', 500)], 100, count);
+    expect(f.dropped).toBe(2);
+    expect(f.messages).toHaveLength(1);
   });
+});
 
-  it('leaves text without a think block alone, including a later literal tag', () => {
-    expect(splitThinking('Plain answer')).toEqual({ answer: 'Plain answer', thinkingOpen: false });
-    expect(splitThinking('Use <think> tags like <think>x</think>')).toEqual({ answer: 'Use <think> tags like <think>x</think>', thinkingOpen: false });
+describe('titleFrom', () => {
+  it('takes the first line, shortened', () => {
+    expect(titleFrom('  Plan the offsite\nwith details')).toBe('Plan the offsite');
+    expect(titleFrom('x'.repeat(80))).toHaveLength(48);
+    expect(titleFrom('   ')).toBe('New conversation');
   });
 });
