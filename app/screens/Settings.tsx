@@ -1,6 +1,7 @@
 // Settings: sampling, context size, system prompt, theme, and what this device offers.
 import { For, Show } from 'solid-js';
 import { models } from '../state/models.ts';
+import { formatBytes } from '../util/format.ts';
 import { DEFAULT_SETTINGS, resetSettings, settings, updateSettings, type Settings, type Theme } from '../state/settings.ts';
 
 type NumberKey = { [K in keyof Settings]: Settings[K] extends number ? K : never }[keyof Settings];
@@ -72,7 +73,7 @@ export default function SettingsScreen() {
             <dt>WebGPU</dt><dd>{c().webgpu ? 'available' : c().problem ?? 'not available'}</dd>
             <Show when={c().adapter}>{(a) => <><dt>Adapter</dt><dd>{[a().vendor, a().architecture, a().device, a().description].filter(Boolean).join(' · ') || 'unnamed'}</dd></>}</Show>
             <dt>Features</dt><dd>shader-f16: {c().features.f16 ? 'yes' : 'no'} · subgroups: {c().features.subgroups ? 'yes' : 'no'}</dd>
-            <Show when={c().limits}>{(l) => <><dt>Limits</dt><dd>max buffer {(l().maxBufferSize / 2 ** 20).toFixed(0)} MiB · max storage binding {(l().maxStorageBufferBindingSize / 2 ** 20).toFixed(0)} MiB</dd></>}</Show>
+            <Show when={c().limits}>{(l) => <><dt>Limits</dt><dd>max buffer {formatBytes(l().maxBufferSize)} · max storage binding {formatBytes(l().maxStorageBufferBindingSize)}</dd></>}</Show>
             <Show when={c().deviceMemoryGiB}><dt>Memory</dt><dd>{c().deviceMemoryGiB} GiB (as the browser reports it)</dd></Show>
           </dl>
         )}

@@ -95,7 +95,7 @@ test('a download shows progress, can be cancelled and resumed, then the model lo
   await page.getByRole('button', { name: 'Download', exact: true }).click();
   // The engine reports body progress per stored chunk (32 MiB), so this small file shows its
   // size from the header phase; speed and time left appear with chunk progress.
-  await expect(page.getByTestId('transfer')).toContainText(/(Checking|Downloading) [\d.]+ K?B of 162 KB/, { timeout: 30_000 });
+  await expect(page.getByTestId('transfer')).toContainText(/(Checking|Downloading) [\d.]+ (kB|bytes) of 162 kB/, { timeout: 30_000 });
   await page.getByRole('button', { name: `Cancel ${MODEL_FILE}` }).click();
   await expect(page.getByTestId('transfer')).toHaveCount(0);
   const stored = page.getByTestId('stored-model').filter({ hasText: MODEL_FILE });
@@ -356,7 +356,7 @@ test('a local .gguf opens from disk, is stored beside the download, and can be d
   await page.getByTestId('gguf-file').setInputFiles({ name: 'imported.gguf', mimeType: 'application/octet-stream', buffer: Buffer.from(await chatModel()) });
   const imported = page.getByTestId('stored-model').filter({ hasText: 'imported.gguf' });
   await expect(imported.getByRole('button', { name: 'Load imported.gguf' })).toBeVisible({ timeout: 30_000 });
-  await expect(imported).toContainText('162 KB · llama');
+  await expect(imported).toContainText('162 kB · llama');
   acceptConfirms = true;
   await imported.getByRole('button', { name: 'Delete imported.gguf' }).click();
   await expect(imported).toHaveCount(0);
@@ -375,7 +375,7 @@ test('a .gguf dropped on the Models screen is imported like a picked one', async
   await page.getByTestId('gguf-drop').dispatchEvent('drop', { dataTransfer });
   const dropped = page.getByTestId('stored-model').filter({ hasText: 'dropped.gguf' });
   await expect(dropped.getByRole('button', { name: 'Load dropped.gguf' })).toBeVisible({ timeout: 30_000 });
-  await expect(dropped).toContainText('162 KB · llama');
+  await expect(dropped).toContainText('162 kB · llama');
   acceptConfirms = true;
   await dropped.getByRole('button', { name: 'Delete dropped.gguf' }).click();
   await expect(dropped).toHaveCount(0);

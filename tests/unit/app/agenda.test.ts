@@ -64,3 +64,15 @@ describe('agenda exports', () => {
     expect(ics).toMatch(/DTEND;VALUE=DATE:20261201/);
   });
 });
+
+describe('today is the local date', () => {
+  it('late in the evening west of UTC, and early in the morning east of it, the prompt says the local day', async () => {
+    const { agendaMessages, localDate } = await import('../../../app/tasks/agenda.ts');
+    // A local time just before midnight: UTC is already the next day wherever the zone is west of UTC.
+    const evening = new Date(2026, 11, 6, 23, 59);
+    const morning = new Date(2026, 11, 6, 0, 1);
+    expect(localDate(evening)).toBe('2026-12-06');
+    expect(localDate(morning)).toBe('2026-12-06');
+    expect(agendaMessages('notes', evening)[1].content).toContain('Today is 2026-12-06.');
+  });
+});
