@@ -13,6 +13,7 @@ const NUMBERS: readonly { key: NumberKey; label: string; min: number; max: numbe
   { key: 'minP', label: 'Min-p', min: 0, max: 1, step: 0.01, hint: 'drop tokens less likely than this times the best' },
   { key: 'repetitionPenalty', label: 'Repetition penalty', min: 1, max: 2, step: 0.01, hint: '1 is off' },
   { key: 'maxTokens', label: 'Max tokens', min: 1, max: 32768, step: 1, hint: 'longest answer' },
+  { key: 'maxReasoningTokens', label: 'Max reasoning tokens', min: 16, max: 32768, step: 1, hint: 'how long a reasoning model may think first; not counted in the answer' },
   { key: 'contextLength', label: 'Context size (tokens)', min: 256, max: 262144, step: 256, hint: 'applies when a model is loaded; more uses more GPU memory' },
 ];
 

@@ -43,6 +43,7 @@ export async function runAgenda(): Promise<void> {
     sampling: { ...samplingOptions(settings), temperature: Math.min(settings.temperature, 0.3) },
     schema: AGENDA_SCHEMA,
     thinking: w.think,
+    maxReasoningTokens: settings.maxReasoningTokens,
   }, (d, part) => {
     if (part === 'reasoning') set('reasoning', (t) => t + d);
     else set('stream', (t) => t + d);

@@ -87,7 +87,7 @@ async function reply(id: string, history: Turn[]): Promise<void> {
     const budget = loaded.contextLength - settings.maxTokens - CONTEXT_MARGIN_TOKENS;
     const fitted = await fitConversation(settings.systemPrompt, history, budget, (s) => engine().countTokens(s));
     update(id, (c) => { c.dropped = fitted.dropped; });
-    r = await gen.run({ messages: fitted.messages, maxTokens: settings.maxTokens, sampling: samplingOptions(settings) },
+    r = await gen.run({ messages: fitted.messages, maxTokens: settings.maxTokens, maxReasoningTokens: settings.maxReasoningTokens, sampling: samplingOptions(settings) },
       (delta, part) => update(id, (c) => {
         const t = c.turns[index] as { content: string; reasoning?: string } | undefined;
         if (!t) return;

@@ -13,6 +13,8 @@ export interface Settings {
   /** 'random': a new seed for every generation, so Regenerate gives a new sample. */
   seed: number | 'random';
   maxTokens: number;
+  /** How long a reasoning model may think before its answer (a budget apart from maxTokens). */
+  maxReasoningTokens: number;
   contextLength: number;
   systemPrompt: string;
   theme: Theme;
@@ -26,6 +28,7 @@ export const DEFAULT_SETTINGS: Settings = {
   repetitionPenalty: 1.1,
   seed: 'random',
   maxTokens: 1024,
+  maxReasoningTokens: 4096,
   contextLength: 8192,
   systemPrompt: 'You are a helpful assistant. Answer clearly and concisely.',
   theme: 'system',

@@ -61,7 +61,7 @@ export async function runSummarize(contextLength: number, model: string, resume?
       onToken: (d) => set('summary', (t) => t + d),
       generate: async (messages, maxTokens, onToken) => {
         const r = await gen.stream({
-          messages, maxTokens: tokenBudget(maxTokens, settings), sampling: samplingOptions(settings), thinking: w.think,
+          messages, maxTokens: tokenBudget(maxTokens, settings), sampling: samplingOptions(settings), thinking: w.think, maxReasoningTokens: settings.maxReasoningTokens,
         }, (d, part) => {
           if (part === 'reasoning') set('reasoning', (t) => t + d);
           else onToken(d);
