@@ -13,13 +13,23 @@ const FIXTURE = fileURLToPath(new URL('../../../shared/fixtures/llama-Q8_0/model
 
 export const CHATML = "{% for m in messages %}{{ '<|im_start|>' + m['role'] + '\\n' + m['content'] + '<|im_end|>\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
-/** The fixture re-written with context 2048 and a chat template; tensors byte for byte. */
-export async function chatModel(): Promise<Uint8Array> {
+/**
+ * A template with Qwen3's thinking switch: the assistant turn opens <think> (the model reasons
+ * first) unless `enable_thinking` is false, which writes an empty think block; earlier answers
+ * are sent back without their reasoning.
+ */
+export const THINKING_TEMPLATE =
+  "{%- for m in messages %}{{- '<|im_start|>' + m['role'] + '\\n' + m['content'] + '<|im_end|>\\n' }}{%- endfor %}" +
+  "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}" +
+  "{%- if enable_thinking is defined and enable_thinking is false %}{{- '<think>\\n\\n</think>\\n\\n' }}{%- else %}{{- '<think>\\n' }}{%- endif %}{%- endif %}";
+
+/** The fixture re-written with context 2048 and a chat template (ChatML unless given); tensors byte for byte. */
+export async function chatModel(template = CHATML): Promise<Uint8Array> {
   const bytes = new Uint8Array(readFileSync(FIXTURE));
   const file = await readGguf(memorySource(bytes));
   const metadata = new Map(file.metadata);
   metadata.set('llama.context_length', 2048);
-  metadata.set('tokenizer.chat_template', CHATML);
+  metadata.set('tokenizer.chat_template', template);
   metadata.set('general.name', 'Tiny test llama');
   metadata.delete('general.alignment');
   return writeGguf({
@@ -36,7 +46,7 @@ export const MODEL_FILE = 'tiny-chat.gguf';
 
 export const TEST_SETTINGS = {
   temperature: 0, topK: 40, topP: 0.95, minP: 0.05, repetitionPenalty: 1, seed: 1,
-  maxTokens: 8, contextLength: 768, systemPrompt: 'You are a test assistant.', theme: 'light',
+  maxTokens: 8, maxReasoningTokens: 12, contextLength: 768, systemPrompt: 'You are a test assistant.', theme: 'light',
 };
 
 /** Seeds the app's settings before its scripts run (greedy decoding, short answers). */
