@@ -138,6 +138,11 @@ export interface LoadedModelInfo {
   readonly architecture: string;
   readonly contextLength: number;
   readonly vocabSize: number;
+  /**
+   * How the model reasons before answering: 'switchable' (its template can turn thinking off, as
+   * Qwen3's does), 'always' (think tags but no switch, as Jamba Reasoning 3B); absent: it does not.
+   */
+  readonly reasoning?: 'switchable' | 'always';
 }
 
 export interface EngineApi {

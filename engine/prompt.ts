@@ -40,6 +40,12 @@ export function thinkTagsOf(tokenizer: Tokenizer, template: ChatTemplate): Think
   return detectThinkTags(tokenizer.vocab.tokenToId, template.source);
 }
 
+/** LoadedModelInfo.reasoning for a model. */
+export function reasoningMode(tokenizer: Tokenizer, template: ChatTemplate): 'switchable' | 'always' | undefined {
+  if (!thinkTagsOf(tokenizer, template)) return undefined;
+  return template.hasThinkingSwitch ? 'switchable' : 'always';
+}
+
 export function chatPrompt(template: ChatTemplate, tags: ThinkTags | undefined, messages: readonly ChatMessage[], opts: ChatPromptOptions = {}): ChatPrompt {
   const turns: TemplateMessage[] = messages.map((m) => (m.reasoning === undefined
     ? { role: m.role, content: m.content }

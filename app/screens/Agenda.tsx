@@ -5,6 +5,7 @@ import { createSignal, Index, Show } from 'solid-js';
 import { produce } from 'solid-js/store';
 import { ModelBar } from '../components/ModelBar.tsx';
 import { Reasoning } from '../components/Reasoning.tsx';
+import { ThinkFirst } from '../components/ThinkFirst.tsx';
 import { Timings } from '../components/Timings.tsx';
 import { agendaGen as gen, agendaWork, clearAgenda, runAgenda } from '../state/agenda.ts';
 import { models } from '../state/models.ts';
@@ -57,10 +58,7 @@ export default function AgendaScreen() {
       <textarea id="agenda-source" value={source()} onInput={(e) => setWork({ source: e.currentTarget.value })}
         placeholder="Paste an email thread or your notes; the agenda uses only what they say" />
       <div class="row">
-        <span class="check">
-          <input id="agenda-think" type="checkbox" checked={w.think} onChange={(e) => setWork({ think: e.currentTarget.checked })} />
-          <label for="agenda-think">Think first</label>
-        </span>
+        <ThinkFirst id="agenda-think" checked={w.think} onChange={(think) => setWork({ think })} />
       </div>
       <div class="row">
         <button type="button" onClick={() => void runAgenda()} disabled={!models.loaded || !source().trim() || gen.running()}>Draft agenda</button>

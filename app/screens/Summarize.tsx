@@ -5,6 +5,7 @@ import { createEffect, createSignal, For, on, Show } from 'solid-js';
 import { Markdown } from '../components/Markdown.tsx';
 import { ModelBar } from '../components/ModelBar.tsx';
 import { Reasoning } from '../components/Reasoning.tsx';
+import { ThinkFirst } from '../components/ThinkFirst.tsx';
 import { Timings } from '../components/Timings.tsx';
 import { browserPdfLib } from '../documents/pdf-browser.ts';
 import { ACCEPTED_FILES, extractDocument } from '../documents/extract.ts';
@@ -119,10 +120,7 @@ export default function Summarize() {
         <select id="sum-length" onChange={(e) => summarizeWork.set({ length: e.currentTarget.value as SummaryLength })}>
           <For each={SUMMARY_LENGTHS}>{(l) => <option value={l.id} selected={l.id === length()}>{l.label}</option>}</For>
         </select>
-        <span class="check">
-          <input id="sum-think" type="checkbox" checked={w.think} onChange={(e) => summarizeWork.set({ think: e.currentTarget.checked })} />
-          <label for="sum-think">Think first</label>
-        </span>
+        <ThinkFirst id="sum-think" checked={w.think} onChange={(think) => summarizeWork.set({ think })} />
       </div>
       <div class="row">
         <button type="button" onClick={() => void summarize()} disabled={!models.loaded || !text().trim() || gen.running()}>Summarize</button>

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ChatMessage } from '../../../engine/api.ts';
-import { chatPrompt, reasoningOptions, templateDate, thinkTagsOf } from '../../../engine/prompt.ts';
+import { chatPrompt, reasoningMode, reasoningOptions, templateDate, thinkTagsOf } from '../../../engine/prompt.ts';
 import { ChatTemplate, chatTemplateFromGguf } from '../../../model/chat/template.ts';
 import { tokenizerFromGguf, type Tokenizer } from '../../../model/tokenizer/tokenizer.ts';
 import { readFixture } from '../tokenizer/helpers.ts';
@@ -33,6 +33,7 @@ describe('Qwen3 (template and vocabulary from its GGUF)', async () => {
 
   it('has a thinking switch and <think> tags that are single tokens', () => {
     expect(t.hasThinkingSwitch).toBe(true);
+    expect(reasoningMode(tok, t)).toBe('switchable');
     expect(tags).toEqual({ open: '<think>', close: '</think>' });
     const r = reasoningOptions(tok, chatPrompt(t, tags, TASK, { thinking: true }), 100)!;
     expect([...r.tagTokens!.values()].sort()).toEqual(['</think>', '<think>']);
@@ -68,8 +69,9 @@ describe('Jamba Reasoning 3B (always reasons)', async () => {
   const tags = thinkTagsOf(await plainTokenizer(), t);
   const prefix = 'Begin by thinking about the reasoning process in the mind within <think> </think> tags and then proceed to give your response.\n';
 
-  it('has no switch, so a task asking for no thinking still gets reasoning, opened by the prompt', () => {
+  it('has no switch, so a task asking for no thinking still gets reasoning, opened by the prompt', async () => {
     expect(t.hasThinkingSwitch).toBe(false);
+    expect(reasoningMode(await plainTokenizer(), t)).toBe('always');
     expect(tags).toEqual({ open: '<think>', close: '</think>' });
     for (const thinking of [false, true, undefined]) {
       const p = chatPrompt(t, tags, TASK, { thinking });
@@ -92,6 +94,7 @@ describe('models without reasoning', async () => {
   it('Granite 4.0(-H): no tags, thinking ignored', () => {
     const t = new ChatTemplate(source('granite-4.0.jinja'), '<|end_of_text|>', '<|end_of_text|>');
     expect(thinkTagsOf(tok, t)).toBeUndefined();
+    expect(reasoningMode(tok, t)).toBeUndefined();
     const p = chatPrompt(t, undefined, TASK, { thinking: false });
     expect(p.text).toBe('<|start_of_role|>system<|end_of_role|>Summarize.<|end_of_text|>\n<|start_of_role|>user<|end_of_role|>Doc<|end_of_text|>\n<|start_of_role|>assistant<|end_of_role|>');
     expect(chatPrompt(t, undefined, TASK, { thinking: true }).text).toBe(p.text);
