@@ -4,7 +4,7 @@
 // (worker/engine.ts, the CLI) hand a stored model to, as a ByteSource and its parsed header.
 import type { ModelPlan } from '../model/arch/plan.ts';
 import type { ByteSource, GgufFile } from '../model/gguf/types.ts';
-import type { GenerateRequest, GenerateResult, LoadedModelInfo, LoadProgress } from './api.ts';
+import type { GenerateRequest, GenerateResult, LoadedModelInfo, LoadProgress, OutputPart } from './api.ts';
 import type { MaskableBackend } from './constrained.ts';
 
 export interface BackendLoadOptions {
@@ -40,7 +40,7 @@ export interface RuntimeLoadOptions {
 export interface ModelRuntime {
   /** Uploads the weights read from `source` (never whole in memory) and prepares generation. */
   load(source: ByteSource, file: GgufFile, onProgress: (p: LoadProgress) => void, options: RuntimeLoadOptions): Promise<LoadedModelInfo>;
-  generate(request: GenerateRequest, onToken: (text: string) => void): Promise<GenerateResult>;
+  generate(request: GenerateRequest, onToken: (text: string, part?: OutputPart) => void): Promise<GenerateResult>;
   countTokens(text: string): Promise<number>;
   /** Stops the generation running on `sequence` (all when none is named); it resolves with stopReason 'aborted'. */
   abort(sequence?: string): void;

@@ -93,10 +93,9 @@ export function requestPrompt(tokenizer: Tokenizer, template: ChatTemplate, requ
     // Templates that write the BOS text themselves must not get a second BOS.
     const bosText = tokenizer.bos >= 0 ? tokenizer.vocab.tokens[tokenizer.bos] : '';
     const addSpecial = !(bosText && prompt.text.startsWith(bosText));
-    return {
-      tokens: tokenizer.encode(prompt.text, { addSpecial, parseSpecial: true }),
-      reasoning: reasoningOptions(tokenizer, prompt, request.maxReasoningTokens),
-    };
+    const tokens = tokenizer.encode(prompt.text, { addSpecial, parseSpecial: true });
+    if (tokens.length === 0) throw new EdgewiseError('template', `${template.name} rendered an empty prompt`);
+    return { tokens, reasoning: reasoningOptions(tokenizer, prompt, request.maxReasoningTokens) };
   }
   if (request.prompt === undefined) throw new EdgewiseError('usage', 'a generation needs messages or a prompt');
   return { tokens: tokenizer.encode(request.prompt, { addSpecial: true, parseSpecial: false }) };

@@ -12,10 +12,11 @@ import { EdgewiseError } from '../model/errors.ts';
 import type { ByteSource, GgufFile } from '../model/gguf/types.ts';
 import { CompiledGrammar, TokenIndex, compileJsonSchema, grammarVocabFromTokenizer } from '../model/grammar/index.ts';
 import { tokenizerFromGguf, type Tokenizer } from '../model/tokenizer/tokenizer.ts';
-import type { GenerateRequest, GenerateResult, LoadedModelInfo, LoadProgress, SamplingOptions } from './api.ts';
+import type { GenerateRequest, GenerateResult, LoadedModelInfo, LoadProgress, OutputPart, SamplingOptions } from './api.ts';
 import type { Backend, BackendModel, BackendSequence, ModelRuntime, RuntimeLoadOptions } from './backend.ts';
 import { ConstrainedBackend } from './constrained.ts';
-import { DEFAULT_SAMPLING, generate, type SamplingSettings } from './generate.ts';
+import { DEFAULT_SAMPLING, generate, type ReasoningOptions, type SamplingSettings } from './generate.ts';
+import { reasoningMode, requestPrompt } from './prompt.ts';
 
 /** Tokens of output when a request names no limit. */
 const DEFAULT_MAX_TOKENS = 1024;
@@ -89,7 +90,10 @@ export class EngineRuntime implements ModelRuntime {
     const model = await this.backend.load(file, source, { contextLength: options.contextLength ?? this.options.contextLength, onProgress: progress });
     try {
       const spare = await model.createSequence(DEFAULT_SEQUENCE, (done, total) => progress({ phase: 'compile', done, total }));
-      const info: LoadedModelInfo = { id: options.id, architecture: model.plan.arch, contextLength: model.contextLength, vocabSize: model.plan.nVocab };
+      const reasoning = reasoningMode(tokenizer, template);
+      const info: LoadedModelInfo = {
+        id: options.id, architecture: model.plan.arch, contextLength: model.contextLength, vocabSize: model.plan.nVocab, ...(reasoning ? { reasoning } : {}),
+      };
       this.current = { model, tokenizer, template, info, grammars: new Map(), slots: new Map(), spare };
       return info;
     } catch (e) {
@@ -110,28 +114,21 @@ export class EngineRuntime implements ModelRuntime {
     return this.require().tokenizer.encode(text, { addSpecial: false, parseSpecial: false }).length;
   }
 
-  /** The prompt's token ids: chat messages through the model's template, or a raw prompt. */
+  /** The prompt's token ids: chat messages through the model's template (engine/prompt.ts), or a raw prompt. */
   promptTokens(request: GenerateRequest): number[] {
     const { tokenizer, template } = this.require();
-    if (request.messages && request.messages.length > 0) {
-      const text = template.render(request.messages);
-      // Templates that write the BOS text themselves must not get a second BOS.
-      const bosText = tokenizer.bos >= 0 ? tokenizer.vocab.tokens[tokenizer.bos] : '';
-      const addSpecial = !(bosText && text.startsWith(bosText));
-      const ids = tokenizer.encode(text, { addSpecial, parseSpecial: true });
-      if (ids.length === 0) throw new EdgewiseError('template', `${template.name} rendered an empty prompt`);
-      return ids;
-    }
-    if (request.prompt === undefined) throw new EdgewiseError('usage', 'a generation needs messages or a prompt');
-    return tokenizer.encode(request.prompt, { addSpecial: true, parseSpecial: false });
+    return requestPrompt(tokenizer, template, request).tokens;
   }
 
-  async generate(request: GenerateRequest, onToken: (text: string) => void): Promise<GenerateResult> {
-    return this.generateTokens(this.promptTokens(request), request, onToken);
+  async generate(request: GenerateRequest, onToken: (text: string, part?: OutputPart) => void): Promise<GenerateResult> {
+    const { tokenizer, template } = this.require();
+    const prompt = requestPrompt(tokenizer, template, request);
+    return this.generateTokens(prompt.tokens, request, onToken, prompt.reasoning);
   }
 
   /** Runs `prompt` (token ids) on the request's sequence, after the requests queued there before it. */
-  async generateTokens(prompt: number[], request: Omit<GenerateRequest, 'messages' | 'prompt'>, onToken: (text: string) => void): Promise<GenerateResult> {
+  async generateTokens(prompt: number[], request: Omit<GenerateRequest, 'messages' | 'prompt'>, onToken: (text: string, part?: OutputPart) => void,
+    reasoning?: ReasoningOptions): Promise<GenerateResult> {
     const loaded = this.require();
     const { model, tokenizer } = loaded;
     if (prompt.length === 0) throw new EdgewiseError('usage', 'the prompt has no tokens');
@@ -152,7 +149,8 @@ export class EngineRuntime implements ModelRuntime {
       if (controller.signal.aborted) return notStarted(prompt.length);
       const seq = await this.sequenceFor(loaded, slot);
       const maxTokens = request.maxTokens ?? DEFAULT_MAX_TOKENS;
-      const constrained = request.schema === undefined ? undefined : this.constrained(loaded, seq, request.schema, maxTokens);
+      const constrained = request.schema === undefined ? undefined
+        : this.constrained(loaded, seq, request.schema, maxTokens, reasoning?.splitter.inReasoning === true);
       const out = await generate(constrained ?? seq, prompt, {
         maxTokens,
         sampling: samplingSettings(request.sampling),
@@ -161,9 +159,12 @@ export class EngineRuntime implements ModelRuntime {
         decoder: tokenizer.streamDecoder({ special: false }),
         signal: controller.signal,
         onText: onToken,
+        reasoning,
       });
       const result: GenerateResult = {
         text: out.text,
+        ...(out.reasoning !== undefined ? { reasoning: out.reasoning } : {}),
+        ...(reasoning ? { reasoningTokens: out.reasoningTokens } : {}),
         tokens: out.tokens,
         stopReason: constrained?.completed ? 'schema-complete' : out.stopReason,
         ...(constrained && constrained.closingTokens > 0 ? { closedAtLimit: true } : {}),
@@ -229,8 +230,11 @@ export class EngineRuntime implements ModelRuntime {
     return made;
   }
 
-  /** A backend whose every token keeps the output valid JSON for `schema`, closed within `budget` tokens. */
-  private constrained(model: LoadedModel, seq: BackendSequence, schema: unknown, budget: number): ConstrainedBackend {
+  /**
+   * A backend whose every token keeps the output valid JSON for `schema`, closed within `budget`
+   * tokens; with `reasoningFirst`, the reasoning before the value runs unconstrained.
+   */
+  private constrained(model: LoadedModel, seq: BackendSequence, schema: unknown, budget: number, reasoningFirst: boolean): ConstrainedBackend {
     const key = JSON.stringify(schema);
     let grammar = model.grammars.get(key);
     if (!grammar) {
@@ -240,7 +244,7 @@ export class EngineRuntime implements ModelRuntime {
     }
     const end = grammar.index.eog.includes(model.tokenizer.eos) ? model.tokenizer.eos : grammar.index.eog[0];
     if (end === undefined) throw new EdgewiseError('usage', 'constrained decoding needs a model with an end-of-generation token');
-    return new ConstrainedBackend(seq, grammar.matcher(), end, { budget });
+    return new ConstrainedBackend(seq, grammar.matcher(), end, { budget, reasoningFirst });
   }
 
   private require(): LoadedModel {
