@@ -301,29 +301,50 @@ test('with temperature > 0 and the default random seed, Regenerate gives a new s
 });
 
 test('a generation keeps running when its screen is left, comes back with Stop, and other screens never refuse meanwhile', async () => {
-  await setSetting('Max tokens', '400');
+  // Room for a long answer: the model's whole context (the loaded one is reloaded with it).
+  await setSetting('Context size (tokens)', '2048');
+  await nav(page, 'models');
+  await page.getByRole('button', { name: `Load ${MODEL_FILE}` }).click();
+  await nav(page, 'chat');
+  await expect(page.getByTestId('loaded-model')).toContainText('context 2,048 tokens', { timeout: 90_000 });
+  await setSetting('Max tokens', '1500');
+  await nav(page, 'chat');
+  await page.getByRole('button', { name: 'New conversation' }).click();
+  await page.getByLabel('Message').fill('Tell me a long story');
+  await page.getByRole('button', { name: 'Send' }).click();
+  const answer = () => page.getByTestId('turn-assistant').last().locator('.markdown');
+  const answerLength = async () => ((await answer().textContent()) ?? '').length;
+  await expect.poll(answerLength, { timeout: 60_000 }).toBeGreaterThan(0);
+  const left = await answerLength();
+  await nav(page, 'settings');
+  await page.waitForTimeout(1500);
+  await nav(page, 'chat');
+  // It went on while the screen was away, and is still going, with Stop.
+  await expect(page.getByRole('button', { name: 'Stop' })).toBeEnabled();
+  expect(await answerLength()).toBeGreaterThan(left);
+  // Summarize starts and finishes its own work meanwhile: nothing refuses.
   await nav(page, 'summarize');
+  await page.getByLabel('Length').selectOption('short');
   await page.getByLabel('Document text').fill(DOC);
   await page.getByRole('button', { name: 'Summarize' }).click();
-  await expect(summary()).not.toBeEmpty({ timeout: 60_000 });
+  await expect(timings()).toContainText(/decode [\d.]+ tok\/s/, { timeout: 90_000 });
+  await expect(page.getByRole('button', { name: 'Summarize' })).toBeEnabled();
+  await expect(page.getByTestId('summary-error')).toHaveCount(0);
+  await expect(summary()).not.toBeEmpty();
   await nav(page, 'chat');
-  await page.getByLabel('Message').fill('Meanwhile, a question');
-  await page.getByRole('button', { name: 'Send' }).click();
-  // The chat answers while the summary is still being written.
-  await expect(page.getByRole('button', { name: 'Regenerate' })).toBeEnabled({ timeout: 90_000 });
-  await expect(page.getByTestId('chat-error')).toHaveCount(0);
-  await nav(page, 'summarize');
   await expect(page.getByRole('button', { name: 'Stop' })).toBeEnabled();
-  const before = ((await summary().textContent()) ?? '').length;
-  await expect.poll(async () => ((await summary().textContent()) ?? '').length, { timeout: 30_000 }).toBeGreaterThan(before);
+  const before = await answerLength();
+  await expect.poll(answerLength, { timeout: 30_000 }).toBeGreaterThan(before);
   await page.getByRole('button', { name: 'Stop' }).click();
   await expect(timings()).toContainText('stopped', { timeout: 60_000 });
+  await expect(page.getByTestId('chat-error')).toHaveCount(0);
   await setSetting('Max tokens', '8');
 });
 
 test('Reload on the update banner asks first while work runs', async () => {
-  await setSetting('Max tokens', '400');
+  await setSetting('Max tokens', '1500');
   await nav(page, 'summarize');
+  await page.getByLabel('Length').selectOption('long');
   await page.getByRole('button', { name: 'Summarize' }).click();
   await expect(page.getByRole('button', { name: 'Stop' })).toBeEnabled({ timeout: 30_000 });
   await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller?.state), { timeout: 30_000 }).toBe('activated');
