@@ -8,7 +8,7 @@ import { ModelBar } from '../components/ModelBar.tsx';
 import { Reasoning } from '../components/Reasoning.tsx';
 import { Timings } from '../components/Timings.tsx';
 import {
-  chatGen, chatWork, currentConversation, deleteConversation, newConversation, regenerate, renameConversation,
+  chatGen, chatWork, clearConversation, currentConversation, deleteConversation, newConversation, regenerate, renameConversation,
   selectConversation, send,
 } from '../state/chat.ts';
 import { models } from '../state/models.ts';
@@ -90,6 +90,7 @@ export default function Chat() {
           <button type="submit" disabled={!models.loaded || !w.draft.trim() || running()}>Send</button>
           <button type="button" class="secondary" onClick={() => void gen()?.stop()} disabled={!running()}>Stop</button>
           <button type="button" class="secondary" onClick={regenerate} disabled={running() || turns().at(-1)?.role !== 'assistant'}>Regenerate</button>
+          <button type="button" class="secondary" onClick={() => { const c = current(); if (c) clearConversation(c.id); }} disabled={running() || turns().length === 0}>Clear</button>
         </div>
       </form>
       <Timings result={current()?.result} />

@@ -74,6 +74,11 @@ export async function deleteConversation(id: string): Promise<void> {
   }));
 }
 
+/** Empties a conversation (it stays in the list, under its name). */
+export function clearConversation(id: string): void {
+  update(id, (c) => { c.turns = []; c.dropped = undefined; c.result = undefined; });
+}
+
 async function reply(id: string, history: Turn[]): Promise<void> {
   const gen = chatGen(id);
   const loaded = models.loaded;
