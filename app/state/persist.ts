@@ -21,6 +21,12 @@ export async function flushAll(): Promise<void> {
   await Promise.all(writes.map((w) => w()));
 }
 
+/** Reads every field of a store, so that an effect runs again on any change (strings are not copied). */
+function track(value: unknown): void {
+  if (Array.isArray(value)) for (const v of value) track(v);
+  else if (value !== null && typeof value === 'object') for (const k of Object.keys(value)) track((value as Record<string, unknown>)[k]);
+}
+
 export interface Persisted<T extends object> {
   readonly state: T;
   readonly set: SetStoreFunction<T>;
@@ -49,7 +55,7 @@ export function persistedStore<T extends object>(key: string, defaults: () => T,
     .catch(() => undefined)
     .finally(() => setLoaded(true));
   createRoot(() => createEffect(() => {
-    JSON.stringify(state); // tracks every field
+    track(state);
     if (!loaded()) return;
     pending.set(key, write);
     clearTimeout(timer);
