@@ -28,7 +28,7 @@ export default function Chat() {
       <ModelBar />
       <div class="conversations" role="group" aria-label="Conversations">
         <Show when={w.conversations.length > 0}>
-          <label for="chat-conversation">Conversation</label>
+          <label for="chat-conversation">Saved conversations</label>
           <select id="chat-conversation" onChange={(e) => selectConversation(e.currentTarget.value)}>
             <For each={w.conversations}>
               {(c) => <option value={c.id} selected={c.id === w.currentId}>{c.title}{chatGen(c.id).running() ? ' (answering…)' : ''}</option>}
@@ -56,7 +56,7 @@ export default function Chat() {
           </p>
         )}
       </Show>
-      <ol class="turns" aria-label="Chat history">
+      <ol class="turns" aria-label="Conversation">
         <For each={turns()}>
           {(t, i) => {
             // Only the answer being written is a live region, announced once it is complete.

@@ -210,7 +210,7 @@ test('chat: reasoning folded per answer; several conversations, renamed, exporte
   await expect(page.getByLabel('Name', { exact: true })).toHaveValue('Hello there');
   await page.getByLabel('Name', { exact: true }).fill('Greetings');
   await page.getByLabel('Name', { exact: true }).press('Enter');
-  await expect(page.getByLabel('Conversation', { exact: true })).toContainText('Greetings');
+  await expect(page.getByLabel('Saved conversations')).toContainText('Greetings');
   const [md] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export .md' }).click()]);
   expect(md.suggestedFilename()).toBe('greetings.md');
   const exported = readFileSync(await md.path(), 'utf8');
@@ -225,22 +225,22 @@ test('chat: reasoning folded per answer; several conversations, renamed, exporte
   await input.fill('Second thread');
   await page.getByRole('button', { name: 'Send' }).click();
   await expect(page.getByRole('button', { name: 'Regenerate' })).toBeEnabled({ timeout: 60_000 });
-  await expect(page.getByLabel('Conversation', { exact: true }).locator('option')).toHaveCount(2);
-  await page.getByLabel('Conversation', { exact: true }).selectOption({ label: 'Greetings' });
+  await expect(page.getByLabel('Saved conversations').locator('option')).toHaveCount(2);
+  await page.getByLabel('Saved conversations').selectOption({ label: 'Greetings' });
   await expect(page.getByTestId('turn-user')).toHaveText(/Hello there/);
   await expectLabelledControls(page);
   await snapScreen(page, testInfo, 'chat-conversations');
 
   await waitForStorage();
   await page.reload();
-  await expect(page.getByLabel('Conversation', { exact: true }).locator('option')).toHaveCount(2);
+  await expect(page.getByLabel('Saved conversations').locator('option')).toHaveCount(2);
   await expect(page.getByTestId('turn-user')).toHaveText(/Hello there/);
   await expect(page.getByTestId('loaded-model')).toContainText(MODEL_FILE, { timeout: 90_000 });
 
   dialogs.length = 0;
   await page.getByRole('button', { name: 'Delete', exact: true }).click();
   expect(dialogs).toEqual(['Delete the conversation "Greetings" from this device?']);
-  await expect(page.getByLabel('Conversation', { exact: true }).locator('option')).toHaveCount(1);
+  await expect(page.getByLabel('Saved conversations').locator('option')).toHaveCount(1);
   await expect(page.getByTestId('turn-user')).toHaveText(/Second thread/);
 });
 
