@@ -26,14 +26,6 @@ export interface ChatPromptOptions {
    */
   readonly constrained?: boolean;
   readonly variables?: Record<string, unknown>;
-  /** Today, for templates that print the date (Llama 3.x's `date_string`); the local date. */
-  readonly now?: Date;
-}
-
-/** The date as Llama 3.x templates print it (strftime "%d %b %Y"), in the local time zone. */
-export function templateDate(d: Date): string {
-  const month = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][d.getMonth()];
-  return `${String(d.getDate()).padStart(2, '0')} ${month} ${d.getFullYear()}`;
 }
 
 export function thinkTagsOf(tokenizer: Tokenizer, template: ChatTemplate): ThinkTags | undefined {
@@ -52,7 +44,7 @@ export function chatPrompt(template: ChatTemplate, tags: ThinkTags | undefined, 
     : { role: m.role, content: m.content, reasoning_content: m.reasoning }));
   let text = template.render(turns, {
     enableThinking: template.hasThinkingSwitch ? opts.thinking : undefined,
-    variables: { date_string: templateDate(opts.now ?? new Date()), ...opts.variables },
+    variables: opts.variables,
   });
   let opens = tags !== undefined && promptOpensReasoning(text, tags);
   if (tags && opts.constrained && opts.thinking === true && !opens) {
