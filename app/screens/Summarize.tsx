@@ -10,6 +10,7 @@ import { Timings } from '../components/Timings.tsx';
 import { browserPdfLib } from '../documents/pdf-browser.ts';
 import { ACCEPTED_FILES, extractDocument } from '../documents/extract.ts';
 import { engine } from '../state/engine.ts';
+import { incoming, takeIncoming } from '../state/incoming.ts';
 import { models } from '../state/models.ts';
 import { clearSummarize, runSummarize, summarizeGen as gen, summarizeProgress as progress, summarizeWork } from '../state/summarize.ts';
 import {
@@ -49,6 +50,18 @@ export default function Summarize() {
       setReading(false);
     }
   }
+
+  // A document opened with the installed app or shared to it (app/state/incoming.ts) becomes the
+  // document here, taken once, after the stored work was read back (which would overwrite it).
+  createEffect(on([incoming, summarizeWork.loaded], ([doc, loaded]) => {
+    if (!doc || !loaded) return;
+    takeIncoming();
+    if (doc.file) void openFile(doc.file);
+    else if (doc.text) {
+      setText(doc.text);
+      setDocName(doc.title ?? 'Shared text');
+    }
+  }));
 
   // Token count of the document, once a model is loaded (debounced while typing).
   let countTimer: ReturnType<typeof setTimeout> | undefined;

@@ -70,4 +70,7 @@ test('a document shared to the installed app reaches it through the service work
   await expect.poll(() => page.evaluate(() => location.href)).toBe(`${appUrl}#/summarize`);
   await expect.poll(() => page.evaluate(async () => !!(await (await caches.open('edgewise-share')).match(new URL('./shared-file', location.href).href)))).toBe(false);
   expect(site.log.filter((p) => p.endsWith('/share'))).toEqual([]);
+  // …and the shared file is the document there.
+  await expect(page.getByLabel('Document text')).toHaveValue('We met on Monday.');
+  await expect(page.getByTestId('doc-info')).toContainText('notes 1.txt');
 });
