@@ -37,7 +37,9 @@ describe('Stop during chat-template rendering (qwen3-F32)', () => {
     expect(renderMs).toBeGreaterThan(5);
     expect(stopped.stopReason).toBe('aborted');
     expect(stopped.tokens).toEqual([]);
-    expect(runtime.sequence()!.history.length).toBe(0);
+    // Stopped before its turn: nothing of the prompt ran (its sequence was never even claimed).
+    expect(stopped.timings.prefilledTokens).toBe(0);
+    expect(runtime.sequence()?.history.length ?? 0).toBe(0);
 
     // Without a Stop the same request runs.
     const ran = await runtime.generate(request, () => {});
