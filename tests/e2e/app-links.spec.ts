@@ -55,7 +55,7 @@ test('a repository link lists its GGUF files, the pick is checked from its heade
   await expect(list).toContainText('.gguf files in test/tiny-GGUF');
   await expect(list.getByRole('listitem')).toHaveCount(3);
   await expect(list).toContainText('in 2 parts');
-  await expect(list).toContainText(/tiny-Q4_K_M\.gguf\s*[\d.]+ KB/);
+  await expect(list).toContainText(/tiny-Q4_K_M\.gguf\s*[\d.]+ kB/);
   const suggested = list.getByRole('button', { name: /tiny-Q4_K_M\.gguf.*suggested/ });
   await expect(suggested).toBeVisible();
   await expectLabelledControls(page);
