@@ -5,10 +5,12 @@
 #
 #   here (with node_modules):   bash bench/gpu-run.sh prepare
 #       builds dist/bench/kernels.mjs, dist/bench/real-shapes.mjs and dist/cli/edgewise.mjs and
-#       packs .gpu-bundle/ (../shared/gpu/pack.sh: Node, dawn.node, the Vulkan loader)
+#       packs .gpu-bundle/ (../shared/gpu/pack.sh: Node, dawn.node, the Vulkan loader; then
+#       bench/pack-peer.sh: llama.cpp's Vulkan build through node-llama-cpp, the speed peer)
 #   on the GPU machine:         bash bench/gpu-run.sh run [real-shapes models]
 #       with .gpu-bundle and dist carried beside the working tree (device tool: carry
-#       [".gpu-bundle", "dist"]); logs go to bench/results/gpu-run-<date>.log
+#       [".gpu-bundle", "dist"]); logs go to bench/results/gpu-run-<date>.log, and every result
+#       file is copied to $OUT where the device tool sets it (what comes back from that machine)
 #
 # Nothing here is a figure until it has run on that machine; the adapter info is in every JSON.
 set -euo pipefail
@@ -20,6 +22,7 @@ case "$step" in
     node bench/bundle.mjs bench/real-shapes.ts
     node scripts/build-cli.mjs
     bash ../shared/gpu/pack.sh
+    bash bench/pack-peer.sh
     echo "gpu-run: ready; carry .gpu-bundle and dist, then: bash bench/gpu-run.sh run"
     ;;
   run)
@@ -38,8 +41,23 @@ case "$step" in
     else
       echo "== GPU test files NOT run: vitest is not installed on this machine (node_modules travels only as .gpu-bundle's webgpu)" | tee -a "$log"
     fi
+    run bash -c 'nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.memory --format=csv 2>/dev/null || echo "nvidia-smi: not here"'
+    # The peer: llama.cpp's own Vulkan build on the same files and prompts (bench/llama-peer.mjs).
+    peers=
+    if [ -f .gpu-bundle/peer.tar.xz ]; then
+      mkdir -p /tmp/gpu-bundle && rm -rf /tmp/gpu-bundle/peer && tar -C /tmp/gpu-bundle -xJf .gpu-bundle/peer.tar.xz
+      export EDGEWISE_PEER=/tmp/gpu-bundle/peer/llama-peer.mjs
+      peers=vulkan
+    else
+      echo "== llama.cpp peer NOT run: .gpu-bundle/peer.tar.xz is missing (bench/pack-peer.sh)" | tee -a "$log"
+    fi
     run node dist/bench/kernels.mjs
-    run node dist/bench/real-shapes.mjs --models "$models" --prompt-tokens 512 --gen-tokens 64
+    if [ -n "$peers" ]; then
+      run node dist/bench/real-shapes.mjs --models "$models" --prompt-tokens 512 --gen-tokens 64 --peers "$peers"
+    else
+      run node dist/bench/real-shapes.mjs --models "$models" --prompt-tokens 512 --gen-tokens 64 --no-llama-cpp
+    fi
+    if [ -n "${OUT:-}" ]; then mkdir -p "$OUT/results" && cp bench/results/* "$OUT/results/"; fi
     echo "gpu-run: done; results in bench/results/ (log $log)"
     ;;
   *)

@@ -3,14 +3,23 @@
 // a memory-bound GEMV can approach). Written with the adapter info to
 // bench/results/kernels-<adapter>.json. On SwiftShader (CPU) the sizes are small and the figures
 // are for checking the pipeline only, never performance.
-// Run: npm run bench:kernels   (bundled by bench/bundle.mjs because it imports .wgsl)
+//
+// Decode GEMV is measured the way a token meets it: at the real shapes of the target models, and
+// over enough distinct copies of each weight (≥ 256 MB in all) that no cache holds them, timed by
+// GPU timestamps where the adapter has them (gpu/profile.ts). Beside it: the cost of one empty
+// dispatch (the floor under every fused or unfused kernel) and a workgroup-shape sweep whose
+// winner per shape is reported.
+// Run: npm run bench:kernels [-- --all-types]   (bundled by bench/bundle.mjs: it imports .wgsl)
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { encodeDispatches, type Dispatch } from '../gpu/dispatch.ts';
 import { acquireNodeDevice } from '../gpu/node-gpu.ts';
 import { prepareEmbedding } from '../gpu/ops/embedding.ts';
 import { prepareGemm } from '../gpu/ops/gemm.ts';
 import { prepareGemv } from '../gpu/ops/gemv.ts';
 import { PipelineCache } from '../gpu/pipelines.ts';
+import { timeList } from '../gpu/profile.ts';
+import { prepareElementwise } from '../gpu/ops/elementwise.ts';
 import { uploadWeight, weightGeometry, type WeightTensor } from '../gpu/weights.ts';
 import { quantize } from '../model/quant/index.ts';
 import { ggmlTypeByName } from '../model/quant/types.ts';
@@ -81,29 +90,130 @@ interface Row {
   fractionOfCopy?: number;
 }
 
+const { values: args } = parseArgs({ options: { 'all-types': { type: 'boolean', default: false } } });
 const TYPES = ['F16', 'Q8_0', 'Q4_0', 'Q4_1', 'Q5_0', 'Q5_1', 'IQ4_NL', 'Q2_K', 'Q3_K', 'Q4_K', 'Q5_K', 'Q6_K', 'IQ4_XS', 'BF16', 'F32'];
+/** The types of a Q4_K_M file (bench/real-shapes.ts q4km): what decode reads almost all the time. */
+const Q4KM_TYPES = ['Q4_K', 'Q6_K', 'Q8_0', 'Q5_0', 'F16'];
 const SIZES: [number, number][] = cpuAdapter ? [[1024, 1024]] : [[4096, 4096], [4096, 14336], [14336, 4096]];
 const GEMM_TOKENS = cpuAdapter ? 32 : 512;
 const REPS = cpuAdapter ? 3 : 50;
 
+/**
+ * Decode GEMV shapes (k = row length, n = rows): Qwen3-0.6B (1024 wide, 3072 FFN, 151 936 vocabulary),
+ * Granite-4.0-H-350M (768 wide), Jamba Reasoning 3B (2560 wide, 5120 Mamba inner, 160 dt/B/C, 8192
+ * FFN), and an 8B-class 4096 × 14336. SwiftShader gets one small shape.
+ */
+const DECODE_SHAPES: [number, number][] = cpuAdapter ? [[1024, 256]] : [
+  [1024, 2048], [1024, 1024], [2048, 1024], [1024, 6144], [3072, 1024], [1024, 151936],
+  [768, 2048], [2048, 768],
+  [2560, 10240], [5120, 2560], [2560, 160], [2560, 16384], [8192, 2560], [2560, 65536],
+  [4096, 14336], [14336, 4096],
+];
+const ROTATE_BYTES = cpuAdapter ? 8 << 20 : 256 << 20;
+const MAX_COPIES = cpuAdapter ? 4 : 1024;
+
 const copyGBps = await copyBandwidth(cpuAdapter ? 32 << 20 : 512 << 20, cpuAdapter ? 3 : 20);
 console.log(`${ctx.adapterInfo.vendor} ${ctx.adapterInfo.architecture} ${ctx.adapterInfo.description}: buffer copy ${copyGBps.toFixed(1)} GB/s`);
+
+/** Seconds of one empty-ish dispatch: 2000 tiny dispatches in one pass, GPU time / 2000. */
+async function dispatchOverhead(): Promise<{ clock: string; microseconds: number }> {
+  const y = activations('overhead', 64);
+  const one = await prepareElementwise(env, { label: 'overhead', kind: 'scale_inplace', nRows: 1, width: 64, y: { buffer: y }, scale: 1 });
+  const n = cpuAdapter ? 200 : 2000;
+  const t = await timeList(device, Array.from({ length: n }, () => one).flat(), cpuAdapter ? 2 : 10);
+  y.destroy();
+  return { clock: t.clock, microseconds: (t.seconds / n) * 1e6 };
+}
+const overhead = await dispatchOverhead();
+console.log(`one dispatch: ${overhead.microseconds.toFixed(2)} us (${overhead.clock})`);
+
+/** A k × n weight of `type` from 64 quantized random rows tiled over n (valid blocks; values do not matter for time). */
+function tiledBytes(type: string, k: number, n: number): Uint8Array {
+  const id = ggmlTypeByName(type)!.id;
+  const rows = Math.min(n, 64);
+  const data = new Float32Array(k * rows);
+  let s = 12345 + k + n;
+  for (let i = 0; i < data.length; i++) data[i] = ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 31) - 1;
+  const block = quantize(id, data);
+  const out = new Uint8Array((block.length / rows) * n);
+  for (let off = 0; off < out.length; off += block.length) out.set(block.subarray(0, Math.min(block.length, out.length - off)), off);
+  return out;
+}
+
+interface DecodeRow {
+  type: string; k: number; n: number; copies: number; workgroupSize?: number; rowsPerWorkgroup?: number;
+  clock: string; us: number; gbPerS: number; fractionOfCopy: number;
+}
+
+/** One GEMV per copy, in one pass: the time per GEMV with the weights out of every cache. */
+async function timeDecodeGemv(type: string, k: number, n: number, shape?: { workgroupSize: number; rowsPerWorkgroup: number }): Promise<DecodeRow> {
+  const id = ggmlTypeByName(type)!.id;
+  const bytes = tiledBytes(type, k, n);
+  const copies = Math.max(1, Math.min(MAX_COPIES, Math.ceil(ROTATE_BYTES / bytes.length)));
+  const x = activations('x', k), y = activations('y', n);
+  const weights: WeightTensor[] = [];
+  const list: Dispatch[] = [];
+  try {
+    for (let c = 0; c < copies; c++) {
+      const w = uploadWeight(device, { name: `gemv.${type}.${k}x${n}.${c}`, type: id, dims: [k, n] }, bytes);
+      weights.push(w);
+      list.push(...await prepareGemv(env, { label: w.name, weight: w, x: { buffer: x }, y: { buffer: y }, ...shape }));
+    }
+    const t = await timeList(device, list, cpuAdapter ? 2 : 10);
+    const each = t.seconds / copies;
+    const moved = bytes.length + 4 * (k + n);
+    return { type, k, n, copies, ...shape, clock: t.clock, us: each * 1e6, gbPerS: moved / each / 1e9, fractionOfCopy: moved / each / 1e9 / copyGBps };
+  } finally {
+    for (const w of weights) for (const p of w.parts) p.buffer.destroy();
+    x.destroy();
+    y.destroy();
+  }
+}
+
+const decodeRows: DecodeRow[] = [];
+for (const [k, n] of DECODE_SHAPES) {
+  for (const type of args['all-types'] ? TYPES : Q4KM_TYPES) {
+    if (k % (ggmlTypeByName(type)!.blockSize) !== 0) continue;
+    const r = await timeDecodeGemv(type, k, n);
+    decodeRows.push(r);
+    console.log(`gemv ${type.padEnd(5)} ${k}x${n}: ${r.us.toFixed(1)} us ${r.gbPerS.toFixed(1)} GB/s = ${(100 * r.fractionOfCopy).toFixed(0)} % of copy (${r.copies} copies, ${r.clock})`);
+  }
+}
+
+/** Workgroup shapes for Q4_K at each decode shape: the winner per shape. */
+const sweep: DecodeRow[] = [];
+const SWEEP_SHAPES = cpuAdapter ? [] : DECODE_SHAPES.filter(([k]) => k % 256 === 0);
+for (const [k, n] of SWEEP_SHAPES) {
+  const tried: DecodeRow[] = [];
+  for (const workgroupSize of [32, 64, 128, 256]) {
+    for (const rowsPerWorkgroup of [1, 2, 4]) {
+      try {
+        tried.push(await timeDecodeGemv('Q4_K', k, n, { workgroupSize, rowsPerWorkgroup }));
+      } catch (e) {
+        console.log(`sweep Q4_K ${k}x${n} wg ${workgroupSize} rows ${rowsPerWorkgroup}: ${(e as Error).message}`);
+      }
+    }
+  }
+  tried.sort((a, b) => a.us - b.us);
+  if (tried[0]) {
+    sweep.push(tried[0]);
+    console.log(`sweep Q4_K ${k}x${n}: best ${tried[0].workgroupSize} threads x ${tried[0].rowsPerWorkgroup} rows, ${tried[0].gbPerS.toFixed(1)} GB/s`);
+  }
+}
+
 const rows: Row[] = [];
 for (const [k, n] of SIZES) {
   for (const type of TYPES) {
     const w = randomWeight(type, k, n);
     const wBytes = weightGeometry(w).rowBytes * n;
     const x = activations('x', GEMM_TOKENS * k), y = activations('y', Math.max(GEMM_TOKENS, 64) * Math.max(n, k));
-    const gemv = await timeDispatches(await prepareGemv(env, { label: `gemv ${w.name}`, weight: w, x: { buffer: x }, y: { buffer: y } }), REPS);
-    const gemvBytes = wBytes + 4 * (k + n);
-    rows.push({ kernel: 'gemv', type, k, n, tokens: 1, us: gemv * 1e6, gbPerS: gemvBytes / gemv / 1e9, gflopPerS: (2 * k * n) / gemv / 1e9, fractionOfCopy: gemvBytes / gemv / 1e9 / copyGBps });
     const gemm = await timeDispatches(await prepareGemm(env, { label: `gemm ${w.name}`, weight: w, x: { buffer: x }, y: { buffer: y }, tokens: GEMM_TOKENS }), Math.max(1, REPS / 10));
     rows.push({ kernel: 'gemm', type, k, n, tokens: GEMM_TOKENS, us: gemm * 1e6, gbPerS: (wBytes + 4 * GEMM_TOKENS * (k + n)) / gemm / 1e9, gflopPerS: (2 * k * n * GEMM_TOKENS) / gemm / 1e9 });
     const ids = device.createBuffer({ label: 'ids', size: 4 * 64, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
     device.queue.writeBuffer(ids, 0, Uint32Array.from({ length: 64 }, (_, i) => (i * 7919) % n));
     const emb = await timeDispatches(await prepareEmbedding(env, { label: `embedding ${w.name}`, weight: w, ids: { buffer: ids }, tokens: 64, y: { buffer: y } }), REPS);
     rows.push({ kernel: 'embedding', type, k, n, tokens: 64, us: emb * 1e6, gbPerS: (64 * (wBytes / n + 4 * k)) / emb / 1e9, gflopPerS: 0 });
-    const last = rows.slice(-3);
+    const last = rows.slice(-2);
     console.log(`${type.padEnd(6)} ${k}x${n}: ` + last.map((r) => `${r.kernel} ${r.us.toFixed(0)} us ${r.gbPerS.toFixed(2)} GB/s ${r.gflopPerS.toFixed(1)} GFLOP/s`).join(' | '));
     for (const p of w.parts) p.buffer.destroy();
     x.destroy();
@@ -122,8 +232,11 @@ writeFileSync(out, JSON.stringify({
   note: cpuAdapter
     ? 'SwiftShader (CPU Vulkan): these figures only show that the benchmark runs; they are not GPU performance figures.'
     : 'Wall-clock time of repeated dispatches in one submit (after a warm-up). GB/s counts weights + activations once.',
-  timing: `wall clock, ${REPS} repetitions per gemv/embedding figure`,
+  timing: `decode GEMV: median of repeated passes over ≥ ${ROTATE_BYTES >> 20} MB of weight copies (clock named per row); gemm/embedding: wall clock, ${REPS} repetitions`,
   bufferCopyGBps: copyGBps,
+  dispatchOverhead: overhead,
+  decodeGemv: decodeRows,
+  gemvWorkgroupSweep: sweep,
   results: rows,
 }, null, 2) + '\n');
 console.log(`wrote ${out}`);

@@ -2,17 +2,19 @@
 // tensor shapes and the Q4_K_M type mix of Jamba Reasoning 3B, Granite-4.0-H-350M and Qwen3-0.6B,
 // generated on the fly into os.tmpdir() (never committed) and deleted afterwards. Each is loaded
 // by the engine and run through the same measurement as `edgewise bench` (prefill, decode, time to
-// first token, planned memory, bandwidth floor); llama.cpp (node-llama-cpp, CPU) runs the same file
-// beside it when it is installed. Results, with the adapter, go to
+// first token, planned memory, bandwidth floor); llama.cpp (bench/llama-peer.mjs: node-llama-cpp's
+// prebuilt binaries, one run per --peers backend) runs the same file and prompt beside it. Results,
+// with the adapter, go to
 // bench/results/real-shapes-<adapter>.json (entries of models not run this time are kept).
 //
 // Run: npm run bench:real-shapes -- [--models granite-350m,qwen3-0.6b,jamba-3b] [--prompt-tokens N]
-//      [--gen-tokens N] [--no-llama-cpp] [--keep]
+//      [--gen-tokens N] [--peers cpu,vulkan] [--no-llama-cpp] [--keep]
 // The weights only need valid shapes and block layouts: each distinct (type, shape) gets a few
 // rows quantized from random floats by model/quant, tiled over the tensor and shared between the
 // layers that have that shape.
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchPrompt, runBench, type BenchResult } from '../cli/commands/bench.ts';
@@ -304,47 +306,25 @@ const JAMBA_3B: RealModel = {
 
 const MODELS = [GRANITE_350M, QWEN3_06B, JAMBA_3B];
 
-interface LlamaCppFigures {
+interface PeerFigures {
+  readonly backend: string;
   readonly threads: number;
   readonly timeToFirstTokenMs: number;
   readonly prefillTokensPerSecond: number;
   readonly decodeTokensPerSecond: number;
 }
 
-/** llama.cpp (CPU) on the same file: prompt prefill, then greedy decode of `gen` tokens. */
-async function llamaCppBench(path: string, prompt: number[], gen: number): Promise<LlamaCppFigures | { error: string }> {
-  // A computed specifier, so that bundling leaves this optional dev dependency out.
-  const pkg = 'node-llama-cpp';
-  let mod: typeof import('node-llama-cpp');
-  try {
-    mod = await import(pkg);
-  } catch (e) {
-    return { error: `node-llama-cpp is not installed here (${(e as Error).message.split('\n')[0]})` };
-  }
-  try {
-    const threads = cpus().length;
-    const llama = await mod.getLlama({ gpu: false, build: 'never', logLevel: mod.LlamaLogLevel.error });
-    const model = await llama.loadModel({ modelPath: path });
-    const context = await model.createContext({ contextSize: prompt.length + gen + 8, batchSize: Math.max(prompt.length, 1), threads, flashAttention: false });
-    const sequence = context.getSequence();
-    const t0 = performance.now();
-    let t1 = t0, n = 0;
-    for await (const _token of sequence.evaluate(prompt as unknown as import('node-llama-cpp').Token[], { temperature: 0 })) {
-      if (n === 0) t1 = performance.now();
-      if (++n > gen) break;
-    }
-    const t2 = performance.now();
-    await context.dispose();
-    await model.dispose();
-    return {
-      threads,
-      timeToFirstTokenMs: t1 - t0,
-      prefillTokensPerSecond: prompt.length / ((t1 - t0) / 1000),
-      decodeTokensPerSecond: gen / ((t2 - t1) / 1000),
-    };
-  } catch (e) {
-    return { error: (e as Error).message.split('\n')[0] };
-  }
+/**
+ * llama.cpp on the same file and prompt, through bench/llama-peer.mjs in a process of its own (so
+ * the two never share a GPU queue, and so that on a GPU machine the peer runs from what
+ * bench/pack-peer.sh carried: EDGEWISE_PEER names that copy).
+ */
+function peerBench(path: string, prompt: number[], gen: number, backend: string): PeerFigures | { backend: string; error: string } {
+  const script = process.env.EDGEWISE_PEER ?? join(process.cwd(), 'bench/llama-peer.mjs');
+  const r = spawnSync(process.execPath, [script, '--model', path, '--prompt-ids', prompt.join(','), '--gen-tokens', String(gen), '--backend', backend], { encoding: 'utf8', timeout: 30 * 60_000 });
+  const line = r.stdout?.trim().split('\n').pop();
+  if (r.status !== 0 || !line) return { backend, error: `the peer exited ${r.status ?? r.signal}: ${(r.stderr ?? '').trim().split('\n').pop() ?? ''}` };
+  return JSON.parse(line) as PeerFigures | { backend: string; error: string };
 }
 
 const { values } = parseArgs({
@@ -353,6 +333,8 @@ const { values } = parseArgs({
     'prompt-tokens': { type: 'string', default: '16' },
     'gen-tokens': { type: 'string', default: '4' },
     'no-llama-cpp': { type: 'boolean', default: false },
+    // llama.cpp backends to run beside the engine: cpu here; vulkan on a GPU machine (gpu-run.sh).
+    peers: { type: 'string', default: 'cpu' },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -399,11 +381,17 @@ for (const spec of MODELS.filter((m) => wanted.includes(m.id))) {
       `${(100 * engine.bandwidthFloor.fractionOfFloor).toFixed(1)} % of the bandwidth floor (load ${loadSeconds.toFixed(1)} s)`);
     const bosId = file.metadata.get('tokenizer.ggml.bos_token_id');
     const prompt = benchPrompt(promptTokens, engine.model.nVocab, typeof bosId === 'number' ? bosId : -1);
-    const llamaCpp = values['no-llama-cpp'] ? { error: 'skipped (--no-llama-cpp)' } : await llamaCppBench(path, prompt, genTokens);
-    console.log(`${spec.id}: llama.cpp ${'error' in llamaCpp ? llamaCpp.error : `prefill ${llamaCpp.prefillTokensPerSecond.toFixed(2)} tok/s, decode ${llamaCpp.decodeTokensPerSecond.toFixed(2)} tok/s on ${llamaCpp.threads} CPU threads`}`);
+    const peers = values['no-llama-cpp'] ? [] : values.peers!.split(',').map((b) => b.trim()).filter(Boolean);
+    const llamaCpp: Record<string, PeerFigures | { backend: string; error: string }> = {};
+    for (const backend of peers) {
+      const r = peerBench(path, prompt, genTokens, backend);
+      llamaCpp[backend] = r;
+      console.log(`${spec.id}: llama.cpp ${backend} ${'error' in r ? r.error : `prefill ${r.prefillTokensPerSecond.toFixed(2)} tok/s, decode ${r.decodeTokensPerSecond.toFixed(2)} tok/s` +
+        ` (engine decode = ${(100 * engine.decodeTokensPerSecond / r.decodeTokensPerSecond).toFixed(0)} % of it)`}`);
+    }
     results[spec.id] = {
       source: spec.source, fileBytes, bytesByType: typesUsed, loadSeconds, warmup: !cpuAdapter,
-      engine, llamaCppCpu: llamaCpp, date: new Date().toISOString(),
+      engine, llamaCpp, date: new Date().toISOString(),
     };
   } finally {
     if (!values.keep) rmSync(path, { force: true });
@@ -416,7 +404,7 @@ writeFileSync(outPath, JSON.stringify({
   features: ctx.features,
   note: cpuAdapter
     ? 'SwiftShader (CPU Vulkan): these figures show that the real shapes load and decode; they are not GPU performance figures. llama.cpp figures are CPU.'
-    : 'Random-weight models with real shapes and the Q4_K_M type mix; engine figures as `edgewise bench`, llama.cpp on the CPU of the same machine.',
+    : 'Random-weight models with real shapes and the Q4_K_M type mix; engine figures as `edgewise bench`, llama.cpp (node-llama-cpp prebuilt binaries, per backend) on the same file, prompt and machine.',
   promptTokens, genTokens,
   models: results,
 }, null, 2) + '\n');
