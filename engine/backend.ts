@@ -10,6 +10,8 @@ import type { MaskableBackend } from './constrained.ts';
 export interface BackendLoadOptions {
   /** Tokens a sequence can hold; the backend may cap it (training context, device limits). */
   readonly contextLength?: number;
+  /** Take contextLength as it is, past the training context too (the CLI's --ctx, as llama.cpp's -c). */
+  readonly exactContext?: boolean;
   readonly onProgress?: (p: { phase: 'upload' | 'compile'; done: number; total: number }) => void;
 }
 
@@ -35,6 +37,7 @@ export interface BackendSequence extends MaskableBackend {
 export interface RuntimeLoadOptions {
   readonly id: string;
   readonly contextLength?: number;
+  readonly exactContext?: boolean;
 }
 
 export interface ModelRuntime {

@@ -21,7 +21,8 @@ const RECENT_CAPACITY = 64;
 export class ReferenceBackend implements Backend {
   async load(file: GgufFile, source: ByteSource, options: BackendLoadOptions): Promise<BackendModel> {
     const plan = planModel(file);
-    const contextLength = Math.max(2, Math.min(options.contextLength ?? 512, plan.nCtxTrain || Infinity));
+    const contextLength = Math.max(2, options.exactContext && options.contextLength !== undefined ? options.contextLength
+      : Math.min(options.contextLength ?? 512, plan.nCtxTrain || Infinity));
     const weights = await loadReferenceWeights(plan, file, source);
     return new ReferenceModel(plan, weights, contextLength);
   }

@@ -87,7 +87,7 @@ export class EngineRuntime implements ModelRuntime {
     const tokenizer = tokenizerFromGguf(file);
     const template = chatTemplateFromGguf(file, tokenizer);
     const progress = (p: { phase: 'upload' | 'compile'; done: number; total: number }) => onProgress({ phase: p.phase, done: p.done, total: p.total });
-    const model = await this.backend.load(file, source, { contextLength: options.contextLength ?? this.options.contextLength, onProgress: progress });
+    const model = await this.backend.load(file, source, { contextLength: options.contextLength ?? this.options.contextLength, exactContext: options.exactContext, onProgress: progress });
     try {
       const spare = await model.createSequence(DEFAULT_SEQUENCE, (done, total) => progress({ phase: 'compile', done, total }));
       const reasoning = reasoningMode(tokenizer, template);

@@ -23,6 +23,7 @@ export class GpuBackend implements Backend {
     return GpuModel.load(ctx, file, source, {
       ...this.defaults,
       contextLength: options.contextLength ?? this.defaults.contextLength,
+      exactContext: options.exactContext ?? this.defaults.exactContext,
       onProgress: options.onProgress,
     }, pipelines);
   }

@@ -19,8 +19,13 @@ export interface FitInput {
   readonly memoryBudgetBytes?: number;
 }
 
-/** The context gpu/model.ts loads with: the request (default 4096), within [2, trained length]. */
-export function effectiveContext(nCtxTrain: number, requested: number | undefined): number {
+/**
+ * The context gpu/model.ts loads with: the request (default 4096), within [2, trained length].
+ * `exact` takes the request as it is, past the trained length too (llama.cpp's `-c`: a user who
+ * asks for more context than the model was trained on gets it, with a warning from the host).
+ */
+export function effectiveContext(nCtxTrain: number, requested: number | undefined, exact = false): number {
+  if (exact && requested !== undefined) return Math.max(2, requested);
   return Math.max(2, Math.min(requested ?? Math.min(nCtxTrain || DEFAULT_CONTEXT, DEFAULT_CONTEXT), nCtxTrain || Infinity));
 }
 

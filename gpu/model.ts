@@ -27,6 +27,8 @@ import { INITIAL_KV_POSITIONS, SequenceState } from './sequence-state.ts';
 export interface ModelOptions {
   /** Tokens a sequence can hold; default min(model's training context, 4096). */
   readonly contextLength?: number;
+  /** contextLength as it is, past the training context too (gpu/fit.ts effectiveContext). */
+  readonly exactContext?: boolean;
   /** Tokens per prefill chunk (activations are sized for it). Default 256. */
   readonly chunkTokens?: number;
   /** f16 KV cache where the device has shader-f16. Default true. */
@@ -93,7 +95,7 @@ export class GpuModel {
   static async load(ctx: GpuContext, file: GgufFile, source: ByteSource, options: ModelOptions = {}, pipelines = new PipelineCache(ctx.device)): Promise<GpuModel> {
     assertSupportedTensorTypes(file);
     const plan = planModel(file);
-    const contextLength = effectiveContext(plan.nCtxTrain, options.contextLength);
+    const contextLength = effectiveContext(plan.nCtxTrain, options.contextLength, options.exactContext);
     const chunkTokens = Math.max(1, Math.min(options.chunkTokens ?? DEFAULT_CHUNK_TOKENS, contextLength));
     const kvF16 = (options.kvF16 ?? true) && ctx.features.f16;
     const memInput = {

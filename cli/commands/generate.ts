@@ -110,6 +110,17 @@ export function readBatch(path: string): BatchLine[] {
   return lines;
 }
 
+/**
+ * --ctx is taken as given, past the model's trained context too, as llama.cpp's `-c` is (its
+ * "n_ctx_per_seq > n_ctx_train" warning): the user asked for that room, and a model whose
+ * context_length is small still runs. One line on stderr says what may go wrong.
+ */
+function warnPastTraining(trained: number, contextLength: number): void {
+  if (trained > 0 && contextLength > trained) {
+    console.error(`edgewise generate: warning: --ctx ${contextLength} is longer than the ${trained}-token context the model was trained on; output past ${trained} tokens may degrade`);
+  }
+}
+
 function resultJson(r: GenerateResult): Record<string, unknown> {
   const { tokens, text, stopReason, closedAtLimit, timings } = r;
   return { tokens, text, stopReason, ...(closedAtLimit ? { closedAtLimit } : {}), timings };
@@ -128,7 +139,7 @@ export const generate: CliCommand = {
     '  --max-tokens N      tokens to generate at most (default 256)\n' +
     '  --temperature X     0 = greedy (default 0.7); --top-k/--top-p/--min-p as llama.cpp\n' +
     '  --repeat-penalty R  default 1 (off), as llama.cpp\n' +
-    '  --ctx N             context length (default: the model\'s, at most 4096)\n' +
+    '  --ctx N             context length (default: the model\'s, at most 4096); past the model\'s own, with a warning\n' +
     '  --schema F          output is JSON valid for the JSON Schema in file F; ends when the value is complete\n' +
     '                      (near --max-tokens the engine closes the value itself: closedAtLimit in --json)\n' +
     '  --json              print {"tokens", "text", "timings"} instead of streaming text',
@@ -154,8 +165,10 @@ export const generate: CliCommand = {
     const backend = new GpuBackend(() => acquireNodeDevice());
     const runtime = new EngineRuntime(backend, { maxSequences: batch?.length });
     try {
-      await runtime.load(source, file, () => {}, { id: positionals[0], contextLength });
-      const nVocab = runtime.loaded!.model.plan.nVocab;
+      await runtime.load(source, file, () => {}, { id: positionals[0], contextLength, exactContext: contextLength !== undefined });
+      const { plan } = runtime.loaded!.model;
+      if (contextLength !== undefined) warnPastTraining(plan.nCtxTrain, contextLength);
+      const nVocab = plan.nVocab;
       const checkIds = (tokens: number[]) => {
         const bad = tokens.find((t) => t >= nVocab);
         if (bad !== undefined) throw new UsageError(`token ${bad} is outside the vocabulary (0..${nVocab - 1})`);

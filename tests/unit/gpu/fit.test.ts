@@ -71,4 +71,11 @@ describe('fit before a download', () => {
     expect(effectiveContext(0, 8192)).toBe(8192);
     expect(effectiveContext(4096, 1)).toBe(2);
   });
+
+  it('takes an exact request as it is, past the trained length too (the CLI\'s --ctx, as llama.cpp\'s -c)', () => {
+    expect(effectiveContext(4, 64, true)).toBe(64);
+    expect(effectiveContext(32768, 64, true)).toBe(64);
+    expect(effectiveContext(4, undefined, true)).toBe(4);
+    expect(effectiveContext(4096, 1, true)).toBe(2);
+  });
 });
