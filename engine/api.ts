@@ -46,11 +46,22 @@ export interface StoredModel {
   readonly sizeBytes: number;
   readonly storedBytes: number;
   readonly complete: boolean;
-  /** SHA-256 of the stored bytes (lowercase hex), once complete. */
+  /** SHA-256 of the stored bytes (lowercase hex), once complete; a split model has one per part. */
   readonly sha256?: string;
+  /** The number of files a split GGUF is stored as (engine/storage/split.ts); absent for one file. */
+  readonly parts?: number;
   readonly architecture?: string;
   readonly contextLength?: number;
   readonly hasChatTemplate?: boolean;
+}
+
+/** A model to download by its link. */
+export interface DownloadLink {
+  readonly url: string;
+  readonly name?: string;
+  readonly sha256?: string;
+  /** Every part of a split GGUF, in order, with their SHA-256s where known. */
+  readonly parts?: readonly { readonly url: string; readonly sha256?: string }[];
 }
 
 export interface TransferProgress {
@@ -149,7 +160,11 @@ export interface EngineApi {
   capabilities(): Promise<Capabilities>;
   catalog(): Promise<readonly CatalogEntry[]>;
   models(): Promise<readonly StoredModel[]>;
-  download(entry: CatalogEntry | { url: string; name?: string; sha256?: string }, onProgress: (p: TransferProgress) => void): Promise<StoredModel>;
+  /**
+   * A link to one part of a split GGUF (`-00001-of-0000N.gguf`) downloads every part; `parts`
+   * gives their SHA-256s (from the Hub's listing) where known.
+   */
+  download(entry: CatalogEntry | DownloadLink, onProgress: (p: TransferProgress) => void): Promise<StoredModel>;
   cancelDownload(id: string): Promise<void>;
   importFile(file: File, onProgress: (p: TransferProgress) => void): Promise<StoredModel>;
   remove(id: string): Promise<void>;

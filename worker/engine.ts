@@ -4,13 +4,13 @@
 import { EdgewiseError } from '../model/errors.ts';
 import { readGguf } from '../model/gguf/reader.ts';
 import type {
-  Capabilities, CatalogEntry, EngineApi, FitReport, FitTarget, GenerateRequest, GenerateResult, LoadedModelInfo, LoadProgress, StoredModel, TransferProgress,
+  Capabilities, CatalogEntry, DownloadLink, EngineApi, FitReport, FitTarget, GenerateRequest, GenerateResult, LoadedModelInfo, LoadProgress, StoredModel, TransferProgress,
 } from '../engine/api.ts';
 import { checkArchitecture } from '../engine/architectures.ts';
 import { probeCapabilities } from './capabilities.ts';
 import { fitOf } from '../gpu/fit.ts';
 import { memoryBudgetBytes } from '../gpu/memory-budget.ts';
-import { HUB_BASE } from '../engine/hub-links.ts';
+import { HUB_BASE, splitParts } from '../engine/hub-links.ts';
 import { listHubGgufs } from '../engine/storage/hub.ts';
 import { openHttpFile } from '../engine/storage/http-source.ts';
 import { joinSplitParts } from '../model/gguf/split.ts';
@@ -25,6 +25,7 @@ import type { Fetch } from '../engine/storage/http.ts';
 import { fileNameFromUrl, modelIdForFile, modelIdForUrl } from '../engine/model-ids.ts';
 import { importModelFile } from './storage/import.ts';
 import { toStoredModel } from '../engine/storage/manifest.ts';
+import { downloadSplit, openSplit, partsOf, storedModels } from '../engine/storage/split.ts';
 import type { StorageAccess } from '../engine/storage/quota.ts';
 import { ModelStore } from './storage/store.ts';
 
@@ -49,6 +50,13 @@ export interface Engine extends EngineApi {
 
 const noRuntime = () => new EdgewiseError('usage',
   'this build of Edgewise has no inference engine installed, so models can be stored but not run');
+
+/** The parts of a split GGUF a link names (any one part's link names them all), or undefined. */
+function splitTarget(link: DownloadLink): { id: string; parts: NonNullable<DownloadLink['parts']> } | undefined {
+  const urls = link.parts?.map((p) => p.url) ?? splitParts(link.url)?.urls;
+  if (!urls || urls.length < 2) return undefined;
+  return { id: modelIdForUrl(urls[0]), parts: link.parts ?? urls.map((url) => ({ url })) };
+}
 
 export function createEngine(options: EngineOptions = {}): Engine {
   const store = new ModelStore(options.dbName);
@@ -112,11 +120,10 @@ export function createEngine(options: EngineOptions = {}): Engine {
     catalog: async () => CATALOG,
 
     async models(): Promise<readonly StoredModel[]> {
-      const all = await store.listManifests();
-      return all.sort((a, b) => a.createdAt - b.createdAt).map(toStoredModel);
+      return storedModels(await store.listManifests());
     },
 
-    async download(entry: CatalogEntry | { url: string; name?: string; sha256?: string }, onProgress: (p: TransferProgress) => void): Promise<StoredModel> {
+    async download(entry: CatalogEntry | DownloadLink, onProgress: (p: TransferProgress) => void): Promise<StoredModel> {
       let url: URL;
       try {
         url = new URL(entry.url);
@@ -132,6 +139,11 @@ export function createEngine(options: EngineOptions = {}): Engine {
       const name = (fromCatalog ? entry.name : entry.name) ?? fileNameFromUrl(entry.url);
       const sha256 = entry.sha256 === undefined ? undefined : normalizeSha256(entry.sha256, name);
       const ctx = { store, fetch: fetchFn, chunkSize, storage, retry: options.retry ?? DEFAULT_RETRY, now };
+      const split = fromCatalog ? undefined : splitTarget(entry);
+      if (split) {
+        const first = entry.name ?? fileNameFromUrl(split.parts[0].url);
+        return track(split.id, first, (signal) => downloadSplit(ctx, { ...split, name: first }, signal, onProgress));
+      }
       const m = await track(id, name, (signal) => downloadModel(ctx, { id, name, url: entry.url, sha256 }, signal, onProgress));
       return toStoredModel(m);
     },
@@ -157,18 +169,22 @@ export function createEngine(options: EngineOptions = {}): Engine {
       }
       if (loaded?.id === id) loaded = undefined;
       await store.remove(id);
+      for (const part of partsOf(await store.listManifests(), id)) await store.remove(part.id);
     },
 
     async load(id: string, onProgress: (p: LoadProgress) => void, loadOptions?: { contextLength?: number }): Promise<LoadedModelInfo> {
-      const m = await store.getManifest(id);
+      const stored = await store.getManifest(id);
+      onProgress({ phase: 'read', done: 0, total: 1 });
+      const split = stored ? undefined : await openSplit(store, await store.listManifests(), id);
+      const m = stored ?? split?.first;
       if (!m) throw new EdgewiseError('usage', `no stored model "${id}"; download or import it first`);
+      if (m.part && !split) throw new EdgewiseError('usage', `${m.name} is one part of a split model; load the model, not its part`);
       if (!m.complete) {
         throw new EdgewiseError('usage',
           `${m.name} is only ${percent(storedBytes(m.chunksStored, m.sizeBytes, m.chunkSize), m.sizeBytes)} stored; finish its download before loading it`);
       }
-      const source = chunkSource(store, m);
-      onProgress({ phase: 'read', done: 0, total: 1 });
-      const file = await readGguf(source);
+      const source = split?.source ?? chunkSource(store, m);
+      const file = split?.file ?? await readGguf(source);
       onProgress({ phase: 'read', done: 1, total: 1 });
       checkArchitecture(m.summary.architecture, m.name);
       if (!runtime) throw noRuntime();

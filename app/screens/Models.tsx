@@ -38,7 +38,7 @@ export default function Models() {
               <li class="card" data-testid="stored-model">
                 <div class="card-head">
                   <strong>{m.name}</strong>
-                  <span class="muted">{formatBytes(m.sizeBytes)}{m.architecture ? ` · ${m.architecture}` : ''}{m.contextLength ? ` · ${m.contextLength.toLocaleString('en')} context` : ''}</span>
+                  <span class="muted">{formatBytes(m.sizeBytes)}{m.parts ? ` in ${m.parts} parts` : ''}{m.architecture ? ` · ${m.architecture}` : ''}{m.contextLength ? ` · ${m.contextLength.toLocaleString('en')} context` : ''}</span>
                 </div>
                 <Show when={!m.complete}><p class="muted">{formatBytes(m.storedBytes)} of {formatBytes(m.sizeBytes)} stored — download paused</p></Show>
                 <Show when={transferOf(m)}>{(t) => <TransferBar name={m.name} progress={t().progress} />}</Show>

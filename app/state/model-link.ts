@@ -4,7 +4,7 @@
 // fetched. A file that fits downloads at once; one that does not says why, and downloads only if
 // the user asks again. The Hub's sha256 of the file goes with the download, which then checks it.
 import { createStore } from 'solid-js/store';
-import type { FitReport, HubGguf } from '../../engine/api.ts';
+import type { DownloadLink, FitReport, HubGguf } from '../../engine/api.ts';
 import { HUB_BASE, hubRoot, parseModelLink, type SplitInfo } from '../../engine/hub-links.ts';
 import { fileNameFromUrl } from '../../engine/model-ids.ts';
 import { modelUrlProblem } from '../tasks/model-url.ts';
@@ -22,7 +22,8 @@ export interface LinkTarget {
   readonly url: string;
   readonly name: string;
   readonly sha256?: string;
-  readonly split?: SplitInfo;
+  /** Every part of a split GGUF, in order (the Hub's SHA-256 of each where listed). */
+  readonly parts?: readonly { readonly url: string; readonly sha256?: string }[];
 }
 
 export interface LinkState {
@@ -81,7 +82,7 @@ export async function submitLink(input: string): Promise<void> {
     case 'direct': {
       const problem = modelUrlProblem(parsed.url);
       if (problem) { setLink({ problem }); return; }
-      await checkThenDownload({ url: parsed.url, name: fileNameFromUrl(parsed.url), split: parsed.split });
+      await checkThenDownload(parsed.split ? splitTarget(parsed.split) : { url: parsed.url, name: fileNameFromUrl(parsed.url) });
     }
   }
 }
@@ -89,20 +90,21 @@ export async function submitLink(input: string): Promise<void> {
 /** The user's pick among a repository's files. */
 export function pickChoice(choice: HubGguf): Promise<void> {
   const first = choice.parts[0];
-  const split = choice.parts.length > 1 ? { index: 1, count: choice.parts.length, urls: choice.parts.map((p) => p.url) } : undefined;
-  return checkThenDownload({ url: first.url, name: choice.name, sha256: first.sha256, split });
+  if (choice.parts.length > 1) return checkThenDownload({ url: first.url, name: choice.name, parts: choice.parts.map((p) => ({ url: p.url, sha256: p.sha256 })) });
+  return checkThenDownload({ url: first.url, name: choice.name, sha256: first.sha256 });
+}
+
+/** A link to any part of a split GGUF stands for the whole model, named by its first part. */
+function splitTarget(split: SplitInfo): LinkTarget {
+  return { url: split.urls[0], name: fileNameFromUrl(split.urls[0]), parts: split.urls.map((url) => ({ url })) };
 }
 
 async function checkThenDownload(target: LinkTarget): Promise<void> {
-  if (target.split) {
-    // The parts would each be stored as a model of their own, none loadable alone.
-    setLink({ problem: `${target.name} is split into ${target.split.count} parts; Edgewise cannot load a split model as one yet. Pick a single-file quantization, or join the parts with llama.cpp's gguf-split --merge and open the result from this device.` });
-    return;
-  }
-  setLink({ busy: `Reading the header of ${target.name} to see whether it fits…`, problem: undefined });
+  const what = target.parts ? `the ${target.parts.length} parts of ${target.name}` : target.name;
+  setLink({ busy: `Reading the header of ${what} to see whether it fits…`, problem: undefined });
   let fit: FitReport;
   try {
-    fit = await engine().checkFit({ url: target.url }, { contextLength: settings.contextLength });
+    fit = await engine().checkFit({ url: target.url, parts: target.parts?.map((p) => p.url) }, { contextLength: settings.contextLength });
   } catch (e) {
     setLink({ busy: undefined, problem: errorMessage(e) });
     return;
@@ -110,7 +112,7 @@ async function checkThenDownload(target: LinkTarget): Promise<void> {
   setLink({ busy: undefined });
   if (fit.verdict === 'fits') {
     setLink({ repo: undefined, pending: undefined });
-    await downloadModel({ url: target.url, name: target.name, sha256: target.sha256 });
+    await downloadModel(downloadOf(target));
     return;
   }
   setLink({ pending: { target, fit } });
@@ -121,5 +123,9 @@ export async function downloadPending(): Promise<void> {
   const p = link.pending;
   if (!p || p.fit.verdict === 'unsupported') return;
   clearLink();
-  await downloadModel({ url: p.target.url, name: p.target.name, sha256: p.target.sha256 });
+  await downloadModel(downloadOf(p.target));
+}
+
+function downloadOf(target: LinkTarget): DownloadLink {
+  return { url: target.url, name: target.name, ...(target.sha256 ? { sha256: target.sha256 } : {}), ...(target.parts ? { parts: target.parts } : {}) };
 }

@@ -2,7 +2,8 @@
 // in flight with their progress, and the loaded model. One store; the screens read it and call
 // the actions, which talk to the engine. The last loaded model is loaded again on start.
 import { createStore, produce } from 'solid-js/store';
-import type { Capabilities, CatalogEntry, FitReport, LoadedModelInfo, LoadProgress, StoredModel, TransferProgress } from '../../engine/api.ts';
+import type { Capabilities, CatalogEntry, DownloadLink, FitReport, LoadedModelInfo, LoadProgress, StoredModel, TransferProgress } from '../../engine/api.ts';
+import { splitParts } from '../../engine/hub-links.ts';
 import { fileNameFromUrl, modelIdForFile, modelIdForUrl } from '../../engine/model-ids.ts';
 import { errorMessage } from '../util/format.ts';
 import { engine, onDeviceLost } from './engine.ts';
@@ -73,8 +74,9 @@ async function transfer(key: string, name: string, run: (onProgress: (p: Transfe
   }
 }
 
-export function downloadModel(entry: CatalogEntry | { url: string; name?: string; sha256?: string }): Promise<StoredModel | undefined> {
-  const key = 'id' in entry ? entry.id : modelIdForUrl(entry.url);
+export function downloadModel(entry: CatalogEntry | DownloadLink): Promise<StoredModel | undefined> {
+  // A split model is keyed by its first part, as the engine keys it.
+  const key = 'id' in entry ? entry.id : modelIdForUrl(entry.parts?.[0]?.url ?? splitParts(entry.url)?.urls[0] ?? entry.url);
   return transfer(key, entry.name ?? fileNameFromUrl(entry.url), (onProgress) => engine().download(entry, onProgress));
 }
 

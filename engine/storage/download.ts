@@ -26,7 +26,7 @@ import { percent } from './format.ts';
 import { ChunkHash, hashStored } from './hash.ts';
 import { abortedError, contentLength, fileNameOf, HttpStatusError, isAbort, rangeGet, validatorsOf, type Fetch } from './http.ts';
 import { openHttpFile, type HttpFile } from './http-source.ts';
-import type { ModelManifest } from './manifest.ts';
+import type { ModelManifest, PartOf } from './manifest.ts';
 import { ProgressMeter, throttled } from './progress.ts';
 import { checkSpace, isQuotaError, quotaError, requestPersistence, type StorageAccess } from './quota.ts';
 import { ifRangeValue, planBody } from './resume.ts';
@@ -60,6 +60,8 @@ export interface DownloadTarget {
   readonly url: string;
   /** The SHA-256 the file must have (lowercase hex), from the catalog or the caller. */
   readonly sha256?: string;
+  /** The file is this part of a split GGUF (engine/storage/split.ts). */
+  readonly part?: PartOf;
 }
 
 /** Back-off before attempt `failures` + 1: doubling from baseDelayMs, capped. */
@@ -204,7 +206,7 @@ async function finish(ctx: DownloadContext, m: ModelManifest, hash: ChunkHash, r
 /** Step 1: nothing is stored until the header is valid and the space is there. */
 async function start(ctx: DownloadContext, target: DownloadTarget, remote: HttpFile, report: Report): Promise<ModelManifest> {
   report('header', 0, remote.size, true);
-  const { summary } = await validateGguf(remote.source, target.name);
+  const { summary } = await validateGguf(remote.source, target.name, target.part);
   const held = await ctx.store.getManifest(target.id);
   const reclaimed = held ? storedBytes(held.chunksStored, held.sizeBytes, held.chunkSize) : 0;
   await checkSpace(ctx.storage, remote.size - reclaimed, target.name);
@@ -222,6 +224,7 @@ async function start(ctx: DownloadContext, target: DownloadTarget, remote: HttpF
     complete: false,
     expectedSha256: target.sha256 ?? held?.expectedSha256,
     summary,
+    ...(target.part ? { part: target.part } : {}),
     createdAt: now,
     updatedAt: now,
   };

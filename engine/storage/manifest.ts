@@ -28,6 +28,16 @@ export type ModelSource =
   | { readonly kind: 'url'; readonly url: string }
   | { readonly kind: 'file'; readonly fileName: string; readonly lastModified: number };
 
+/** Where a part of a split GGUF belongs: the model it is part `index` (0-based, its `split.no`) of. */
+export interface PartOf {
+  readonly model: string;
+  readonly index: number;
+  readonly count: number;
+  /** On the first part: the SHA-256 every part must have, where known, so that a resume checks
+   *  a part that was never stored (or was removed as wrong) as the first download would have. */
+  readonly sha256s?: readonly (string | undefined)[];
+}
+
 export interface ModelManifest {
   readonly id: string;
   readonly name: string;
@@ -44,6 +54,9 @@ export interface ModelManifest {
   /** The SHA-256 of the stored bytes, recorded when the model is complete. */
   readonly sha256?: string;
   readonly summary: GgufSummary;
+  /** Set on each part of a split GGUF: stored, resumed and verified as a file of its own, never
+   *  loadable alone; the model is listed and loaded as its parts joined (engine/storage/split.ts). */
+  readonly part?: PartOf;
   readonly createdAt: number;
   readonly updatedAt: number;
 }

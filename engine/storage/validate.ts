@@ -6,18 +6,20 @@ import type { ByteSource, GgufFile } from '../../model/gguf/types.ts';
 import { ggmlType } from '../../model/quant/types.ts';
 import { checkArchitecture } from '../architectures.ts';
 import { oneLine } from './format.ts';
-import type { GgufSummary } from './manifest.ts';
+import type { GgufSummary, PartOf } from './manifest.ts';
 
-export function summarize(file: GgufFile, what: string): GgufSummary {
-  const arch = file.metadata.get('general.architecture');
-  if (typeof arch !== 'string' || arch === '') {
+/** Parts after the first of a split GGUF carry only tensors: their summary names no architecture. */
+export function summarize(file: GgufFile, what: string, part?: PartOf): GgufSummary {
+  const later = part !== undefined && part.index > 0;
+  const arch = later ? '' : file.metadata.get('general.architecture');
+  if (!later && (typeof arch !== 'string' || arch === '')) {
     throw new EdgewiseError('gguf-unsupported', `${what} has no general.architecture; it is not a model file Edgewise can run`);
   }
   const ctx = file.metadata.get(`${arch}.context_length`);
   const name = file.metadata.get('general.name');
   const types = [...new Set(file.tensors.map((t) => ggmlType(t.type)?.name ?? `#${t.type}`))].sort();
   return {
-    architecture: arch,
+    architecture: arch as string,
     name: typeof name === 'string' ? name : undefined,
     contextLength: typeof ctx === 'number' ? ctx : typeof ctx === 'bigint' ? Number(ctx) : undefined,
     hasChatTemplate: typeof file.metadata.get('tokenizer.chat_template') === 'string',
@@ -27,8 +29,11 @@ export function summarize(file: GgufFile, what: string): GgufSummary {
   };
 }
 
-/** Parses and checks the header of `src`; throws a typed error naming `what` (file name or URL). */
-export async function validateGguf(src: ByteSource, what: string): Promise<{ file: GgufFile; summary: GgufSummary }> {
+/**
+ * Parses and checks the header of `src`; throws a typed error naming `what` (file name or URL).
+ * A part of a split GGUF must say it is that part; the joined model is checked when it loads.
+ */
+export async function validateGguf(src: ByteSource, what: string, part?: PartOf): Promise<{ file: GgufFile; summary: GgufSummary }> {
   let file: GgufFile;
   try {
     file = await readGguf(src);
@@ -42,9 +47,16 @@ export async function validateGguf(src: ByteSource, what: string): Promise<{ fil
     }
     throw e;
   }
-  const summary = summarize(file, what);
-  checkArchitecture(summary.architecture, what);
+  const summary = summarize(file, what, part);
+  if (part) {
+    const no = file.metadata.get('split.no'), count = file.metadata.get('split.count');
+    if (no !== part.index || count !== part.count) {
+      throw new EdgewiseError('gguf-malformed', `${what} should be part ${part.index + 1} of ${part.count} of a split model, but its header says ${
+        typeof no === 'number' && typeof count === 'number' ? `part ${no + 1} of ${count}` : 'it is not split'}`);
+    }
+  }
+  if (!part || part.index === 0) checkArchitecture(summary.architecture, what);
   assertSupportedTensorTypes(file);
-  if (file.tensors.length === 0) throw new EdgewiseError('gguf-unsupported', `${what} holds no tensors; it is not a model`);
+  if (file.tensors.length === 0 && !part) throw new EdgewiseError('gguf-unsupported', `${what} holds no tensors; it is not a model`);
   return { file, summary };
 }

@@ -23,7 +23,7 @@ export async function verifyStored(store: ChunkStore, m: ModelManifest, sha256: 
     throw new IntegrityError(`${m.name} arrived with SHA-256 ${sha256}, not the expected ${m.expectedSha256}; `
       + 'the copy was removed and nothing was kept: download it again, or check the link and its checksum');
   }
-  const stored = await validateGguf(chunkSource(store, m), m.name).catch(async (e) => {
+  const stored = await validateGguf(chunkSource(store, m), m.name, m.part).catch(async (e) => {
     await store.remove(m.id);
     throw new EdgewiseError('gguf-malformed', `the stored copy of ${m.name} is damaged (${oneLine((e as Error).message)}); it was removed, fetch it again`);
   });

@@ -4,26 +4,15 @@ import { EdgewiseError } from '../../../model/errors.ts';
 import { readGguf } from '../../../model/gguf/reader.ts';
 import { memorySource } from '../../../model/gguf/sources.ts';
 import { joinSplitParts, splitCount } from '../../../model/gguf/split.ts';
-import { GgufValueType } from '../../../model/gguf/types.ts';
-import { writeGguf } from '../../../model/gguf/writer.ts';
+import { splitGguf } from '../../support/gguf-edit.ts';
 import { randomModel } from '../../support/random-model.ts';
 
 async function split(bytes: Uint8Array, n: number) {
   const file = await readGguf(memorySource(bytes));
-  const per = Math.ceil(file.tensors.length / n);
-  const parts = [];
-  for (let i = 0; i < n; i++) {
-    const metadata = new Map(i === 0 ? file.metadata : []);
-    const metadataTypes = new Map(i === 0 ? file.metadataTypes : []);
-    metadata.set('split.no', i); metadataTypes.set('split.no', GgufValueType.UINT16);
-    metadata.set('split.count', n); metadataTypes.set('split.count', GgufValueType.UINT16);
-    metadata.delete('general.alignment');
-    const tensors = file.tensors.slice(i * per, (i + 1) * per)
-      .map((t) => ({ name: t.name, dims: t.dims, type: t.type, bytes: bytes.subarray(t.offset, t.offset + t.byteSize) }));
-    const partBytes = writeGguf({ metadata, metadataTypes, arrayTypes: i === 0 ? file.arrayTypes : undefined, alignment: file.alignment, tensors });
+  const parts = await Promise.all((await splitGguf(bytes, n)).map(async (partBytes) => {
     const source = memorySource(partBytes);
-    parts.push({ source, file: await readGguf(source) });
-  }
+    return { source, file: await readGguf(source) };
+  }));
   return { file, parts };
 }
 
