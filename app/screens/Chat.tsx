@@ -52,7 +52,7 @@ export default function Chat() {
       <Show when={current()?.dropped}>
         {(n) => (
           <p class="notice" data-testid="chat-trimmed">
-            The {n()} oldest {n() === 1 ? 'message was' : 'messages were'} left out of what the model sees, so that the conversation fits its {models.loaded?.contextLength.toLocaleString() ?? ''}-token context. They are still here.
+            The {n()} oldest {n() === 1 ? 'message was' : 'messages were'} left out of what the model sees, so that the conversation and room for the reply{models.loaded?.reasoning ? ' (its reasoning and answer)' : ''} fit its {models.loaded?.contextLength.toLocaleString() ?? ''}-token context. They are still here.
           </p>
         )}
       </Show>

@@ -3,7 +3,7 @@
 // own sequence ('chat:<id>'), so one can keep answering while another is read or written in;
 // a conversation longer than the context is sent without its oldest turns, and says so.
 import { produce } from 'solid-js/store';
-import { fitConversation, titleFrom, turnsBeforeLastAnswer, type Turn } from '../tasks/chat.ts';
+import { conversationBudget, fitConversation, titleFrom, turnsBeforeLastAnswer, type Turn } from '../tasks/chat.ts';
 import { samplingOptions } from '../tasks/sampling.ts';
 import type { GenerateResult } from '../../engine/api.ts';
 import { engine } from './engine.ts';
@@ -31,9 +31,6 @@ export interface ChatWork {
 }
 
 export const chatWork = persistedStore<ChatWork>('chat', () => ({ conversations: [], draft: '' }));
-
-/** Tokens kept free beside the answer's budget for the template's own text. */
-const CONTEXT_MARGIN_TOKENS = 32;
 
 export const sequenceOf = (id: string) => `chat:${id}`;
 export const chatGen = (id: string) => generationFor(sequenceOf(id));
@@ -89,7 +86,7 @@ async function reply(id: string, history: Turn[]): Promise<void> {
   update(id, (c) => { c.turns = [...history, { role: 'assistant', content: '' }]; c.result = undefined; });
   let r: GenerateResult | undefined;
   try {
-    const budget = loaded.contextLength - settings.maxTokens - CONTEXT_MARGIN_TOKENS;
+    const budget = conversationBudget(loaded, settings);
     const fitted = await fitConversation(settings.systemPrompt, history, budget, (s) => engine().countTokens(s));
     update(id, (c) => { c.dropped = fitted.dropped; });
     r = await gen.run({ messages: fitted.messages, maxTokens: settings.maxTokens, maxReasoningTokens: settings.maxReasoningTokens, sampling: samplingOptions(settings) },

@@ -2,7 +2,7 @@
 // first; the model's own template renders them in the engine, and decides what to do with an
 // earlier answer's reasoning, passed apart from it), trimming a conversation to the context by
 // dropping its oldest turns, and a conversation as Markdown.
-import type { ChatMessage } from '../../engine/api.ts';
+import type { ChatMessage, LoadedModelInfo } from '../../engine/api.ts';
 
 export interface Turn {
   readonly role: 'user' | 'assistant';
@@ -29,6 +29,22 @@ export function turnsBeforeLastAnswer(turns: readonly Turn[]): Turn[] | undefine
 /** Tokens a turn costs beyond its text (role header and end markers in the chat template). */
 export const TURN_OVERHEAD_TOKENS = 8;
 
+/** Tokens kept free beside the reply's room for the template's own text. */
+export const CONTEXT_MARGIN_TOKENS = 32;
+
+/**
+ * Tokens the conversation may take of the context: what is left once the reply has its room. A
+ * model that reasons writes its reasoning (up to maxReasoningTokens, which never count against
+ * the answer) and then its answer (up to maxTokens) into the same context, so both are reserved;
+ * a model that does not reason needs room for the answer only. Where the two budgets together
+ * exceed the context, the budget is negative and only the newest turn is sent.
+ */
+export function conversationBudget(model: Pick<LoadedModelInfo, 'contextLength' | 'reasoning'>,
+  reply: { readonly maxTokens: number; readonly maxReasoningTokens: number }): number {
+  const reasoning = model.reasoning ? reply.maxReasoningTokens : 0;
+  return model.contextLength - reasoning - reply.maxTokens - CONTEXT_MARGIN_TOKENS;
+}
+
 export interface FittedConversation {
   readonly messages: ChatMessage[];
   /** How many of the oldest turns were left out. */
@@ -36,8 +52,8 @@ export interface FittedConversation {
 }
 
 /**
- * The messages to send, leaving out the oldest turns until the rest fits `budget` tokens (the
- * context less room for the answer). The newest turn always stays, and what is sent starts with
+ * The messages to send, leaving out the oldest turns until the rest fits `budget` tokens
+ * (conversationBudget: the context less room for the reply). The newest turn always stays, and what is sent starts with
  * a user turn, as templates expect; the system prompt is always sent.
  */
 export async function fitConversation(systemPrompt: string, turns: readonly Turn[], budget: number,

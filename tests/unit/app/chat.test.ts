@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { chatMessages, conversationToMarkdown, fitConversation, titleFrom, turnsBeforeLastAnswer, TURN_OVERHEAD_TOKENS, type Turn } from '../../../app/tasks/chat.ts';
+import {
+  chatMessages, CONTEXT_MARGIN_TOKENS, conversationBudget, conversationToMarkdown, fitConversation, titleFrom, turnsBeforeLastAnswer, TURN_OVERHEAD_TOKENS, type Turn,
+} from '../../../app/tasks/chat.ts';
 
 describe('chat messages', () => {
   it('puts the system prompt first and keeps turns in order', () => {
@@ -62,6 +64,32 @@ describe('fitConversation', () => {
     const f = await fitConversation('', [turn('user', 10), turn('assistant', 10), turn('user', 500)], 100, count);
     expect(f.dropped).toBe(2);
     expect(f.messages).toHaveLength(1);
+  });
+});
+
+describe('conversationBudget', () => {
+  const count = async (s: string) => s.length;
+  const reply = { maxTokens: 100, maxReasoningTokens: 300 };
+
+  it('reserves the reasoning budget and the answer for a model that reasons, the answer only for one that does not', () => {
+    expect(conversationBudget({ contextLength: 1000 }, reply)).toBe(1000 - 100 - CONTEXT_MARGIN_TOKENS);
+    for (const reasoning of ['always', 'switchable'] as const) {
+      expect(conversationBudget({ contextLength: 1000, reasoning }, reply)).toBe(1000 - 300 - 100 - CONTEXT_MARGIN_TOKENS);
+    }
+  });
+
+  it('trims a conversation that would fit beside the answer but leave the reasoning no room', async () => {
+    const per = TURN_OVERHEAD_TOKENS;
+    const turns: Turn[] = [{ role: 'user', content: 'u'.repeat(200) }, { role: 'assistant', content: 'a'.repeat(200) }, { role: 'user', content: 'w'.repeat(100) }];
+    const whole = 3 * per + 500;
+    const contextLength = whole + reply.maxTokens + CONTEXT_MARGIN_TOKENS;
+    // Without reasoning it fits exactly; with it, the oldest question and its answer are left out.
+    expect((await fitConversation('', turns, conversationBudget({ contextLength }, reply), count)).dropped).toBe(0);
+    const reasoned = await fitConversation('', turns, conversationBudget({ contextLength, reasoning: 'always' }, reply), count);
+    expect(reasoned.dropped).toBe(2);
+    expect(reasoned.messages.map((m) => m.content)).toEqual(['w'.repeat(100)]);
+    // What is sent, the reasoning budget and the answer's all fit the context.
+    expect(100 + per + reply.maxReasoningTokens + reply.maxTokens + CONTEXT_MARGIN_TOKENS).toBeLessThanOrEqual(contextLength);
   });
 });
 
