@@ -5,9 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect, type BrowserContext, type Page, type TestInfo } from '@playwright/test';
-import { readGguf } from '../../model/gguf/reader.ts';
-import { memorySource } from '../../model/gguf/sources.ts';
-import { writeGguf } from '../../model/gguf/writer.ts';
+import { withMetadata } from '../support/gguf-edit.ts';
 
 const FIXTURE = fileURLToPath(new URL('../../../shared/fixtures/llama-Q8_0/model.gguf', import.meta.url));
 
@@ -24,20 +22,9 @@ export const THINKING_TEMPLATE =
   "{%- if enable_thinking is defined and enable_thinking is false %}{{- '<think>\\n\\n</think>\\n\\n' }}{%- else %}{{- '<think>\\n' }}{%- endif %}{%- endif %}";
 
 /** The fixture re-written with context 2048 and a chat template (ChatML unless given); tensors byte for byte. */
-export async function chatModel(template = CHATML): Promise<Uint8Array> {
-  const bytes = new Uint8Array(readFileSync(FIXTURE));
-  const file = await readGguf(memorySource(bytes));
-  const metadata = new Map(file.metadata);
-  metadata.set('llama.context_length', 2048);
-  metadata.set('tokenizer.chat_template', template);
-  metadata.set('general.name', 'Tiny test llama');
-  metadata.delete('general.alignment');
-  return writeGguf({
-    metadata,
-    metadataTypes: file.metadataTypes,
-    arrayTypes: file.arrayTypes,
-    alignment: file.alignment,
-    tensors: file.tensors.map((t) => ({ name: t.name, dims: t.dims, type: t.type, bytes: bytes.subarray(t.offset, t.offset + t.byteSize) })),
+export function chatModel(template = CHATML): Promise<Uint8Array> {
+  return withMetadata(new Uint8Array(readFileSync(FIXTURE)), {
+    'llama.context_length': 2048, 'tokenizer.chat_template': template, 'general.name': 'Tiny test llama',
   });
 }
 

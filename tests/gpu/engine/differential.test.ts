@@ -4,20 +4,15 @@
 // (one of F32/F16/BF16, one block-quantized type). The GPU session's prompt logits (prefilled in
 // chunks of a random size) are compared with node-llama-cpp's (CPU, F32 KV cache, flash attention
 // off) and with our CPU reference forward pass (model/reference/forward.ts).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PipelineCache } from '../../../gpu/pipelines.ts';
-import { GpuSession } from '../../../gpu/session.ts';
-import { planModel } from '../../../model/arch/index.ts';
-import { readGguf } from '../../../model/gguf/reader.ts';
-import { memorySource } from '../../../model/gguf/sources.ts';
-import { referenceForward } from '../../../model/reference/forward.ts';
-import { loadReferenceWeights } from '../../../model/reference/weights.ts';
-import { RANDOM_ARCHS, llamaCppLogits, randomModel } from '../../support/random-model.ts';
-import { describeDistance, distance } from '../../unit/reference/fixture-model.ts';
+import { RANDOM_ARCHS, randomModel } from '../../support/random-model.ts';
+import { describeDistance } from '../../unit/reference/fixture-model.ts';
 import { gpuContext } from '../fixture.ts';
+import { threeWayLogits } from './three-way-logits.ts';
 
 interface Bound { readonly maxAbs: number; readonly rms: number }
 interface LooseBound extends Bound { readonly margin: number }
@@ -82,29 +77,12 @@ describe(`GPU session vs llama.cpp and the CPU reference on random models (seed 
         const { bytes, tokens, shape } = await randomModel(arch, caseSeed, type, N_TOKENS);
         const what = `${arch} ${type} [${shape}] seed ${caseSeed}`;
         const path = join(dir, `${arch}-${type}.gguf`);
-        writeFileSync(path, bytes);
-        const source = memorySource(bytes);
-        const file = await readGguf(source);
-        const plan = planModel(file);
-        const V = plan.nVocab;
-        const rows = tokens.map((_, i) => i);
-
         const ctx = await gpuContext();
         pipelines ??= new PipelineCache(ctx.device);
         const chunkTokens = 3 + (caseSeed % 14);
-        const session = await GpuSession.load(ctx, file, source, { contextLength: 64, chunkTokens, kvF16: false }, pipelines);
-        let gpu: Float32Array;
-        try {
-          gpu = await session.evalLogits(tokens);
-        } finally {
-          session.destroy();
-        }
-        const reference = referenceForward(plan, await loadReferenceWeights(plan, file, source), tokens);
-        const llama = await llamaCppLogits(path, tokens, V);
-
-        const vsRef = distance(gpu, reference, V, rows);
+        const { plan, gpu, llama, rows, vsRef, vsLlama } = await threeWayLogits(path, bytes, tokens, { contextLength: 64, chunkTokens, kvF16: false }, pipelines);
+        const V = plan.nVocab;
         expect(vsRef.maxAbs, `${what}, chunks of ${chunkTokens}: GPU vs CPU reference: ${describeDistance(vsRef)}`).toBeLessThanOrEqual(TOL.vsReference);
-        const vsLlama = distance(gpu, llama, V, rows);
         const msg = `${what}: GPU vs llama.cpp: ${describeDistance(vsLlama)}`;
         console.log(msg);
         if (type === 'F32') {

@@ -2,20 +2,14 @@
 // (n_embd 64, 6 heads, key_length 16: q is 96 wide), which llama.cpp loads and runs: the engine
 // plans it and its prompt logits on the GPU match llama.cpp's (F32 tolerance, as the
 // differential test states it) and the CPU reference's.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GpuSession } from '../../../gpu/session.ts';
-import { planModel } from '../../../model/arch/index.ts';
 import type { AttentionMixer } from '../../../model/arch/plan.ts';
-import { readGguf } from '../../../model/gguf/reader.ts';
-import { memorySource } from '../../../model/gguf/sources.ts';
-import { referenceForward } from '../../../model/reference/forward.ts';
-import { loadReferenceWeights } from '../../../model/reference/weights.ts';
-import { llamaCppLogits, qwen3Model } from '../../support/random-model.ts';
-import { describeDistance, distance } from '../../unit/reference/fixture-model.ts';
-import { gpuContext } from '../fixture.ts';
+import { qwen3Model } from '../../support/random-model.ts';
+import { describeDistance } from '../../unit/reference/fixture-model.ts';
+import { threeWayLogits } from './three-way-logits.ts';
 
 /** F32 weights, f32 KV cache on both sides: the fixtures' F32 bound (see differential.test.ts). */
 const TOL = { maxAbs: 1e-3, rms: 1e-4, vsReference: 2e-3 };
@@ -26,29 +20,10 @@ describe('qwen3 with key_length 16, n_embd 64 and 6 heads (n_embd / n_head = 10.
 
   it('plans, and its GPU logits match llama.cpp and the CPU reference', async () => {
     const { bytes, tokens } = await qwen3Model(20261206, { nEmbd: 64, nHead: 6, nHeadKv: 2, headDim: 16, nFf: 128, nLayer: 2 }, 12);
-    const path = join(dir, 'qwen3-keylen.gguf');
-    writeFileSync(path, bytes);
-    const source = memorySource(bytes);
-    const file = await readGguf(source);
-    const plan = planModel(file);
+    const { plan, vsRef, vsLlama } = await threeWayLogits(join(dir, 'qwen3-keylen.gguf'), bytes, tokens, { contextLength: 32, chunkTokens: 5, kvF16: false });
     const mixer = plan.layers[0].mixer as AttentionMixer;
     expect([plan.nEmbd, mixer.nHead, mixer.nHeadKv, mixer.headDim]).toEqual([64, 6, 2, 16]);
-    const V = plan.nVocab;
-    const rows = tokens.map((_, i) => i);
-
-    const session = await GpuSession.load(await gpuContext(), file, source, { contextLength: 32, chunkTokens: 5, kvF16: false });
-    let gpu: Float32Array;
-    try {
-      gpu = await session.evalLogits(tokens);
-    } finally {
-      session.destroy();
-    }
-    const reference = referenceForward(plan, await loadReferenceWeights(plan, file, source), tokens);
-    const llama = await llamaCppLogits(path, tokens, V);
-
-    const vsRef = distance(gpu, reference, V, rows);
     expect(vsRef.maxAbs, `GPU vs CPU reference: ${describeDistance(vsRef)}`).toBeLessThanOrEqual(TOL.vsReference);
-    const vsLlama = distance(gpu, llama, V, rows);
     console.log(`qwen3 key_length 16: GPU vs llama.cpp: ${describeDistance(vsLlama)}`);
     expect(vsLlama.maxAbs, describeDistance(vsLlama)).toBeLessThanOrEqual(TOL.maxAbs);
     expect(vsLlama.rms, describeDistance(vsLlama)).toBeLessThanOrEqual(TOL.rms);

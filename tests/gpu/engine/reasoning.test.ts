@@ -9,7 +9,7 @@ import { EngineRuntime } from '../../../engine/runtime.ts';
 import { GpuBackend } from '../../../gpu/backend.ts';
 import { readGguf } from '../../../model/gguf/reader.ts';
 import { memorySource } from '../../../model/gguf/sources.ts';
-import { writeGguf } from '../../../model/gguf/writer.ts';
+import { withMetadata } from '../../support/gguf-edit.ts';
 import { FIXTURES } from '../../unit/gguf/fixtures.ts';
 import { gpuContext } from '../fixture.ts';
 
@@ -18,16 +18,8 @@ const TEMPLATE =
   "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}" +
   "{%- if enable_thinking is defined and enable_thinking is false %}{{- '<think>\\n\\n</think>\\n\\n' }}{%- else %}{{- '<think>\\n' }}{%- endif %}{%- endif %}";
 
-async function thinkingModel(): Promise<Uint8Array> {
-  const bytes = new Uint8Array(readFileSync(join(FIXTURES, 'llama-F32', 'model.gguf')));
-  const file = await readGguf(memorySource(bytes));
-  const metadata = new Map(file.metadata);
-  metadata.set('tokenizer.chat_template', TEMPLATE);
-  metadata.delete('general.alignment');
-  return writeGguf({
-    metadata, metadataTypes: file.metadataTypes, arrayTypes: file.arrayTypes, alignment: file.alignment,
-    tensors: file.tensors.map((t) => ({ name: t.name, dims: t.dims, type: t.type, bytes: bytes.subarray(t.offset, t.offset + t.byteSize) })),
-  });
+function thinkingModel(): Promise<Uint8Array> {
+  return withMetadata(new Uint8Array(readFileSync(join(FIXTURES, 'llama-F32', 'model.gguf'))), { 'tokenizer.chat_template': TEMPLATE });
 }
 
 const GREEDY = { temperature: 0, repetitionPenalty: 1 };

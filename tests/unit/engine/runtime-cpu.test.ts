@@ -9,7 +9,7 @@ import { ReferenceBackend } from '../../../engine/reference-backend.ts';
 import { EngineRuntime } from '../../../engine/runtime.ts';
 import { readGguf } from '../../../model/gguf/reader.ts';
 import { memorySource } from '../../../model/gguf/sources.ts';
-import { writeGguf } from '../../../model/gguf/writer.ts';
+import { withMetadata } from '../../support/gguf-edit.ts';
 import { FIXTURES } from '../gguf/fixtures.ts';
 import { expectLlamaCppGreedy, expectStopStringAndAbort, GREEDY } from '../../support/runtime-checks.ts';
 
@@ -18,15 +18,7 @@ const CHATML = "{% for m in messages %}{{ '<|im_start|>' + m['role'] + '\\n' + m
 /** A fixture's bytes, with a chat template written into its metadata when asked. */
 async function modelBytes(name: string, template?: string): Promise<Uint8Array> {
   const bytes = new Uint8Array(readFileSync(join(FIXTURES, name, 'model.gguf')));
-  if (template === undefined) return bytes;
-  const file = await readGguf(memorySource(bytes));
-  const metadata = new Map(file.metadata);
-  metadata.set('tokenizer.chat_template', template);
-  metadata.delete('general.alignment');
-  return writeGguf({
-    metadata, metadataTypes: file.metadataTypes, arrayTypes: file.arrayTypes, alignment: file.alignment,
-    tensors: file.tensors.map((t) => ({ name: t.name, dims: t.dims, type: t.type, bytes: bytes.subarray(t.offset, t.offset + t.byteSize) })),
-  });
+  return template === undefined ? bytes : withMetadata(bytes, { 'tokenizer.chat_template': template });
 }
 
 async function cpuRuntime(name: string, template?: string) {
