@@ -5,6 +5,9 @@
 // atomic rename, only once the bytes hash to --sha256 (or their hash is recorded when none is
 // given) and the GGUF header checks out. Progress goes to stderr; stdout gets `<sha256>  FILE`,
 // sha256sum's format. A mismatch leaves neither FILE nor the partial copy.
+// A link to any part of a split GGUF (`NAME-00001-of-00003.gguf`) pulls every part, each the same
+// way, to FILE's name with the parts' suffix (model-00001-of-00003.gguf …), which the other
+// commands open as one model; stdout gets one line per part.
 import { stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { EdgewiseError } from '../../model/errors.ts';
@@ -14,7 +17,8 @@ import { formatBytes, percent } from '../../engine/storage/format.ts';
 import { normalizeSha256 } from '../../engine/storage/hash.ts';
 import type { Fetch } from '../../engine/storage/http.ts';
 import { fileNameFromUrl, modelIdForUrl } from '../../engine/model-ids.ts';
-import type { ModelManifest } from '../../engine/storage/manifest.ts';
+import type { ModelManifest, PartOf } from '../../engine/storage/manifest.ts';
+import { splitParts, type SplitInfo } from '../../engine/hub-links.ts';
 import { UsageError, parse, type CliCommand } from '../args.ts';
 import { diskStorage, FileStore } from '../file-store.ts';
 
@@ -31,8 +35,26 @@ export interface PullOptions {
   readonly onProgress?: (p: TransferProgress) => void;
 }
 
+/** Where each part of a split model goes: `out` with the parts' suffix (kept if it has one). */
+export function splitOutPaths(out: string, count: number): string[] {
+  const stem = out.replace(/(-\d{5}-of-\d{5})?\.gguf$/i, '');
+  return Array.from({ length: count }, (_, i) => `${stem}-${String(i + 1).padStart(5, '0')}-of-${String(count).padStart(5, '0')}.gguf`);
+}
+
+/**
+ * Downloads every part of a split model, one after another, to splitOutPaths(out); resolves once
+ * each holds its verified bytes (each part checked to be that part), with one manifest per part.
+ */
+export async function pullSplit(split: SplitInfo, out: string, options: Omit<PullOptions, 'sha256'> = {}): Promise<ModelManifest[]> {
+  const paths = splitOutPaths(out, split.count);
+  const model = modelIdForUrl(split.urls[0]);
+  const done: ModelManifest[] = [];
+  for (const [k, url] of split.urls.entries()) done.push(await pullModel(url, paths[k], { ...options, part: { model, index: k, count: split.count } }));
+  return done;
+}
+
 /** Downloads `url` to `out`; resolves once `out` holds the verified bytes. */
-export async function pullModel(url: string, out: string, options: PullOptions = {}): Promise<ModelManifest> {
+export async function pullModel(url: string, out: string, options: PullOptions & { readonly part?: PartOf } = {}): Promise<ModelManifest> {
   const store = new FileStore(out);
   const ctx = {
     store,
@@ -42,7 +64,7 @@ export async function pullModel(url: string, out: string, options: PullOptions =
     retry: options.retry ?? DEFAULT_RETRY,
     now: () => performance.now(),
   };
-  const target = { id: modelIdForUrl(url), name: fileNameFromUrl(url), url, sha256: options.sha256 };
+  const target = { id: modelIdForUrl(url), name: fileNameFromUrl(url), url, sha256: options.sha256, part: options.part };
   return downloadModel(ctx, target, options.signal ?? new AbortController().signal, options.onProgress ?? (() => undefined));
 }
 
@@ -96,7 +118,8 @@ export const pull: CliCommand = {
   summary: "download a .gguf with the app's resumable, verified download",
   usage: 'usage: edgewise pull <url> --out model.gguf [--sha256 HEX]\n'
     + '  partial data is kept in model.gguf.part (+ .part.json) and resumed by running the same command again;\n'
-    + '  model.gguf appears only when its bytes are verified (exit 0)',
+    + '  model.gguf appears only when its bytes are verified (exit 0)\n'
+    + '  a link to one part of a split model (NAME-00001-of-00003.gguf) pulls every part, to model-00001-of-00003.gguf …',
   async run(argv) {
     const { values, positionals } = parse(argv, { out: { type: 'string' }, sha256: { type: 'string' } }, 1);
     const url = positionals[0];
@@ -116,13 +139,21 @@ export const pull: CliCommand = {
     const controller = new AbortController();
     const onSigint = () => controller.abort();
     process.once('SIGINT', onSigint);
-    const progress = stderrProgress(basename(out));
+    const split = splitParts(url);
+    if (split && sha256 !== undefined) {
+      throw new UsageError(`${fileNameFromUrl(url)} is one part of a model split into ${split.count} parts, each with its own SHA-256; --sha256 checks one file, so pull each part by its own link to pin it`);
+    }
+    const shown = split ? splitOutPaths(values.out, split.count) : [values.out];
+    const progress = stderrProgress(split ? `${basename(shown[0])} (${split.count} parts)` : basename(out));
     try {
-      const m = await pullModel(url, out, { sha256, signal: controller.signal, onProgress: progress.report });
+      const opts = { signal: controller.signal, onProgress: progress.report };
+      const files = split ? await pullSplit(split, out, opts) : [await pullModel(url, out, { ...opts, sha256 })];
       progress.end();
       const how = sha256 ? 'its SHA-256 matches --sha256' : 'no --sha256 given, so its SHA-256 is printed for the record';
-      process.stderr.write(`${values.out}: ${formatBytes(m.sizeBytes)}, verified (${how})\n`);
-      process.stdout.write(`${m.sha256}  ${values.out}\n`);
+      files.forEach((m, k) => {
+        process.stderr.write(`${shown[k]}: ${formatBytes(m.sizeBytes)}, verified (${how})\n`);
+        process.stdout.write(`${m.sha256}  ${shown[k]}\n`);
+      });
       return 0;
     } catch (e) {
       progress.end();

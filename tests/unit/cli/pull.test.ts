@@ -12,6 +12,10 @@ import { main } from '../../../cli/main.ts';
 import { notGguf, tinyModel } from '../../e2e/support/models.ts';
 import { RangeServer } from '../../e2e/support/range-server.ts';
 import { buildCli, ROOT } from '../../support/cli.ts';
+import { splitGguf } from '../../support/gguf-edit.ts';
+import { openGguf } from '../../../cli/open-model.ts';
+import { readGguf } from '../../../model/gguf/reader.ts';
+import { memorySource } from '../../../model/gguf/sources.ts';
 
 const server = new RangeServer();
 const dirs: string[] = [];
@@ -174,5 +178,39 @@ describe('edgewise pull', () => {
     expect((await edgewise(['pull', url, '--out', join(dir, 'missing', 'a.gguf')])).code).toBe(2);
     expect((await edgewise(['pull', url, '--out', dir])).code).toBe(2);
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('a link to one part of a split model pulls every part beside FILE, verified; the commands open them as one model', async () => {
+    const whole = tinyModel({ seed: 44, dataBytes: 1_500_000 }).bytes;
+    const parts = await splitGguf(whole, 3);
+    const urls = parts.map((p, k) => server.put(`/pull-split/m-Q8_0-0000${k + 1}-of-00003.gguf`, p));
+    const dir = outDir();
+    const r = await edgewise(['pull', urls[1], '--out', join(dir, 'model.gguf')]);
+    expect(r.code, r.stderr).toBe(0);
+    const names = [1, 2, 3].map((k) => `model-0000${k}-of-00003.gguf`);
+    expect(readdirSync(dir).sort()).toEqual(names);
+    names.forEach((n, k) => expect(sha(readFileSync(join(dir, n))), n).toBe(sha(parts[k])));
+    expect(r.stdout).toBe(names.map((n, k) => `${sha(parts[k])}  ${join(dir, n)}\n`).join(''));
+
+    // Any part's name opens the whole model, every tensor with the unsplit file's bytes.
+    const wholeFile = await readGguf(memorySource(whole));
+    const opened = await openGguf(join(dir, names[2]));
+    try {
+      expect(opened.file.tensors.map((t) => t.name)).toEqual(wholeFile.tensors.map((t) => t.name));
+      for (const t of wholeFile.tensors) {
+        const j = opened.file.tensors.find((x) => x.name === t.name)!;
+        expect(await opened.source.read(j.offset, j.byteSize), t.name).toEqual(whole.slice(t.offset, t.offset + t.byteSize));
+      }
+    } finally {
+      await opened.source.close();
+    }
+    // A part whose siblings are not beside it says so (exit 2, as any missing file).
+    rmSync(join(dir, names[1]));
+    await expect(openGguf(join(dir, names[0]))).rejects.toThrow(/cannot open .*model-00002-of-00003\.gguf: ENOENT/);
+
+    // --sha256 pins one file; a split model has one per part.
+    const pinned = await edgewise(['pull', urls[0], '--out', join(outDir(), 'model.gguf'), '--sha256', sha(parts[0])]);
+    expect(pinned.code).toBe(2);
+    expect(pinned.stderr).toMatch(/one part of a model split into 3 parts, each with its own SHA-256/);
   });
 });
