@@ -12,6 +12,7 @@ import { acquireNodeDevice } from '../../gpu/node-gpu.ts';
 import { GpuBackend } from '../../gpu/backend.ts';
 import { EngineRuntime } from '../../engine/runtime.ts';
 import type { GenerateRequest, GenerateResult, SamplingOptions } from '../../engine/api.ts';
+import { EdgewiseError } from '../../model/errors.ts';
 import { UsageError, intList, numberOption, parse, type CliCommand } from '../args.ts';
 import { intOption, openGguf } from '../open-model.ts';
 
@@ -185,6 +186,10 @@ export const generate: CliCommand = {
       if (ids) checkIds(ids);
       const request = requestOf(values);
       const prompt = ids ?? runtime.promptTokens(request);
+      const held = runtime.loaded!.model.contextLength;
+      if (prompt.length >= held && contextLength === undefined) {
+        throw new EdgewiseError('context-full', `the prompt has ${prompt.length} tokens but the default context holds ${held}; pass --ctx ${prompt.length + maxTokens} (past the model's trained context, as llama.cpp allows)`);
+      }
       const stream = values.json ? () => {} : (text: string) => process.stdout.write(text);
       const result = await runtime.generateTokens(prompt, request, stream);
       if (values.json) {

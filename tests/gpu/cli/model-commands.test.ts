@@ -12,6 +12,7 @@ import { readGguf } from '../../../model/gguf/reader.ts';
 import { memorySource } from '../../../model/gguf/sources.ts';
 import { tokenizerFromGguf } from '../../../model/tokenizer/tokenizer.ts';
 import { buildCli, ownStderrLines, runCli } from '../../support/cli.ts';
+import { withMetadata } from '../../support/gguf-edit.ts';
 import { FIXTURES } from '../../unit/gguf/fixtures.ts';
 import { describeDistance, distance, readF32 } from '../../unit/reference/fixture-model.ts';
 
@@ -155,6 +156,35 @@ describe('edgewise logits / generate / bench (built CLI on the GPU)', () => {
     // Each decode step after the first was encoded ahead, while the GPU ran the one before.
     expect(b.decodeCpu.encodeAheadMsPerToken).toBeGreaterThan(0);
   }, GPU_RUN);
+
+  it("a model trained on fewer tokens than the prompt: the default context says to pass --ctx; --ctx runs past it with a warning and gives llama.cpp's greedy tokens (qwen3-F32)", async () => {
+    const name = 'qwen3-F32';
+    const m = manifestOf(name);
+    const n: number = m.greedy.n_strict;
+    const trained = 8;
+    expect(m.tokens.length).toBeGreaterThan(trained);
+    const path = join(dir, 'short-context.gguf');
+    writeFileSync(path, await withMetadata(new Uint8Array(readFileSync(modelPath(name))), { 'qwen3.context_length': trained }));
+    const args = ['generate', path, '--tokens', m.tokens.join(','), '--temperature', '0', '--max-tokens', String(n), '--json'];
+
+    const capped = await runCli(args);
+    expect(capped.code, capped.stderr).toBe(1);
+    expect(ownStderrLines(capped.stderr)).toEqual([
+      `edgewise generate: the prompt has ${m.tokens.length} tokens but the default context holds ${trained}; pass --ctx ${m.tokens.length + n} (past the model's trained context, as llama.cpp allows)`,
+    ]);
+
+    const ctx = m.tokens.length + n;
+    const r = await runCli([...args, '--ctx', String(ctx)]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(ownStderrLines(r.stderr)).toEqual([
+      `edgewise generate: warning: --ctx ${ctx} is longer than the ${trained}-token context the model was trained on; output past ${trained} tokens may degrade`,
+    ]);
+    // qwen3 without RoPE scaling computes the same past its trained length: llama.cpp's tokens.
+    const { tokenizer } = await tokenizerOf(name);
+    const want: number[] = m.greedy.tokens.slice(0, n);
+    const eog = want.findIndex((t) => tokenizer.isEog(t));
+    expect(JSON.parse(r.stdout).tokens).toEqual(eog >= 0 ? want.slice(0, eog) : want);
+  }, 2 * GPU_RUN);
 
   it('exits 2 on bad usage', async () => {
     const model = modelPath('llama-F32');
