@@ -106,7 +106,10 @@ class ReferenceSequence implements BackendSequence {
     const window = fillRecentWindow(this.recent, this.history.slice(0, -1), this.history[this.history.length - 1], s.penaltyLastN);
     const recent = Array.from(window).filter((id) => id !== 0xffffffff);
     const penalty = s.repetitionPenalty > 0 ? s.repetitionPenalty : 1;
-    if (!(s.temperature > 0)) return argmax(penalty === 1 ? logits : applyRepetitionPenalty(logits, recent, penalty));
+    if (!(s.temperature > 0)) {
+      this.sampler.skip();
+      return argmax(penalty === 1 ? logits : applyRepetitionPenalty(logits, recent, penalty));
+    }
     const k = Math.max(1, Math.min(s.topK > 0 ? s.topK : MAX_TOP_K, MAX_TOP_K, logits.length));
     const c = topK(logits, k, s.temperature, recent, penalty);
     // A masked-out token has probability 0 here: keep only those the draw may pick.

@@ -1,6 +1,7 @@
-// The CPU end of sampling: the GPU (gpu/ops/sample.ts) hands back the k best candidates with
-// probabilities already penalized, tempered and normalized over those k; here top-p and min-p
-// filter them (llama.cpp's definitions) and a seeded PRNG draws one. Same seed → same tokens.
+// The sampler's definition, shared by the CPU reference backend and the GPU (shaders/sample.wgsl
+// draws the same way in f32): from the k best candidates, penalized, tempered and normalized
+// over those k, top-p and min-p keep a prefix (llama.cpp's definitions) and a counter-based
+// random number (seed, token index) draws one. Same seed → same tokens on either backend.
 
 /** k candidates, best first. */
 export interface Candidates {
@@ -31,7 +32,7 @@ export function fillRecentWindow<T extends Uint32Array>(ring: T, history: readon
   return ring;
 }
 
-/** mulberry32: a small, fast 32-bit PRNG; uniform floats in [0, 1). */
+/** mulberry32: a small, fast 32-bit PRNG; uniform floats in [0, 1). For tests and tools; the sampler draws with drawUniform. */
 export function seededRandom(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
@@ -43,27 +44,69 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+/** Chris Wellons' lowbias32 integer hash: a bijection on u32 with low bias; 2 multiplies, WGSL-friendly. */
+function lowbias32(x: number): number {
+  x = (x ^ (x >>> 16)) >>> 0;
+  x = Math.imul(x, 0x7feb352d) >>> 0;
+  x = (x ^ (x >>> 15)) >>> 0;
+  x = Math.imul(x, 0x846ca68b) >>> 0;
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
+/**
+ * The sampler's random number: a counter-based draw, uniform on [0, 1) in 24 bits (exact in f32),
+ * from the generation's seed and the index of the token in it. Counter-based so that the GPU
+ * (draw_uniform in shaders/sample.wgsl, the same arithmetic) can draw token t+1 before the CPU
+ * has seen token t, and still give what this CPU sampler gives.
+ */
+export function drawUniform(seed: number, counter: number): number {
+  const h = lowbias32((seed >>> 0) ^ lowbias32((counter + 0x9e3779b9) >>> 0));
+  return (h >>> 8) / 16777216;
+}
+
 /**
  * How many of the best-first candidates to keep: top-p keeps the shortest prefix whose
  * probabilities sum to ≥ topP; min-p then keeps those with p ≥ minP · p_max. At least one stays.
+ * Every operation is rounded to f32 in this order, as sample_topk_merge does, so that the GPU and
+ * this reference cut at the same candidate unless exp() itself differs in the last bits.
  */
 export function keptCount(probs: Float32Array, topP = 1, minP = 0): number {
+  const f = Math.fround;
   let n = probs.length;
-  if (topP < 1) {
-    const total = probs.reduce((a, b) => a + b, 0);
+  const p = f(topP), m = f(minP);
+  if (p < 1) {
+    let total = 0;
+    for (let i = 0; i < probs.length; i++) total = f(total + probs[i]);
     let cum = 0;
     for (let i = 0; i < probs.length; i++) {
-      cum += probs[i] / total;
-      if (cum >= topP) { n = i + 1; break; }
+      cum = f(cum + f(probs[i] / total));
+      if (cum >= p) { n = i + 1; break; }
     }
   }
-  if (minP > 0 && n > 0) {
-    const bar = minP * probs[0];
-    let m = 0;
-    while (m < n && probs[m] >= bar) m++;
-    n = m;
+  if (m > 0 && n > 0) {
+    const bar = f(m * probs[0]);
+    let k = 0;
+    while (k < n && probs[k] >= bar) k++;
+    n = k;
   }
   return Math.max(1, Math.min(n, probs.length));
+}
+
+/**
+ * The draw over the first `n` candidates, in f32 as the GPU does it: r = u · Σp, the first
+ * candidate whose running sum exceeds r.
+ */
+export function drawIndex(probs: Float32Array, n: number, u: number): number {
+  const f = Math.fround;
+  let total = 0;
+  for (let i = 0; i < n; i++) total = f(total + probs[i]);
+  const r = f(f(u) * total);
+  let cum = 0;
+  for (let i = 0; i < n; i++) {
+    cum = f(cum + probs[i]);
+    if (r < cum) return i;
+  }
+  return n - 1;
 }
 
 export interface DrawOptions {
@@ -84,25 +127,31 @@ export function untempered(probs: Float32Array, t: number): Float32Array {
   return q.map((x) => x / sum);
 }
 
+/**
+ * The seeded draw of one generation: its i-th sampled token uses drawUniform(seed, i), whether
+ * it is drawn here or on the GPU. A greedy token takes its counter too (skip), so that a
+ * generation that mixes greedy and sampled steps draws the same on both.
+ */
 export class Sampler {
-  private readonly random: () => number;
-  constructor(seed: number) {
-    this.random = seededRandom(seed);
+  private counter = 0;
+  constructor(readonly seed: number) {}
+
+  /** Index of the next token in the generation: the draw counter the GPU is given. */
+  get drawn(): number {
+    return this.counter;
+  }
+
+  /** A token chosen without a draw (greedy) still takes its counter. */
+  skip(): void {
+    this.counter++;
   }
 
   /** One token id from the candidates after top-p and min-p, renormalized. */
   draw(c: Candidates, options: DrawOptions = {}): number {
     if (c.ids.length === 0) throw new RangeError('sampler: no candidates');
+    const u = drawUniform(this.seed, this.counter++);
     const judged = options.temperature !== undefined && options.temperature !== 1 ? untempered(c.probs, options.temperature) : c.probs;
     const n = keptCount(judged, options.topP, options.minP);
-    let total = 0;
-    for (let i = 0; i < n; i++) total += c.probs[i];
-    const r = this.random() * total;
-    let cum = 0;
-    for (let i = 0; i < n; i++) {
-      cum += c.probs[i];
-      if (r < cum) return c.ids[i];
-    }
-    return c.ids[n - 1];
+    return c.ids[drawIndex(c.probs, n, u)];
   }
 }

@@ -2,8 +2,11 @@
 // (value desc, id asc) — k = 1 is argmax with ties to the lowest id — in two passes:
 // sample_topk_chunk finds each CHUNK-element chunk's k best, sample_topk_merge merges the
 // n_chunks·k candidates and writes k (id, probability) pairs, probabilities being the softmax of
-// logit/temperature over those k. Only those 2k words are read back; top-p, min-p and the draw
-// happen on the CPU (gpu/sampler.ts).
+// logit/temperature over those k; then it keeps a top-p / min-p prefix and draws one with the
+// counter-based random number of (seed, token index), exactly as engine/sampler.ts defines it
+// (same f32 operations in the same order). The drawn id goes to the result, to the next step's
+// input id and into the repetition-penalty window, so the next step can run before the CPU
+// has read this one: only those 4 bytes are read back.
 // Each pick is the best element strictly after the previous pick in the order, so no element is
 // marked or moved and equal values are taken in id order.
 
@@ -19,15 +22,20 @@ struct Params {
   k: u32,               // candidates wanted, 1..64 (1 = argmax)
   penalty: f32,         // repetition penalty (1 = none)
   inv_temperature: f32, // 1 / temperature, > 0
-  _pad1: u32,
-  _pad2: u32,
+  top_p: f32,           // 1 = off
+  min_p: f32,           // 0 = off
+  seed: u32,
+  counter: u32,         // index of this token in the generation
+  window: u32,          // slots of `recent` the penalty window may fill (min(n_recent, last_n)); 0: none kept
+  _pad: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> logits: array<f32>;      // (n_vocab); the penalty is applied in place
-@group(0) @binding(2) var<storage, read> recent: array<u32>;            // (n_recent) recent token ids
+@group(0) @binding(2) var<storage, read_write> recent: array<u32>;      // (n_recent) recent token ids, oldest first
 @group(0) @binding(3) var<storage, read_write> cand: array<u32>;        // (n_chunks, k, 2): id, bitcast value
-@group(0) @binding(4) var<storage, read_write> result: array<u32>;      // (2k): k ids best first, then k bitcast f32 probabilities
+@group(0) @binding(4) var<storage, read_write> result: array<u32>;      // (2k + 1): k ids best first, k bitcast f32 probabilities, the drawn id
+@group(0) @binding(5) var<storage, read_write> next_id: array<u32>;     // (1) the next step's input id
 
 var<workgroup> chunk_vals: array<f32, CHUNK>;
 var<workgroup> red_v: array<f32, WG>;
@@ -96,7 +104,72 @@ fn sample_topk_chunk(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation
 
 var<workgroup> picked: array<f32, 64>;
 
-// One workgroup: the k best of all chunks' candidates, then their probabilities.
+fn lowbias32(x0: u32) -> u32 {
+  var x = x0;
+  x ^= x >> 16u;
+  x *= 0x7feb352du;
+  x ^= x >> 15u;
+  x *= 0x846ca68bu;
+  x ^= x >> 16u;
+  return x;
+}
+
+// drawUniform of engine/sampler.ts: 24 random bits, exact in f32.
+fn draw_uniform(seed: u32, counter: u32) -> f32 {
+  let h = lowbias32(seed ^ lowbias32(counter + 0x9e3779b9u));
+  return f32(h >> 8u) * (1.0 / 16777216.0);
+}
+
+// keptCount of engine/sampler.ts over picked[0..n) (probabilities, best first).
+fn kept_count(n: u32) -> u32 {
+  var kept = n;
+  if (p.top_p < 1.0) {
+    var total = 0.0;
+    for (var j = 0u; j < n; j++) { total += picked[j]; }
+    var cum = 0.0;
+    for (var j = 0u; j < n; j++) {
+      cum += picked[j] / total;
+      if (cum >= p.top_p) { kept = j + 1u; break; }
+    }
+  }
+  if (p.min_p > 0.0 && kept > 0u) {
+    let bar = p.min_p * picked[0];
+    var m = 0u;
+    while (m < kept && picked[m] >= bar) { m++; }
+    kept = m;
+  }
+  return max(1u, min(kept, n));
+}
+
+// drawIndex of engine/sampler.ts.
+fn draw_index(n: u32, u: f32) -> u32 {
+  var total = 0.0;
+  for (var j = 0u; j < n; j++) { total += picked[j]; }
+  let r = u * total;
+  var cum = 0.0;
+  for (var j = 0u; j < n; j++) {
+    cum += picked[j];
+    if (r < cum) { return j; }
+  }
+  return n - 1u;
+}
+
+// fillRecentWindow of engine/sampler.ts, one token later: append while the window has room,
+// else drop the oldest.
+fn push_recent(id: u32) {
+  let w = min(p.window, p.n_recent);
+  if (w == 0u) { return; }
+  var filled = 0u;
+  while (filled < w && recent[filled] != NONE) { filled++; }
+  if (filled < w) {
+    recent[filled] = id;
+    return;
+  }
+  for (var j = 0u; j + 1u < w; j++) { recent[j] = recent[j + 1u]; }
+  recent[w - 1u] = id;
+}
+
+// One workgroup: the k best of all chunks' candidates, their probabilities, then the draw.
 @compute @workgroup_size(WG)
 fn sample_topk_merge(@builtin(local_invocation_id) lid3: vec3u) {
   let lid = lid3.x;
@@ -122,11 +195,22 @@ fn sample_topk_merge(@builtin(local_invocation_id) lid3: vec3u) {
   if (lid == 0u) {
     let best = picked[0];
     var sum = 0.0;
+    var valid = 0u;
     for (var j = 0u; j < p.k; j++) {
-      let w = select(0.0, exp((picked[j] - best) * p.inv_temperature), result[j] != NONE);
+      let real = result[j] != NONE;
+      // A logit masked to -inf weighs 0, written out so no exp(-inf) is relied upon.
+      let w = select(0.0, exp((picked[j] - best) * p.inv_temperature), real && picked[j] >= -3.4e38);
+      valid += select(0u, 1u, real);
       picked[j] = w;
       sum += w;
     }
-    for (var j = 0u; j < p.k; j++) { result[p.k + j] = bitcast<u32>(picked[j] / sum); }
+    for (var j = 0u; j < p.k; j++) {
+      picked[j] = picked[j] / sum;
+      result[p.k + j] = bitcast<u32>(picked[j]);
+    }
+    let id = result[draw_index(kept_count(valid), draw_uniform(p.seed, p.counter))];
+    result[2u * p.k] = id;
+    next_id[0] = id;
+    push_recent(id);
   }
 }
