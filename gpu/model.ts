@@ -41,6 +41,13 @@ export interface ModelOptions {
    * work. Default true.
    */
   readonly encodeAhead?: boolean;
+  /**
+   * Decode steps submitted before the previous one is read back, when sampling is unconstrained
+   * (the GPU writes each drawn id into the next step's input). 0: every step waits for the read
+   * back. Default DEFAULT_SUBMIT_AHEAD, or 0 for a model whose recurrent state is too large for
+   * its per-step snapshot to pay (submitAheadDepth).
+   */
+  readonly submitAhead?: number;
   readonly memoryBudgetBytes?: number;
   /** Positions a new sequence's KV cache holds before it first grows (default INITIAL_KV_POSITIONS). */
   readonly kvInitialPositions?: number;
@@ -61,11 +68,29 @@ export interface EncodeStats {
   ms: number;
   aheadMs: number;
   aheadSteps: number;
+  /** Decode steps submitted before the step before them was read back, and those of them discarded (past a stop). */
+  submittedAhead: number;
+  discardedAhead: number;
+}
+
+export const DEFAULT_SUBMIT_AHEAD = 2;
+
+/**
+ * How many steps to submit ahead. A step submitted ahead of a model with recurrent state first
+ * copies that state (read + write: 2·S bytes) so that it can be undone past a stop; the copy
+ * pays only while it is small beside the bytes a step reads anyway (weights W): beyond
+ * 2·S > W / 16 (6 %, about what a read back's idle gap costs a step of a small model on a fast
+ * GPU) the model keeps the synchronous loop unless `requested` says otherwise. Attention KV
+ * needs no copy: positions past the history are never read and are overwritten.
+ */
+export function submitAheadDepth(requested: number | undefined, memory: MemoryPlan): number {
+  if (requested !== undefined) return Math.max(0, Math.floor(requested));
+  return 2 * memory.recurrentStateBytes > memory.weightBytes / 16 ? 0 : DEFAULT_SUBMIT_AHEAD;
 }
 
 export class GpuModel {
   readonly env: OpEnv;
-  readonly encodeStats: EncodeStats = { passes: 0, dispatches: 0, ms: 0, aheadMs: 0, aheadSteps: 0 };
+  readonly encodeStats: EncodeStats = { passes: 0, dispatches: 0, ms: 0, aheadMs: 0, aheadSteps: 0, submittedAhead: 0, discardedAhead: 0 };
   private readonly samplers = new Map<number, Promise<PreparedSample>>();
   private logitMaskPrep?: Promise<PreparedLogitMask>;
   private logitsAllBuffer?: GPUBuffer;
@@ -84,6 +109,7 @@ export class GpuModel {
     readonly chunkTokens: number,
     readonly kvF16: boolean,
     readonly encodeAhead: boolean,
+    readonly submitAhead: number,
     private readonly kvInitialPositions: number,
     pipelines: PipelineCache,
   ) {
@@ -121,7 +147,7 @@ export class GpuModel {
       if (scratch) for (const b of Object.values(scratch)) b.destroy();
     });
     return new GpuModel(ctx, plan, memory, weights!, scratch!, contextLength, chunkTokens, kvF16, options.encodeAhead ?? true,
-      options.kvInitialPositions ?? INITIAL_KV_POSITIONS, pipelines);
+      submitAheadDepth(options.submitAhead, memory), options.kvInitialPositions ?? INITIAL_KV_POSITIONS, pipelines);
   }
 
   get vocabSize(): number {
@@ -159,7 +185,7 @@ export class GpuModel {
     k = Math.min(k, this.plan.nVocab);
     let p = this.samplers.get(k);
     if (!p) {
-      p = prepareSample(this.env, { label: `sample/k${k}`, logits: this.scratch.logits, nVocab: this.plan.nVocab, k, recent: this.scratch.recent, nRecent: RECENT_CAPACITY });
+      p = prepareSample(this.env, { label: `sample/k${k}`, logits: this.scratch.logits, nVocab: this.plan.nVocab, k, recent: this.scratch.recent, nRecent: RECENT_CAPACITY, next: this.scratch.ids });
       this.samplers.set(k, p);
     }
     return p;
@@ -223,7 +249,7 @@ function createScratch(device: GPUDevice, plan: ModelPlan, chunkTokens: number, 
   const track = (b: GPUBuffer) => { made.push(b); return b; };
   try {
     return {
-      ids: track(device.createBuffer({ label: 'ids', size: Math.max(16, C * 4), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST })),
+      ids: track(device.createBuffer({ label: 'ids', size: Math.max(16, C * 4), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST })),
       x: track(storageBuffer(device, 'x', C * E)),
       h: track(storageBuffer(device, 'h', C * E)),
       a: track(storageBuffer(device, 'a', C * w.a)),
@@ -235,7 +261,7 @@ function createScratch(device: GPUDevice, plan: ModelPlan, chunkTokens: number, 
       moeWeights: track(storageBuffer(device, 'moe.weights', C * used)),
       partial: track(device.createBuffer({ label: 'attn.partial', size: Math.max(16, decodePartialSize(heads.nHead, defaultDecodeSplits(contextLength), heads.headDim)), usage: GPUBufferUsage.STORAGE })),
       step: track(createStepBuffer(device)),
-      recent: track(device.createBuffer({ label: 'recent', size: RECENT_CAPACITY * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST })),
+      recent: track(device.createBuffer({ label: 'recent', size: RECENT_CAPACITY * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST })),
       logits: track(storageBuffer(device, 'logits', plan.nVocab)),
     };
   } catch (e) {

@@ -29,6 +29,11 @@ export class SequenceState {
   private positions: number;
   readonly hasRecurrent: boolean;
   private destroyed = false;
+  /**
+   * Per slot, a copy of every recurrent buffer (same order as the layers'): the state before a
+   * decode step submitted ahead, so that the step can be undone (GpuSequence). Made on first use.
+   */
+  private aheadSnapshots: GPUBuffer[][] = [];
 
   constructor(
     private readonly env: OpEnv,
@@ -121,6 +126,29 @@ export class SequenceState {
     this.copyRecurrent('restore-state', (r) => [r.saved, r.live]);
   }
 
+  /**
+   * Records, into `enc`, a copy of the live recurrent state to snapshot `slot` of the steps
+   * submitted ahead (`slots` of them; allocated the first time).
+   */
+  encodeAheadSnapshot(enc: GPUCommandEncoder, slot: number, slots: number): void {
+    if (!this.hasRecurrent) return;
+    const live = this.layerStates.flatMap((l) => (l.recurrent ?? []).map((r) => r.live));
+    while (this.aheadSnapshots.length < slots) {
+      const i = this.aheadSnapshots.length;
+      this.aheadSnapshots.push(live.map((b) => this.env.ctx.device.createBuffer({ label: `${b.label}.ahead${i}`, size: b.size, usage: GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST })));
+    }
+    live.forEach((b, j) => enc.copyBufferToBuffer(b, 0, this.aheadSnapshots[slot][j], 0, b.size));
+  }
+
+  /** Copies snapshot `slot` of the steps submitted ahead back to the live recurrent state. */
+  restoreAheadSnapshot(slot: number): void {
+    if (!this.hasRecurrent) return;
+    const enc = this.env.ctx.device.createCommandEncoder({ label: `${this.label}/undo-ahead` });
+    const live = this.layerStates.flatMap((l) => (l.recurrent ?? []).map((r) => r.live));
+    live.forEach((b, j) => enc.copyBufferToBuffer(this.aheadSnapshots[slot][j], 0, b, 0, b.size));
+    this.env.ctx.device.queue.submit([enc.finish()]);
+  }
+
   /** Zeroes the live recurrent state (KV needs no clearing: positions past the history are never read). */
   clear(): void {
     if (!this.hasRecurrent) return;
@@ -136,6 +164,7 @@ export class SequenceState {
       if (l.kv) total += l.kv.k.size + l.kv.v.size;
       for (const r of l.recurrent ?? []) total += r.live.size + r.saved.size;
     }
+    for (const slot of this.aheadSnapshots) for (const b of slot) total += b.size;
     return total;
   }
 
@@ -147,6 +176,7 @@ export class SequenceState {
       l.kv?.v.destroy();
       for (const r of l.recurrent ?? []) { r.live.destroy(); r.saved.destroy(); }
     }
+    for (const slot of this.aheadSnapshots) for (const b of slot) b.destroy();
   }
 
   private copyRecurrent(label: string, pair: (r: RecurrentBuffers) => [GPUBuffer, GPUBuffer]): void {

@@ -1,4 +1,4 @@
-// edgewise bench <model.gguf> [--prompt-tokens N] [--gen-tokens N] [--ctx N] [--chunk N] [--json] [--out file.json]
+// edgewise bench <model.gguf> [--prompt-tokens N] [--gen-tokens N] [--ctx N] [--chunk N] [--submit-ahead N] [--json] [--out file.json]
 // Prefill and decode speed of a model on this adapter, time to first token, planned GPU memory,
 // and the decode bandwidth floor: the bytes one decoded token must read (every weight once, the
 // token embedding's one row, the KV cache up to the current position, the recurrent state read
@@ -55,8 +55,14 @@ export interface BenchResult {
    * one (session option encodeAhead). Where the first nears the time per token, the CPU, not
    * memory bandwidth, bounds decoding. Times are medians over the decoded tokens: a single slow
    * call (a GC pause, a driver stall) would otherwise stand for the typical step.
+   * With steps submitted ahead (session option submitAhead: the depth), a token's step was on
+   * the GPU before the token before it was read back: none of its CPU time is spent while the
+   * GPU waits (encodeMsPerToken 0); encodeAheadMsPerToken holds it all.
    */
-  readonly decodeCpu: { readonly dispatchesPerToken: number; readonly encodeMsPerToken: number; readonly encodeAheadMsPerToken: number };
+  readonly decodeCpu: {
+    readonly dispatchesPerToken: number; readonly encodeMsPerToken: number; readonly encodeAheadMsPerToken: number;
+    readonly submitAhead: number;
+  };
 }
 
 /**
@@ -171,6 +177,7 @@ export async function runBench(session: GpuSession, file: GgufFile, o: BenchOpti
       dispatchesPerToken: (session.encodeStats.dispatches - before.dispatches) / steps,
       encodeMsPerToken: median(cpu.ms),
       encodeAheadMsPerToken: median(cpu.aheadMs),
+      submitAhead: session.model.submitAhead,
     },
   };
 }
@@ -186,31 +193,33 @@ export function formatBench(r: BenchResult): string {
     `prefill   ${r.promptTokens} tokens: ${r.prefillTokensPerSecond.toFixed(1)} tokens/s, time to first token ${r.timeToFirstTokenMs.toFixed(0)} ms`,
     `decode    ${r.genTokens} tokens: ${r.decodeTokensPerSecond.toFixed(2)} tokens/s`,
     `floor     ${mb(f.bytesPerToken)} per token ÷ copy ${f.copyGBps.toFixed(1)} GB/s = ${f.floorTokensPerSecond.toFixed(1)} tokens/s; decode at ${(100 * f.fractionOfFloor).toFixed(1)} % of it`,
-    `cpu       ${r.decodeCpu.dispatchesPerToken.toFixed(0)} dispatches per decoded token: ${r.decodeCpu.encodeMsPerToken.toFixed(3)} ms to submit them while the GPU waits, ${r.decodeCpu.encodeAheadMsPerToken.toFixed(3)} ms encoding ahead while it runs`,
+    `cpu       ${r.decodeCpu.dispatchesPerToken.toFixed(0)} dispatches per decoded token: ${r.decodeCpu.encodeMsPerToken.toFixed(3)} ms to submit them while the GPU waits, ${r.decodeCpu.encodeAheadMsPerToken.toFixed(3)} ms encoding ahead while it runs (${r.decodeCpu.submitAhead} steps submitted ahead)`,
   ].join('\n');
 }
 
 export const bench: CliCommand = {
   summary: 'prefill/decode tokens per second, time to first token, memory and the bandwidth floor',
-  usage: 'usage: edgewise bench <model.gguf> [--prompt-tokens N] [--gen-tokens N] [--ctx N] [--chunk N] [--json] [--out file.json]\n' +
+  usage: 'usage: edgewise bench <model.gguf> [--prompt-tokens N] [--gen-tokens N] [--ctx N] [--chunk N] [--submit-ahead N] [--json] [--out file.json]\n' +
     '  --prompt-tokens N  prompt length (default 128)\n' +
     '  --gen-tokens N     tokens decoded after it (default 32)\n' +
     '  --ctx N            context length (default: prompt + generated tokens)\n' +
     '  --chunk N          prefill chunk size (default 256)\n' +
+    '  --submit-ahead N   decode steps submitted before the previous is read back (default: the model\'s)\n' +
     '  --json             one JSON object instead of text; --out also writes it to a file',
   async run(argv) {
     const { values, positionals } = parse(argv, {
       'prompt-tokens': { type: 'string' }, 'gen-tokens': { type: 'string' }, ctx: { type: 'string' },
-      chunk: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' },
+      chunk: { type: 'string' }, 'submit-ahead': { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' },
     }, 1);
     const promptTokens = intOption(values['prompt-tokens'], '--prompt-tokens', 128);
     const genTokens = intOption(values['gen-tokens'], '--gen-tokens', 32);
     const contextLength = intOption(values.ctx, '--ctx', promptTokens + genTokens + 1, 2);
     const chunkTokens = intOption(values.chunk, '--chunk', 256);
+    const submitAhead = values['submit-ahead'] === undefined ? undefined : intOption(values['submit-ahead'], '--submit-ahead', 0, 0);
     const { source, file } = await openGguf(positionals[0]);
     try {
       const ctx = await acquireNodeDevice();
-      const session = await GpuSession.load(ctx, file, source, { contextLength, chunkTokens });
+      const session = await GpuSession.load(ctx, file, source, { contextLength, chunkTokens, submitAhead });
       try {
         const bos = file.metadata.get('tokenizer.ggml.bos_token_id');
         const result = await runBench(session, file, { promptTokens: Math.min(promptTokens, session.contextLength - 1), genTokens, warmup: true },

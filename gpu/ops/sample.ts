@@ -28,9 +28,9 @@ export interface SampleArgs {
 
 /** What the draw needs besides penalty and temperature (engine/sampler.ts defines it). */
 export interface DrawSettings {
-  /** 1 = off. */
+  /** ≥ 1 = off. */
   readonly topP: number;
-  /** 0 = off. */
+  /** ≤ 0 = off. */
   readonly minP: number;
   readonly seed: number;
   /** Index of this token in the generation (drawUniform's counter). */
@@ -71,8 +71,8 @@ export async function prepareSample(env: OpEnv, a: SampleArgs): Promise<Prepared
   const setParams = (penalty: number, temperature: number, d: DrawSettings): ArrayBuffer => {
     if (!(temperature > 0)) throw opError(a.label, `temperature ${temperature} must be > 0 (k = 1 for greedy)`);
     if (!(penalty > 0)) throw opError(a.label, `repetition penalty ${penalty} must be > 0`);
-    if (!(d.topP > 0 && d.topP <= 1)) throw opError(a.label, `top-p ${d.topP} outside (0, 1]`);
-    if (!(d.minP >= 0 && d.minP <= 1)) throw opError(a.label, `min-p ${d.minP} outside [0, 1]`);
+    // As engine/sampler.ts reads them: top-p ≥ 1 and min-p ≤ 0 are off, top-p ≤ 0 keeps one.
+    if (!Number.isFinite(d.topP) || !Number.isFinite(d.minP)) throw opError(a.label, `top-p ${d.topP} and min-p ${d.minP} must be numbers`);
     fields.setUint32(0, a.nVocab, true);
     fields.setUint32(4, nChunks, true);
     fields.setUint32(8, nRecent, true);

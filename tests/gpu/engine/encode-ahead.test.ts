@@ -2,7 +2,9 @@
 // CPU encodes the next, so only queue writes and a submit stand between a token's read back and
 // the next token's work. The commands do not depend on the token, so the tokens must be exactly
 // those of a session that encodes each step when it is due, whatever the sampling does between
-// steps: greedy, seeded top-k, a logit mask, a switch from one to the other, a new prompt.
+// steps: greedy, seeded top-k, a logit mask, a switch from one to the other, a new prompt; and so
+// must those of a session that also submits steps ahead (gpu/sequence.ts), whose chain each
+// switch breaks.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -24,13 +26,13 @@ type Step = { sampling: SamplingSettings; masked?: boolean };
 let pipelines: PipelineCache | undefined;
 
 /** Feeds each sampled token back, with the sampling of each step as the script says. */
-async function decode(name: string, encodeAhead: boolean, script: readonly Step[]) {
+async function decode(name: string, encodeAhead: boolean, script: readonly Step[], submitAhead = 0) {
   const ctx = await gpuContext();
   const source = memorySource(new Uint8Array(readFileSync(join(FIXTURES, name, 'model.gguf'))));
   const file = await readGguf(source);
   const prompt: number[] = JSON.parse(readFileSync(join(FIXTURES, name, 'manifest.json'), 'utf8')).tokens.slice(0, 10);
   pipelines ??= new PipelineCache(ctx.device);
-  const session = await GpuSession.load(ctx, file, source, { contextLength: 64, chunkTokens: 8, encodeAhead }, pipelines);
+  const session = await GpuSession.load(ctx, file, source, { contextLength: 64, chunkTokens: 8, encodeAhead, submitAhead }, pipelines);
   try {
     // A fixed mask that lets through about half the vocabulary (and always token 0).
     const random = seededRandom(11);
@@ -70,5 +72,10 @@ describe.each(['qwen3-Q4_K_M', 'granitehybrid-Q4_K_M'])('decode steps encoded ah
     // first step, which samples as round 0's last did.
     expect(ahead.stats.aheadSteps).toBe(4 + 5);
     expect(ahead.stats.aheadMs).toBeGreaterThan(0);
+    // Steps submitted ahead (the chain), broken by every switch of sampling and mask.
+    const chained = await decode(name, true, script, 2);
+    expect(chained.tokens).toEqual(due.tokens);
+    expect(chained.stats.submittedAhead).toBeGreaterThan(0);
+    expect(chained.stats.discardedAhead).toBeGreaterThan(0);
   });
 });
