@@ -1,15 +1,23 @@
-// Prefill attention, causal: a chunk of n_tokens queries at positions step.n_past + t against
-// cache positions 0..step.n_past + t (the chunk's own K/V written to the cache first).
-// A workgroup takes BQ consecutive queries of one head and walks the cache in tiles of WG
-// positions with an online softmax, so each K/V element read from memory serves BQ queries.
-// GQA/MQA: query head h reads kv head h / (n_head / n_head_kv).
+// Prefill attention, causal, flash form: a chunk of n_tokens queries at positions step.n_past + t
+// against cache positions 0..step.n_past + t (the chunk's own K/V were written to the cache first,
+// so a chunk sees the earlier chunks' positions and itself causally).
+//
+// A workgroup holds a tile of BR query rows: TQ consecutive tokens × HG query heads that share one
+// KV head (GQA/MQA), row r = (token r / HG, head r % HG). It walks the cache in tiles of BK
+// positions, staged once in workgroup memory (as f16 where the cache is f16) and read by all BR
+// rows, with an online softmax in f32 (running max m, sum l, accumulators rescaled by
+// exp(m_old - m_new)). Tiles past the workgroup's last query are never visited (causal skip);
+// only the diagonal tiles are masked per row.
+// Per tile: stage K, scores S = Q·Kᵀ (BR × BK), stage V while BR invocations update the softmax
+// rows, then O += P·V with each invocation owning BR·HEAD_DIM / WG output elements.
 #include "common.wgsl"
 
-override HEAD_DIM: u32 = 128;   // ≤ 256
-const WG: u32 = 64u;
-const BQ: u32 = 8u;
-const DPT: u32 = 4u;            // head dims per invocation: ceil(256 / WG)
-const MAX_HEAD_DIM: u32 = 256u;
+override HEAD_DIM: u32 = 64;
+override BR: u32 = 16;      // query rows per workgroup
+override BK: u32 = 32;      // cache positions per tile
+override KV_PAD: u32 = 1;   // row padding of the staged tile: spreads a column's reads over banks
+const WG: u32 = 128u;
+const MAX_OUT: u32 = 32u;   // BR · HEAD_DIM / WG ≤ MAX_OUT (checked by gpu/ops/attention-prefill.ts)
 
 struct Params {
   n_tokens: u32,
@@ -20,6 +28,10 @@ struct Params {
   out_offset: u32,
   out_stride: u32,      // elements between tokens of out
   scale: f32,           // KQ scale
+  heads_per_wg: u32,    // HG: divides n_head / n_head_kv
+  tokens_per_wg: u32,   // TQ = floor(BR / HG)
+  _pad0: u32,
+  _pad1: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -29,63 +41,91 @@ struct Params {
 @group(0) @binding(4) var<storage, read> v_cache: array<act>;      // (n_ctx, n_head_kv, HEAD_DIM)
 @group(0) @binding(5) var<storage, read_write> out: array<f32>;    // (n_tokens, n_head, HEAD_DIM) at out_offset, token stride out_stride
 
-var<workgroup> qs: array<array<f32, MAX_HEAD_DIM>, BQ>;   // scaled queries
-var<workgroup> sc: array<array<f32, WG>, BQ>;             // scores, then probabilities of a tile
-var<workgroup> row_m: array<f32, BQ>;
-var<workgroup> row_l: array<f32, BQ>;
-var<workgroup> row_alpha: array<f32, BQ>;
+override KS: u32 = HEAD_DIM + KV_PAD;
+var<workgroup> qs: array<f32, BR * HEAD_DIM>;       // (BR, HEAD_DIM) scaled queries
+var<workgroup> kv: array<act, BK * KS>;             // (BK, HEAD_DIM) K tile, then V tile
+var<workgroup> sc: array<f32, BR * BK>;             // (BR, BK) scores, then probabilities
+var<workgroup> row_m: array<f32, BR>;
+var<workgroup> row_l: array<f32, BR>;
+var<workgroup> row_alpha: array<f32, BR>;
 
-// Grid (ceil(n_tokens / BQ), n_head).
+/** Stages cache rows t0..t0+BK of kv head kvh (zeros past nk: a masked p of 0 times them stays 0). */
+fn stage(src_is_v: bool, t0: u32, nk: u32, kvh: u32, lid: u32) {
+  let kv_width = p.n_head_kv * HEAD_DIM;
+  for (var e = lid; e < BK * HEAD_DIM; e += WG) {
+    let j = e / HEAD_DIM;
+    let d = e % HEAD_DIM;
+    var v = act(0.0);
+    if (j < nk) {
+      let i = (t0 + j) * kv_width + kvh * HEAD_DIM + d;
+      if (src_is_v) { v = v_cache[i]; } else { v = k_cache[i]; }
+    }
+    kv[j * KS + d] = v;
+  }
+}
+
+// Grid (ceil(n_tokens / TQ), n_head_kv · (n_head / n_head_kv) / HG).
 @compute @workgroup_size(WG)
 fn attention_prefill(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid3: vec3u) {
-  let q0 = wg.x * BQ;
-  let h = wg.y;
   let lid = lid3.x;
-  let kvh = h / (p.n_head / p.n_head_kv);
-  let kv_width = p.n_head_kv * HEAD_DIM;
-  let rows = min(BQ, p.n_tokens - q0);
-  let kv_end = step.n_past + q0 + rows;   // the last query of this workgroup sees positions < kv_end
+  let hg = p.heads_per_wg;
+  let tq = p.tokens_per_wg;
+  let group = p.n_head / p.n_head_kv;
+  let blocks = group / hg;               // head blocks per kv head
+  let kvh = wg.y / blocks;
+  let h0 = kvh * group + (wg.y % blocks) * hg;
+  let q0 = wg.x * tq;
+  let n_rows_tok = min(tq, p.n_tokens - q0);
+  let kv_end = step.n_past + q0 + n_rows_tok;   // the workgroup's last query sees positions < kv_end
 
-  for (var e = lid; e < BQ * HEAD_DIM; e += WG) {
+  for (var e = lid; e < BR * HEAD_DIM; e += WG) {
     let r = e / HEAD_DIM;
     let d = e % HEAD_DIM;
+    let t = r / hg;
     var v = 0.0;
-    if (r < rows) { v = q[p.q_offset + (q0 + r) * p.q_stride + h * HEAD_DIM + d] * p.scale; }
-    qs[r][d] = v;
+    if (t < n_rows_tok) { v = q[p.q_offset + (q0 + t) * p.q_stride + (h0 + r % hg) * HEAD_DIM + d] * p.scale; }
+    qs[e] = v;
   }
-  if (lid < BQ) {
+  if (lid < BR) {
     row_m[lid] = NEG_BIG;
     row_l[lid] = 0.0;
   }
+  var acc: array<f32, MAX_OUT>;
+  for (var i = 0u; i < MAX_OUT; i++) { acc[i] = 0.0; }
+  let n_out = (BR * HEAD_DIM + WG - 1u) / WG;
   workgroupBarrier();
 
-  var acc: array<array<f32, DPT>, BQ>;
-  for (var t0 = 0u; t0 < kv_end; t0 += WG) {
-    let pos = t0 + lid;
-    var s: array<f32, BQ>;
-    // Zeroed explicitly: SwiftShader carried this loop-local array over from the previous tile.
-    for (var r = 0u; r < BQ; r++) { s[r] = 0.0; }
-    if (pos < kv_end) {
-      let kb = pos * kv_width + kvh * HEAD_DIM;
-      for (var d = 0u; d < HEAD_DIM; d++) {
-        let kd = f32(k_cache[kb + d]);
-        for (var r = 0u; r < BQ; r++) { s[r] += qs[r][d] * kd; }
-      }
-    }
-    for (var r = 0u; r < BQ; r++) { sc[r][lid] = s[r]; }
+  for (var t0 = 0u; t0 < kv_end; t0 += BK) {
+    let nk = min(BK, kv_end - t0);
+    stage(false, t0, nk, kvh, lid);
     workgroupBarrier();
 
-    if (lid < BQ) {
+    for (var e = lid; e < BR * BK; e += WG) {
+      let r = e / BK;
+      let j = e % BK;
+      let t = r / hg;
+      // Row r (token q0 + t) sees positions ≤ n_past + q0 + t; rows past the chunk see nothing.
+      var s = NEG_BIG;
+      if (t < n_rows_tok && t0 + j <= step.n_past + q0 + t) {
+        s = 0.0;
+        for (var d = 0u; d < HEAD_DIM; d++) { s += qs[r * HEAD_DIM + d] * f32(kv[j * KS + d]); }
+      }
+      sc[e] = s;
+    }
+    workgroupBarrier();
+
+    stage(true, t0, nk, kvh, lid);
+    if (lid < BR) {
       let r = lid;
-      // Query r sees positions ≤ n_past + q0 + r; rows past n_tokens see nothing.
-      let n_vis = select(0u, min(WG, step.n_past + q0 + r + 1u - min(t0, step.n_past + q0 + r + 1u)), r < rows);
       var mt = NEG_BIG;
-      for (var j = 0u; j < n_vis; j++) { mt = max(mt, sc[r][j]); }
+      for (var j = 0u; j < BK; j++) { mt = max(mt, sc[r * BK + j]); }
       let m_new = max(row_m[r], mt);
       var sum = 0.0;
-      for (var j = 0u; j < WG; j++) {
-        let pj = select(0.0, exp(sc[r][j] - m_new), j < n_vis);
-        sc[r][j] = pj;
+      for (var j = 0u; j < BK; j++) {
+        let s = sc[r * BK + j];
+        // Masked entries hold NEG_BIG exactly; they weigh 0 even while the row's max is NEG_BIG.
+        let pj = select(exp(s - m_new), 0.0, s == NEG_BIG);
+        sc[r * BK + j] = pj;
         sum += pj;
       }
       let alpha = exp(row_m[r] - m_new);
@@ -95,29 +135,28 @@ fn attention_prefill(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation
     }
     workgroupBarrier();
 
-    for (var r = 0u; r < BQ; r++) {
-      let alpha = row_alpha[r];
-      for (var i = 0u; i < DPT; i++) { acc[r][i] *= alpha; }
-    }
-    let n = min(WG, kv_end - t0);
-    for (var j = 0u; j < n; j++) {
-      let vb = (t0 + j) * kv_width + kvh * HEAD_DIM;
-      for (var i = 0u; i < DPT; i++) {
-        let d = lid + i * WG;
-        if (d < HEAD_DIM) {
-          let vd = f32(v_cache[vb + d]);
-          for (var r = 0u; r < BQ; r++) { acc[r][i] += sc[r][j] * vd; }
-        }
+    for (var i = 0u; i < n_out; i++) {
+      let e = lid + i * WG;
+      if (e < BR * HEAD_DIM) {
+        let r = e / HEAD_DIM;
+        let d = e % HEAD_DIM;
+        var a = acc[i] * row_alpha[r];
+        for (var j = 0u; j < nk; j++) { a += sc[r * BK + j] * f32(kv[j * KS + d]); }
+        acc[i] = a;
       }
     }
     workgroupBarrier();
   }
 
-  for (var r = 0u; r < rows; r++) {
-    let inv = 1.0 / row_l[r];
-    for (var i = 0u; i < DPT; i++) {
-      let d = lid + i * WG;
-      if (d < HEAD_DIM) { out[p.out_offset + (q0 + r) * p.out_stride + h * HEAD_DIM + d] = acc[r][i] * inv; }
+  for (var i = 0u; i < n_out; i++) {
+    let e = lid + i * WG;
+    if (e < BR * HEAD_DIM) {
+      let r = e / HEAD_DIM;
+      let d = e % HEAD_DIM;
+      let t = r / hg;
+      if (t < n_rows_tok && r < tq * hg) {
+        out[p.out_offset + (q0 + t) * p.out_stride + (h0 + r % hg) * HEAD_DIM + d] = acc[i] / row_l[r];
+      }
     }
   }
 }
