@@ -21,6 +21,7 @@ import { prepareRmsNorm } from './ops/rmsnorm.ts';
 import { prepareRope } from './ops/rope.ts';
 import type { RowView } from './ops/rows.ts';
 import { prepareSoftmax } from './ops/softmax.ts';
+import { prepareSsdChunk } from './ops/ssd-chunk.ts';
 import { prepareSsdScan } from './ops/ssd-scan.ts';
 import { prepareSsmConv } from './ops/ssm-conv.ts';
 import { prepareSsmScan } from './ops/ssm-scan.ts';
@@ -206,7 +207,9 @@ export class ForwardBuilder {
       label: `${label}.ssm_conv`, channels: convDim, dConv: m.dConv, nTokens: n,
       x: { buffer: s.a, offset: m.dInner, stride: width }, weight: this.vec(t.conv1d), bias: this.vec(t.conv1dBias), state: state[0].live, y: { buffer: s.b, offset: 0, stride: convDim },
     }));
-    this.add(prepareSsdScan(env, {
+    // Prefill takes the chunked SSD form; the decode step (one token) the sequential scan.
+    const scan = n > 1 ? prepareSsdChunk : prepareSsdScan;
+    this.add(scan(env, {
       label: `${label}.ssm_scan`, nHead: m.nHead, headDim: m.headDim, nGroup: m.nGroup, dState: m.dState, nTokens: n,
       x: { buffer: s.b, offset: 0, stride: convDim }, B: { buffer: s.b, offset: m.dInner, stride: convDim }, C: { buffer: s.b, offset: m.dInner + m.nGroup * m.dState, stride: convDim },
       z: { buffer: s.a, offset: 0, stride: width }, dt: { buffer: s.a, offset: m.dInner + convDim, stride: width },

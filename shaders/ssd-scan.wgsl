@@ -1,7 +1,7 @@
-// Mamba-2 SSD scan over n tokens (sequential over tokens; a chunked SSD is a later optimization),
-// with the D skip and the gate fused, continuing from and updating the state in place (n = 1 is
-// the decode step). Channel c = head·head_dim + p, its head h = c / head_dim, B/C group
-// g = h / heads_per_group:
+// Mamba-2 SSD scan over n tokens, sequential over tokens, with the D skip and the gate fused,
+// continuing from and updating the state in place. The graph uses it for the decode step (n = 1);
+// prefill chunks take the chunked SSD form (ssd-chunk.wgsl), which gives the same y and state.
+// Channel c = head·head_dim + p, its head h = c / head_dim, B/C group g = h / heads_per_group:
 //   dt = softplus(dt[h] + dt_bias[h]);  S[c, s] = S[c, s]·exp(dt·A[h]) + (dt·x[c])·B[g, s]
 //   y[c] = (Σ_s S[c, s]·C[g, s] + D[h]·x[c]) · silu(z[c])
 // The grouped RMSNorm that follows is rmsnorm.wgsl (one weight row per group). Parallel layout as ssm-scan.wgsl: CPW

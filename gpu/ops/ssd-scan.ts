@@ -1,7 +1,8 @@
 // Mamba-2 SSD scan with D skip and gate fused (shaders/ssd-scan.wgsl), over n tokens from and
-// into the layer's state; n_tokens = 1 is the decode step. Prepared once per layer and token
-// count. CPU reference: model/reference/mamba2.ts ssdScan. The grouped RMSNorm that follows is
-// rmsnorm.ts with rowsPerToken = nGroups = n_group and rowLen = d_inner/n_group, in place on y.
+// into the layer's state; n_tokens = 1 is the decode step (the graph sends prefill chunks to the
+// chunked SSD form, ssd-chunk.ts). Prepared once per layer and token count. CPU reference:
+// model/reference/mamba2.ts ssdScan. The grouped RMSNorm that follows is rmsnorm.ts with
+// rowsPerToken = nGroups = n_group and rowLen = d_inner/n_group, in place on y.
 //
 // dt is ssm_in's dt slice (Mamba-2 has no dt projection); the kernel adds ssm_dt.bias and
 // applies softplus. f32 only, like ssm-conv.ts: every input and the state are f32.

@@ -12,11 +12,12 @@ import type { RowView } from '../../../gpu/ops/rows.ts';
 import type { Dispatch } from '../../../gpu/dispatch.ts';
 import type { OpEnv } from '../../../gpu/ops/common.ts';
 import { rowView } from '../../../model/reference/mamba.ts';
-import { createSsdState, gatedGroupRmsNorm, groupRmsNorm, ssdScan, ssdScanStep, type Mamba2Dims, type SsdInputs } from '../../../model/reference/mamba2.ts';
+import { createSsdState, gatedGroupRmsNorm, groupRmsNorm, ssdScan, ssdScanStep } from '../../../model/reference/mamba2.ts';
 import { gpuContext } from '../fixture.ts';
 import { expectClose, readF32, runDispatches, storageBuffer } from '../harness.ts';
 import { TOLERANCE } from '../../tolerances.ts';
 import { rng, uniform } from './random.ts';
+import { gpuBuffers as ssdBuffers, makeInputs as makeSsdInputs, refInputs, ssdArgs, type SsdCase, type SsdGpu, type SsdTestInputs } from './ssd-case.ts';
 
 let device: GPUDevice;
 let env: OpEnv;
@@ -26,57 +27,13 @@ beforeAll(async () => {
   env = { ctx, pipelines: new PipelineCache(device) };
 });
 
-interface Case extends Mamba2Dims { n: number; cpw?: number; tb?: number }
+interface Case extends SsdCase { cpw?: number; tb?: number }
 
-/** ssm_in output zxd (n, d_inner + conv width + n_head) = [z | xBC | dt]; xbc = the conv output (n, d_inner + 2·n_group·d_state). */
-function makeInputs(c: Case, seed: number) {
-  const r = rng(seed), dInner = c.nHead * c.headDim, convW = dInner + 2 * c.nGroup * c.dState;
-  const zxdW = dInner + convW + c.nHead;
-  const zxd = uniform(r, c.n * zxdW, -3, 3);
-  for (let t = 0; t < c.n; t += 5) zxd[t * zxdW + dInner + convW] = 25; // a dt past softplus's threshold
-  return {
-    dInner, convW, zxdW, zxd,
-    xbc: uniform(r, c.n * convW, -1.5, 1.5),
-    A: uniform(r, c.nHead, 0, 2.8).map((v) => -Math.exp(v)),
-    D: uniform(r, c.nHead), dtBias: uniform(r, c.nHead, -2, 1),
-    state0: uniform(r, dInner * c.dState, -1, 1),
-  };
-}
-type Inputs = ReturnType<typeof makeInputs>;
+const makeInputs = (c: Case, seed: number) => makeSsdInputs(c, seed);
+const gpuBuffers = (c: Case, inp: SsdTestInputs, label: string) => ssdBuffers(device, c, inp, label);
 
-function refInputs(c: Case, inp: Inputs, from: number, gated = true): SsdInputs {
-  const gs = c.nGroup * c.dState, xRow = from * inp.convW, zRow = from * inp.zxdW;
-  return {
-    x: rowView(inp.xbc, inp.convW, xRow), B: rowView(inp.xbc, inp.convW, xRow + inp.dInner), C: rowView(inp.xbc, inp.convW, xRow + inp.dInner + gs),
-    z: gated ? rowView(inp.zxd, inp.zxdW, zRow) : null, dt: rowView(inp.zxd, inp.zxdW, zRow + inp.dInner + inp.convW),
-    A: inp.A, D: inp.D, dtBias: inp.dtBias,
-  };
-}
-
-function gpuBuffers(c: Case, inp: Inputs, label: string) {
-  return {
-    xbc: storageBuffer(device, `${label}.conv.out`, inp.xbc),
-    zxd: storageBuffer(device, `${label}.ssm_in.out`, inp.zxd),
-    A: storageBuffer(device, `${label}.ssm_a`, inp.A),
-    D: storageBuffer(device, `${label}.ssm_d`, inp.D),
-    dtBias: storageBuffer(device, `${label}.ssm_dt.bias`, inp.dtBias),
-    state: storageBuffer(device, `${label}.ssm_state`, inp.state0),
-    y: storageBuffer(device, `${label}.y`, c.n * inp.dInner * 4),
-  };
-}
-type Gpu = ReturnType<typeof gpuBuffers>;
-
-function prepare(c: Case, inp: Inputs, g: Gpu, from: number, count: number): Promise<Dispatch> {
-  const gs = c.nGroup * c.dState, xRow = from * inp.convW, zRow = from * inp.zxdW;
-  return prepareSsdScan(env, {
-    label: `ssd${inp.dInner}@${from}`, nHead: c.nHead, headDim: c.headDim, nGroup: c.nGroup, dState: c.dState, nTokens: count,
-    x: { buffer: g.xbc, offset: xRow, stride: inp.convW }, B: { buffer: g.xbc, offset: xRow + inp.dInner, stride: inp.convW },
-    C: { buffer: g.xbc, offset: xRow + inp.dInner + gs, stride: inp.convW },
-    z: { buffer: g.zxd, offset: zRow, stride: inp.zxdW }, dt: { buffer: g.zxd, offset: zRow + inp.dInner + inp.convW, stride: inp.zxdW },
-    A: g.A, D: g.D, dtBias: g.dtBias, state: g.state,
-    y: { buffer: g.y, offset: from * inp.dInner, stride: inp.dInner },
-    layout: { channelsPerWorkgroup: c.cpw, tokensPerRound: c.tb },
-  });
+function prepare(c: Case, inp: SsdTestInputs, g: SsdGpu, from: number, count: number): Promise<Dispatch> {
+  return prepareSsdScan(env, { ...ssdArgs(c, inp, g, from, count), layout: { channelsPerWorkgroup: c.cpw, tokensPerRound: c.tb } });
 }
 
 // Overrides swept: D_STATE 16, 128, 5; CPW 1, 2, 3, 4 (default for 16); TB 1, 2, 4 (default for 128), 5, 8 (default for 16).
