@@ -7,6 +7,13 @@
 // workgroup memory, then lane s < TB sums token t0 + s: two barriers per TB tokens.
 // y is written over x (same rows): x of a token is read by every lane before the barrier that
 // precedes its y being written.
+// Prefill uses this same sequential form on purpose. Mamba-1's decay exp(dt·A[c, s]) differs per
+// channel AND state lane, so the chunked SSD form (which needs one scalar decay per head to turn
+// the chunk into C·Bᵀ matmuls) does not apply, and a parallel (Blelloch) scan over a chunk does
+// about twice the work and keeps L states per element. Sequential over tokens with all
+// d_inner × d_state elements in parallel is work-optimal and already gives a GPU tens of
+// thousands of invocations per layer (Jamba Reasoning 3B: d_inner 5120 × d_state 16); it is the form of the Mamba authors' CUDA selective_scan
+// and of llama.cpp's ssm_scan on every backend.
 #include "ssm-common.wgsl"
 
 override D_STATE: u32 = 16;  // lanes per channel
