@@ -12,7 +12,7 @@ import type { OpEnv } from './ops/common.ts';
 import { prepareElementwise } from './ops/elementwise.ts';
 import { prepareEmbedding } from './ops/embedding.ts';
 import { prepareGemm } from './ops/gemm.ts';
-import { GEMV_MAX_TOKENS, prepareGemv } from './ops/gemv.ts';
+import { GEMV_MAX_TOKENS, gemvSlotPart, prepareGemv, prepareGemvMulti, type GemvSlot } from './ops/gemv.ts';
 import { prepareKvWrite, type KvCache } from './ops/kv-cache.ts';
 import type { ExpertGate } from './ops/matrix-common.ts';
 import { prepareMoeCombine } from './ops/moe-combine.ts';
@@ -46,6 +46,16 @@ export interface Scratch {
   readonly step: GPUBuffer;
   readonly recent: GPUBuffer;
   readonly logits: GPUBuffer; // (1, nVocab)
+}
+
+/**
+ * The input of a block's matrices: the normed hidden state h, or (decode, n ≤ GEMV_MAX_TOKENS)
+ * the residual stream x with the name of the RMSNorm weight each GEMV applies on the way in, so
+ * that no norm dispatch runs and nothing reads more bytes (x instead of h, plus the norm weight).
+ */
+interface BlockInput {
+  readonly x: RowView;
+  readonly norm?: string;
 }
 
 /** Builds the dispatches of one forward pass over n tokens: embedding, layers, output. */
@@ -89,59 +99,87 @@ export class ForwardBuilder {
     return this.w.get(name).parts[0].buffer;
   }
 
-  /** y = W x (+ bias) (+ y): GEMV for a few tokens, GEMM for more. */
-  private matmul(weight: string, x: RowView, y: RowView, o: { bias?: string; accumulate?: boolean; tokens?: number; gate?: ExpertGate } = {}): void {
+  /** y = W x (+ bias) (+ y): GEMV for a few tokens, GEMM for more; `norm` (GEMV only) is RMSNorm of x fused in. */
+  private matmul(weight: string, x: RowView, y: RowView, o: { bias?: string; accumulate?: boolean; tokens?: number; gate?: ExpertGate; norm?: string; scale?: number } = {}): void {
     const tokens = o.tokens ?? this.n;
     const args = {
       label: weight, weight: this.w.get(weight), tokens, x, y,
       bias: o.bias ? this.w.get(o.bias) : undefined, accumulate: o.accumulate, gate: o.gate,
     };
-    this.add(tokens <= GEMV_MAX_TOKENS ? prepareGemv(this.env, args) : prepareGemm(this.env, args));
+    if (tokens <= GEMV_MAX_TOKENS) this.add(prepareGemv(this.env, { ...args, norm: this.gemvNorm(o.norm), scale: o.scale }));
+    else if (o.norm || o.scale !== undefined) throw new Error(`${weight}: a fused norm or scale needs the GEMV path (≤ ${GEMV_MAX_TOKENS} tokens)`);
+    else this.add(prepareGemm(this.env, args));
   }
 
-  /** x += scale · (W in): straight into the residual stream when unscaled. */
+  private gemvNorm(norm: string | undefined): { weight: GPUBuffer; eps: number } | undefined {
+    return norm ? { weight: this.vec(norm), eps: this.plan.normEps } : undefined;
+  }
+
+  /**
+   * Several matrices over one input in one GEMV dispatch (Q|K|V of mixed types; gate and up with
+   * SwiGLU on write), when the pass is a decode and each matrix lies in one weight buffer;
+   * false when the caller must fall back to one matmul per matrix.
+   */
+  private matmulMulti(label: string, input: BlockInput, y: RowView, slots: readonly GemvSlot[], o: { swiglu?: boolean; gate?: ExpertGate } = {}): boolean {
+    if (this.n > GEMV_MAX_TOKENS) return false;
+    if (!slots.every((s) => gemvSlotPart(s.weight, s.rowStart ?? 0, s.rows ?? s.weight.dims.slice(1).reduce((a, b) => a * b, 1) - (s.rowStart ?? 0)))) return false;
+    this.add(prepareGemvMulti(this.env, { label, x: input.x, y, slots, tokens: this.n, norm: this.gemvNorm(input.norm), swiglu: o.swiglu, gate: o.gate }));
+    return true;
+  }
+
+  /** x += scale · (W in): straight into the residual stream when unscaled or decoding (the GEMV scales). */
   private residual(weight: string, input: RowView, scale: number, label: string, bias?: string): void {
     const { s, n } = this;
-    if (scale === 1) {
-      this.matmul(weight, input, { buffer: s.x }, { accumulate: true, bias });
+    if (scale === 1 || n <= GEMV_MAX_TOKENS) {
+      this.matmul(weight, input, { buffer: s.x }, { accumulate: true, bias, scale: scale === 1 ? undefined : scale });
       return;
     }
     this.matmul(weight, input, { buffer: s.tmp }, { bias });
     this.add(prepareElementwise(this.env, { label: `${label}.residual`, kind: 'add_inplace', nRows: n, width: this.plan.nEmbd, y: { buffer: s.x }, b: { buffer: s.tmp }, scale }));
   }
 
-  private norm(label: string, weight: string): void {
+  /**
+   * RMSNorm of the residual stream as a block's input: fused into the block's GEMVs when
+   * decoding, unless `dispatch` (a normed h that feeds many matrices: an MoE router, its experts
+   * and shared expert, stays one norm dispatch); a dispatch into h otherwise.
+   */
+  private norm(label: string, weight: string, dispatch = false): BlockInput {
     const { s, n, plan } = this;
+    if (n <= GEMV_MAX_TOKENS && !dispatch) return { x: { buffer: s.x }, norm: weight };
     this.add(prepareRmsNorm(this.env, { label, x: { buffer: s.x }, y: { buffer: s.h }, weight: this.vec(weight), nTokens: n, rowLen: plan.nEmbd, eps: plan.normEps }));
+    return { x: { buffer: s.h } };
   }
 
   private layer(layer: LayerPlan): void {
     const label = `blk.${layer.index}`;
-    this.norm(`${label}.mixer_norm`, layer.mixerNorm);
+    const input = this.norm(`${label}.mixer_norm`, layer.mixerNorm);
     const m = layer.mixer;
     const state = this.layers[layer.index];
-    if (m.kind === 'attention') this.attention(label, m, state.kv!, layer.residualScale);
-    else if (m.kind === 'mamba1') this.mamba1(label, m, state.recurrent!, layer.residualScale);
-    else this.mamba2(label, m, state.recurrent!, layer.residualScale);
+    if (m.kind === 'attention') this.attention(label, m, state.kv!, layer.residualScale, input);
+    else if (m.kind === 'mamba1') this.mamba1(label, m, state.recurrent!, layer.residualScale, input);
+    else this.mamba2(label, m, state.recurrent!, layer.residualScale, input);
     const f = layer.ffn;
     if (f.kind === 'none') return;
-    this.norm(`${label}.ffn_norm`, f.tensors.norm);
-    if (f.kind === 'dense') this.denseFfn(label, f, layer.residualScale);
-    else this.moeFfn(label, f, layer.residualScale);
+    const ffnInput = this.norm(`${label}.ffn_norm`, f.tensors.norm, f.kind === 'moe');
+    if (f.kind === 'dense') this.denseFfn(label, f, layer.residualScale, ffnInput);
+    else this.moeFfn(label, f, layer.residualScale, ffnInput);
   }
 
-  private attention(label: string, m: AttentionMixer, kv: KvCache, scale: number): void {
+  private attention(label: string, m: AttentionMixer, kv: KvCache, scale: number, input: BlockInput): void {
     const { s, n, env } = this;
     const qw = m.nHead * m.headDim, kw = m.nHeadKv * m.headDim, stride = qw + 2 * kw;
     const t = m.tensors;
-    const h = { buffer: s.h };
     const qkv = this.w.joined(t.q);
+    const a = { buffer: s.a, offset: 0, stride };
+    const biased = t.qBias || t.kBias || t.vBias;
     if (qkv) {
-      this.matmul(qkv.name, h, { buffer: s.a, offset: 0, stride });
-    } else {
-      this.matmul(t.q, h, { buffer: s.a, offset: 0, stride }, { bias: t.qBias });
-      this.matmul(t.k, h, { buffer: s.a, offset: qw, stride }, { bias: t.kBias });
-      this.matmul(t.v, h, { buffer: s.a, offset: qw + kw, stride }, { bias: t.vBias });
+      this.matmul(qkv.name, input.x, a, { norm: input.norm });
+    } else if (biased || !this.matmulMulti(`${t.q}+${t.k}+${t.v}`, input, a, [
+      { weight: this.w.get(t.q), yOffset: 0 }, { weight: this.w.get(t.k), yOffset: qw }, { weight: this.w.get(t.v), yOffset: qw + kw },
+    ])) {
+      this.matmul(t.q, input.x, { buffer: s.a, offset: 0, stride }, { bias: t.qBias, norm: input.norm });
+      this.matmul(t.k, input.x, { buffer: s.a, offset: qw, stride }, { bias: t.kBias, norm: input.norm });
+      this.matmul(t.v, input.x, { buffer: s.a, offset: qw + kw, stride }, { bias: t.vBias, norm: input.norm });
     }
     if (t.qNorm && t.kNorm) {
       this.add(prepareRmsNorm(env, { label: `${label}.q_norm`, y: { buffer: s.a, offset: 0, stride }, weight: this.vec(t.qNorm), nTokens: n, rowLen: m.headDim, rowsPerToken: m.nHead, eps: this.plan.normEps }));
@@ -164,11 +202,11 @@ export class ForwardBuilder {
     this.residual(t.output, { buffer: s.b }, scale, label, t.outputBias);
   }
 
-  private mamba1(label: string, m: Mamba1Mixer, state: readonly { live: GPUBuffer }[], scale: number): void {
+  private mamba1(label: string, m: Mamba1Mixer, state: readonly { live: GPUBuffer }[], scale: number, input: BlockInput): void {
     const { s, n, env } = this;
     const t = m.tensors;
     const dbcWidth = m.dtRank + 2 * m.dState;
-    this.matmul(t.in, { buffer: s.h }, { buffer: s.a, stride: 2 * m.dInner });
+    this.matmul(t.in, input.x, { buffer: s.a, stride: 2 * m.dInner }, { norm: input.norm });
     this.add(prepareSsmConv(env, {
       label: `${label}.ssm_conv`, channels: m.dInner, dConv: m.dConv, nTokens: n,
       x: { buffer: s.a, offset: 0, stride: 2 * m.dInner }, weight: this.vec(t.conv1d), bias: this.vec(t.conv1dBias), state: state[0].live, y: { buffer: s.b, offset: 0, stride: m.dInner },
@@ -197,12 +235,12 @@ export class ForwardBuilder {
     this.residual(t.out, { buffer: s.b, stride: m.dInner }, scale, label);
   }
 
-  private mamba2(label: string, m: Mamba2Mixer, state: readonly { live: GPUBuffer }[], scale: number): void {
+  private mamba2(label: string, m: Mamba2Mixer, state: readonly { live: GPUBuffer }[], scale: number, input: BlockInput): void {
     const { s, n, env } = this;
     const t = m.tensors;
     const convDim = m.dInner + 2 * m.nGroup * m.dState;
     const width = m.dInner + convDim + m.nHead;
-    this.matmul(t.in, { buffer: s.h }, { buffer: s.a, stride: width });
+    this.matmul(t.in, input.x, { buffer: s.a, stride: width }, { norm: input.norm });
     this.add(prepareSsmConv(env, {
       label: `${label}.ssm_conv`, channels: convDim, dConv: m.dConv, nTokens: n,
       x: { buffer: s.a, offset: m.dInner, stride: width }, weight: this.vec(t.conv1d), bias: this.vec(t.conv1dBias), state: state[0].live, y: { buffer: s.b, offset: 0, stride: convDim },
@@ -223,33 +261,44 @@ export class ForwardBuilder {
     this.residual(t.out, { buffer: s.c, stride: m.dInner }, scale, label);
   }
 
-  /** SwiGLU: silu(gate·h) * up·h into b; `finish` applies the down projection to it. */
-  private swiglu(label: string, gate: string, up: string, nFf: number, finish: (input: RowView) => void, expert?: ExpertGate): void {
+  /**
+   * SwiGLU: silu(gate·h) * up·h into b; `finish` applies the down projection to it. Decoding,
+   * one GEMV computes gate and up rows side by side and writes only their SwiGLU.
+   */
+  private swiglu(label: string, input: BlockInput, gate: string, up: string, nFf: number, finish: (input: RowView) => void, expert?: ExpertGate): void {
     const { s, n, env } = this;
     const gateUp = this.w.joined(gate);
+    const out = { buffer: s.b, offset: 0, stride: nFf };
+    const slots: GemvSlot[] = gateUp
+      ? [{ weight: gateUp, rows: nFf, yOffset: 0 }, { weight: gateUp, rowStart: nFf, rows: nFf, yOffset: 0 }]
+      : [{ weight: this.w.get(gate), yOffset: 0 }, { weight: this.w.get(up), yOffset: 0 }];
+    if (this.matmulMulti(`${gateUp?.name ?? `${gate}+${up}`}.swiglu`, input, out, slots, { swiglu: true, gate: expert })) {
+      finish(out);
+      return;
+    }
     if (gateUp) {
-      this.matmul(gateUp.name, { buffer: s.h }, { buffer: s.a, offset: 0, stride: 2 * nFf }, { gate: expert });
+      this.matmul(gateUp.name, input.x, { buffer: s.a, offset: 0, stride: 2 * nFf }, { gate: expert, norm: input.norm });
     } else {
-      this.matmul(gate, { buffer: s.h }, { buffer: s.a, offset: 0, stride: 2 * nFf }, { gate: expert });
-      this.matmul(up, { buffer: s.h }, { buffer: s.a, offset: nFf, stride: 2 * nFf }, { gate: expert });
+      this.matmul(gate, input.x, { buffer: s.a, offset: 0, stride: 2 * nFf }, { gate: expert, norm: input.norm });
+      this.matmul(up, input.x, { buffer: s.a, offset: nFf, stride: 2 * nFf }, { gate: expert, norm: input.norm });
     }
     this.add(prepareElementwise(env, {
       label: `${label}.swiglu`, kind: 'swiglu', nRows: n, width: nFf,
-      y: { buffer: s.b, offset: 0, stride: nFf }, a: { buffer: s.a, offset: 0, stride: 2 * nFf }, b: { buffer: s.a, offset: nFf, stride: 2 * nFf },
+      y: out, a: { buffer: s.a, offset: 0, stride: 2 * nFf }, b: { buffer: s.a, offset: nFf, stride: 2 * nFf },
     }));
-    finish({ buffer: s.b, stride: nFf });
+    finish(out);
   }
 
-  private denseFfn(label: string, f: DenseFfn, scale: number): void {
+  private denseFfn(label: string, f: DenseFfn, scale: number, input: BlockInput): void {
     const t = f.tensors;
-    this.swiglu(`${label}.ffn`, t.gate, t.up, f.nFf, (input) => this.residual(t.down, input, scale, `${label}.ffn`));
+    this.swiglu(`${label}.ffn`, input, t.gate, t.up, f.nFf, (h) => this.residual(t.down, h, scale, `${label}.ffn`));
   }
 
-  private moeFfn(label: string, f: MoeFfn, scale: number): void {
+  private moeFfn(label: string, f: MoeFfn, scale: number, input: BlockInput): void {
     const { s, n, env, plan } = this;
     const t = f.tensors;
     // Router: probabilities over experts, then the top nExpertUsed per token.
-    this.matmul(t.gateInp, { buffer: s.h }, { buffer: s.c, stride: f.nExpert });
+    this.matmul(t.gateInp, input.x, { buffer: s.c, stride: f.nExpert }, { norm: input.norm });
     this.add(prepareSoftmax(env, { label: `${label}.router`, x: { buffer: s.c }, y: { buffer: s.d }, nRows: n, rowLen: f.nExpert }));
     this.add(prepareMoeTopK(env, { label: `${label}.topk`, probs: { buffer: s.d }, ids: s.moeIds, weights: s.moeWeights, nRows: n, nExperts: f.nExpert, k: f.nExpertUsed }));
     // Routing needs no read back: every expert's matrices are dispatched, gated by the top-k ids
@@ -259,8 +308,8 @@ export class ForwardBuilder {
     for (let e = 0; e < f.nExpert; e++) {
       const el = `${label}.expert${e}`;
       const gate: ExpertGate = { ids: s.moeIds, k: f.nExpertUsed, expert: e };
-      this.swiglu(el, expertName(t.gateExps, e), expertName(t.upExps, e), f.nFf, (input) => {
-        this.matmul(expertName(t.downExps, e), input, { buffer: s.tmp }, { gate });
+      this.swiglu(el, input, expertName(t.gateExps, e), expertName(t.upExps, e), f.nFf, (h) => {
+        this.matmul(expertName(t.downExps, e), h, { buffer: s.tmp }, { gate });
         this.add(prepareMoeCombine(env, {
           label: `${el}.combine`, ids: s.moeIds, weights: s.moeWeights, x: s.tmp, y: s.x, nRows: n, width: plan.nEmbd,
           k: f.nExpertUsed, expert: e, normalize: f.normalizeWeights, scale,
@@ -269,7 +318,7 @@ export class ForwardBuilder {
     }
     if (f.shared) {
       const sh = f.shared;
-      this.swiglu(`${label}.shexp`, sh.gate, sh.up, sh.nFf, (input) => this.residual(sh.down, input, scale, `${label}.shexp`));
+      this.swiglu(`${label}.shexp`, input, sh.gate, sh.up, sh.nFf, (h) => this.residual(sh.down, h, scale, `${label}.shexp`));
     }
   }
 
@@ -278,8 +327,13 @@ export class ForwardBuilder {
     const E = plan.nEmbd, V = plan.nVocab;
     const rows = this.mode === 'all' ? n : 1;
     const first = this.mode === 'all' ? 0 : n - 1;
-    this.add(prepareRmsNorm(env, { label: 'output_norm', x: { buffer: s.x, offset: first * E }, y: { buffer: s.h }, weight: this.vec(plan.outputNorm), nTokens: rows, rowLen: E, eps: plan.normEps }));
     const logits = this.mode === 'all' ? this.logitsAll! : s.logits;
+    if (rows <= GEMV_MAX_TOKENS) {
+      const scale = plan.logitScale === 1 ? undefined : 1 / plan.logitScale;
+      this.matmul(plan.output, { buffer: s.x, offset: first * E }, { buffer: logits }, { tokens: rows, norm: plan.outputNorm, scale });
+      return;
+    }
+    this.add(prepareRmsNorm(env, { label: 'output_norm', x: { buffer: s.x, offset: first * E }, y: { buffer: s.h }, weight: this.vec(plan.outputNorm), nTokens: rows, rowLen: E, eps: plan.normEps }));
     this.matmul(plan.output, { buffer: s.h }, { buffer: logits }, { tokens: rows });
     if (plan.logitScale !== 1) {
       this.add(prepareElementwise(env, { label: 'logits.scale', kind: 'scale_inplace', nRows: rows, width: V, y: { buffer: logits }, scale: 1 / plan.logitScale }));

@@ -1,23 +1,24 @@
-// Byte-addressed reads from a weight tensor's raw GGUF bytes, bound as `w: array<u32>` by the
-// including kernel. GGUF blocks are not 4-byte aligned (a Q4_0 block is 18 bytes), so every
+// Byte-addressed reads from a weight tensor's raw GGUF bytes, which the including code reads as
+// words through `fn w_word(i: u32) -> u32` (weights.wgsl: one `w: array<u32>` binding; a kernel
+// with several weight bindings defines its own). GGUF blocks are not 4-byte aligned (a Q4_0 block is 18 bytes), so every
 // field is addressed by its byte offset from the start of the binding. Little-endian throughout.
 
 /** The 4 bytes at any byte offset, as a little-endian u32 (two word reads when unaligned). */
 fn w_u32(byte: u32) -> u32 {
   let i = byte >> 2u;
   let s = (byte & 3u) * 8u;
-  let lo = w[i];
+  let lo = w_word(i);
   // A shift by 32 would be taken mod 32 in WGSL, hence the select on the aligned case.
-  return select((lo >> s) | (w[i + 1u] << (32u - s)), lo, s == 0u);
+  return select((lo >> s) | (w_word(i + 1u) << (32u - s)), lo, s == 0u);
 }
 
 /** The u16 at an even byte offset (every u16/fp16 field of every block layout is even). */
 fn w_u16(byte: u32) -> u32 {
-  return (w[byte >> 2u] >> ((byte & 2u) * 8u)) & 0xffffu;
+  return (w_word(byte >> 2u) >> ((byte & 2u) * 8u)) & 0xffffu;
 }
 
 fn w_u8(byte: u32) -> u32 {
-  return (w[byte >> 2u] >> ((byte & 3u) * 8u)) & 0xffu;
+  return (w_word(byte >> 2u) >> ((byte & 3u) * 8u)) & 0xffu;
 }
 
 /** IEEE half at an even byte offset, widened to f32. */

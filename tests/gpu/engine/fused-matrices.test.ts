@@ -1,9 +1,8 @@
 // Joined matrices (gpu/model-weights.ts): Q|K|V and gate|up uploaded as one tensor each give the
 // same logits as the separate tensors, bit for bit (each output row is the same dot product in
-// the same kernel), with fewer dispatches per decoded token: 2 per attention layer whose Q, K and V
-// share a type and have no biases (Q4_K_M gives some layers a Q6_K V; qwen2 has biases), 1 per
-// dense FFN or shared expert whose gate and up share a type, 1 per expert of an MoE layer. The
-// expected saving is counted from the file's tensor names and types, not from the joining code.
+// the same kernel). A decoded token takes the same dispatches either way: the GEMV reads up to
+// three separate matrices of any types in one dispatch (Q|K|V, gate|up with SwiGLU on write), so
+// joining saves only bindings there; the prefill GEMM still needs one dispatch per tensor.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -31,24 +30,10 @@ async function run(name: string, fuseMatrices: boolean) {
 }
 
 describe('joined Q/K/V and gate/up matrices', () => {
-  it.each(['qwen3-Q4_K_M', 'llama-Q8_0', 'qwen2-F32', 'jamba-Q4_0', 'granitehybrid-Q4_K_M', 'jamba_moe-Q8_0'])('%s: same logits bit for bit, fewer dispatches per decoded token', async (name) => {
+  it.each(['qwen3-Q4_K_M', 'llama-Q8_0', 'qwen2-F32', 'jamba-Q4_0', 'granitehybrid-Q4_K_M', 'jamba_moe-Q8_0'])('%s: same logits bit for bit, the same dispatches per decoded token', async (name) => {
     const [joined, separate] = [await run(name, true), await run(name, false)];
     expect(joined.prefill).toEqual(separate.prefill);
     expect(joined.step).toEqual(separate.step);
-    const type = new Map(joined.file.tensors.map((t) => [t.name, t.type]));
-    const sameType = (...names: string[]) => names.every((n) => type.has(n) && type.get(n) === type.get(names[0]));
-    let want = 0;
-    for (let i = 0; type.has(`blk.${i}.attn_norm.weight`); i++) {
-      const b = `blk.${i}`;
-      if (sameType(`${b}.attn_q.weight`, `${b}.attn_k.weight`, `${b}.attn_v.weight`) && !type.has(`${b}.attn_q.bias`)) want += 2;
-      if (sameType(`${b}.ffn_gate.weight`, `${b}.ffn_up.weight`)) want += 1;
-      if (sameType(`${b}.ffn_gate_shexp.weight`, `${b}.ffn_up_shexp.weight`)) want += 1;
-      // An MoE layer joins each expert's gate and up: one dispatch fewer per expert.
-      if (sameType(`${b}.ffn_gate_exps.weight`, `${b}.ffn_up_exps.weight`)) {
-        want += joined.file.tensors.find((t) => t.name === `${b}.ffn_gate_exps.weight`)!.dims[2];
-      }
-    }
-    if (name !== 'qwen2-F32') expect(want).toBeGreaterThan(0);
-    expect(separate.dispatches - joined.dispatches).toBe(want);
+    expect(separate.dispatches).toBe(joined.dispatches);
   });
 });
