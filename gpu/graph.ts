@@ -13,12 +13,12 @@ import { prepareElementwise } from './ops/elementwise.ts';
 import { prepareEmbedding } from './ops/embedding.ts';
 import { prepareGemm } from './ops/gemm.ts';
 import { GEMV_MAX_TOKENS, prepareGemv } from './ops/gemv.ts';
-import { prepareKvWrite, type KvCache } from './ops/kv-cache.ts';
+import type { KvCache } from './ops/kv-cache.ts';
 import type { ExpertGate } from './ops/matrix-common.ts';
 import { prepareMoeCombine } from './ops/moe-combine.ts';
 import { prepareMoeTopK } from './ops/moe-topk.ts';
 import { prepareRmsNorm } from './ops/rmsnorm.ts';
-import { prepareRope } from './ops/rope.ts';
+import { prepareRopeKv } from './ops/rope-kv.ts';
 import type { RowView } from './ops/rows.ts';
 import { prepareSoftmax } from './ops/softmax.ts';
 import { prepareSsdScan } from './ops/ssd-scan.ts';
@@ -142,19 +142,16 @@ export class ForwardBuilder {
       this.matmul(t.k, h, { buffer: s.a, offset: qw, stride }, { bias: t.kBias });
       this.matmul(t.v, h, { buffer: s.a, offset: qw + kw, stride }, { bias: t.vBias });
     }
-    if (t.qNorm && t.kNorm) {
-      this.add(prepareRmsNorm(env, { label: `${label}.q_norm`, y: { buffer: s.a, offset: 0, stride }, weight: this.vec(t.qNorm), nTokens: n, rowLen: m.headDim, rowsPerToken: m.nHead, eps: this.plan.normEps }));
-      this.add(prepareRmsNorm(env, { label: `${label}.k_norm`, y: { buffer: s.a, offset: qw, stride }, weight: this.vec(t.kNorm), nTokens: n, rowLen: m.headDim, rowsPerToken: m.nHeadKv, eps: this.plan.normEps }));
-    }
-    if (m.rope.kind !== 'none') {
-      const rope = {
-        nRot: m.rope.nRot, freqBase: m.rope.freqBase, freqScale: m.rope.freqScale, neox: m.rope.kind === 'neox',
-        freqFactors: m.rope.freqFactors ? this.w.host.get(m.rope.freqFactors) : undefined,
-      };
-      // q's heads and then k's lie side by side in each row and turn alike: one dispatch for both.
-      this.add(prepareRope(env, { label: `${label}.rope_qk`, x: { buffer: s.a, offset: 0, stride }, step: s.step, nTokens: n, nHeads: m.nHead + m.nHeadKv, headDim: m.headDim, rope }));
-    }
-    this.add(prepareKvWrite(env, { label: `${label}.kv_write`, cache: kv, step: s.step, nTokens: n, k: { buffer: s.a, offset: qw, stride }, v: { buffer: s.a, offset: qw + kw, stride } }));
+    // q/k norm, RoPE and the cache write in one dispatch: q stays in place for the attention.
+    const rope = m.rope.kind === 'none' ? undefined : {
+      nRot: m.rope.nRot, freqBase: m.rope.freqBase, freqScale: m.rope.freqScale, neox: m.rope.kind === 'neox',
+      freqFactors: m.rope.freqFactors ? this.w.host.get(m.rope.freqFactors) : undefined,
+    };
+    this.add(prepareRopeKv(env, {
+      label: `${label}.rope_kv`, cache: kv, step: s.step, nTokens: n, nHead: m.nHead, rope,
+      q: { buffer: s.a, offset: 0, stride }, k: { buffer: s.a, offset: qw, stride }, v: { buffer: s.a, offset: qw + kw, stride },
+      qkNorm: t.qNorm && t.kNorm ? { q: this.vec(t.qNorm), k: this.vec(t.kNorm), eps: this.plan.normEps } : undefined,
+    }));
     if (n === 1) {
       this.add(prepareAttentionDecode(env, { label: `${label}.attn`, cache: kv, step: s.step, q: { buffer: s.a, offset: 0 }, out: { buffer: s.b }, nHead: m.nHead, scale: m.kqScale, partial: s.partial, nSplit: defaultDecodeSplits(kv.nCtx) }));
     } else {
