@@ -16,11 +16,10 @@ import { GEMV_MAX_TOKENS, prepareGemv } from './ops/gemv.ts';
 import type { KvCache } from './ops/kv-cache.ts';
 import type { ExpertGate } from './ops/matrix-common.ts';
 import { prepareMoeCombine } from './ops/moe-combine.ts';
-import { prepareMoeTopK } from './ops/moe-topk.ts';
+import { prepareMoeRouter } from './ops/moe-topk.ts';
 import { prepareRmsNorm } from './ops/rmsnorm.ts';
 import { prepareRopeKv } from './ops/rope-kv.ts';
 import type { RowView } from './ops/rows.ts';
-import { prepareSoftmax } from './ops/softmax.ts';
 import { prepareSsdScan } from './ops/ssd-scan.ts';
 import { prepareSsmConv } from './ops/ssm-conv.ts';
 import { prepareSsmScan } from './ops/ssm-scan.ts';
@@ -37,7 +36,7 @@ export interface Scratch {
   readonly a: GPUBuffer;      // (C, widthA) fused projections: q|k|v, x|z, z|xBC|dt, gate|up
   readonly b: GPUBuffer;      // (C, widthB) attention out, conv out, SwiGLU out
   readonly c: GPUBuffer;      // (C, widthC) [dt|B|C], Mamba-2 y, router logits
-  readonly d: GPUBuffer;      // (C, widthD) projected dt, router probabilities
+  readonly d: GPUBuffer;      // (C, widthD) projected dt
   readonly tmp: GPUBuffer;    // (C, nEmbd) a block's output before a scaled residual add
   readonly moeIds: GPUBuffer;
   readonly moeWeights: GPUBuffer;
@@ -242,10 +241,9 @@ export class ForwardBuilder {
   private moeFfn(label: string, f: MoeFfn, scale: number): void {
     const { s, n, env, plan } = this;
     const t = f.tensors;
-    // Router: probabilities over experts, then the top nExpertUsed per token.
+    // Router: probabilities over experts and the top nExpertUsed per token, in one dispatch.
     this.matmul(t.gateInp, { buffer: s.h }, { buffer: s.c, stride: f.nExpert });
-    this.add(prepareSoftmax(env, { label: `${label}.router`, x: { buffer: s.c }, y: { buffer: s.d }, nRows: n, rowLen: f.nExpert }));
-    this.add(prepareMoeTopK(env, { label: `${label}.topk`, probs: { buffer: s.d }, ids: s.moeIds, weights: s.moeWeights, nRows: n, nExperts: f.nExpert, k: f.nExpertUsed }));
+    this.add(prepareMoeRouter(env, { label: `${label}.router`, logits: { buffer: s.c }, ids: s.moeIds, weights: s.moeWeights, nRows: n, nExperts: f.nExpert, k: f.nExpertUsed }));
     // Routing needs no read back: every expert's matrices are dispatched, gated by the top-k ids
     // (shaders/expert-gate.wgsl), so only the chosen experts' weights are read (for a prefill
     // chunk, those chosen by some token of a tile); the combine adds each expert's output with
