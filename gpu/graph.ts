@@ -18,6 +18,7 @@ import type { ExpertGate } from './ops/matrix-common.ts';
 import { prepareMoeCombine } from './ops/moe-combine.ts';
 import { prepareMoeRouter } from './ops/moe-topk.ts';
 import { prepareRmsNorm } from './ops/rmsnorm.ts';
+import { prepareRmsNormSlices } from './ops/rmsnorm-slices.ts';
 import { prepareRopeKv } from './ops/rope-kv.ts';
 import type { RowView } from './ops/rows.ts';
 import { prepareSsdScan } from './ops/ssd-scan.ts';
@@ -170,16 +171,16 @@ export class ForwardBuilder {
     }));
     this.matmul(t.x, { buffer: s.b, stride: m.dInner }, { buffer: s.c, stride: dbcWidth });
     if (m.dtBcNorm !== 'none') {
-      const weighted = m.dtBcNorm === 'weighted';
-      const slices: [string, number, number, string | undefined][] = [
-        ['dt_norm', 0, m.dtRank, t.dtNorm], ['b_norm', m.dtRank, m.dState, t.bNorm], ['c_norm', m.dtRank + m.dState, m.dState, t.cNorm],
-      ];
-      for (const [name, offset, width, weight] of slices) {
-        this.add(prepareRmsNorm(env, {
-          label: `${label}.${name}`, y: { buffer: s.c, offset, stride: dbcWidth }, weight: weighted && weight ? this.vec(weight) : undefined,
-          nTokens: n, rowLen: width, eps: this.plan.normEps,
-        }));
-      }
+      // dt, B and C normed in place in one dispatch.
+      const w = (name: string | undefined) => (m.dtBcNorm === 'weighted' && name ? this.vec(name) : undefined);
+      this.add(prepareRmsNormSlices(env, {
+        label: `${label}.dt_b_c_norm`, y: { buffer: s.c, offset: 0, stride: dbcWidth }, nTokens: n, eps: this.plan.normEps,
+        slices: [
+          { offset: 0, len: m.dtRank, weight: w(t.dtNorm) },
+          { offset: m.dtRank, len: m.dState, weight: w(t.bNorm) },
+          { offset: m.dtRank + m.dState, len: m.dState, weight: w(t.cNorm) },
+        ],
+      }));
     }
     this.matmul(t.dt, { buffer: s.c, offset: 0, stride: dbcWidth }, { buffer: s.d, stride: m.dInner });
     this.add(prepareSsmScan(env, {
