@@ -34,7 +34,7 @@ export interface AttentionDecodeArgs {
   readonly nSplit?: number;
   /** Positions per split before another is used; default DECODE_MIN_CHUNK (tests lower it). */
   readonly minChunk?: number;
-  /** Use the subgroup variant where the device has `subgroups` (default); false forces the fallback. */
+  /** Use the subgroup variant where the device has `subgroups` and `subgroup_id` (default); false forces the fallback. */
   readonly subgroups?: boolean;
   /** (nHead, nSplit, headDim + 2) f32 scratch, shareable between layers; allocated if omitted. */
   readonly partial?: GPUBuffer;
@@ -72,7 +72,8 @@ export async function prepareAttentionDecode(env: OpEnv, a: AttentionDecodeArgs)
     label: `${a.label}/partial`, size: decodePartialSize(a.nHead, nSplit, headDim), usage: GPUBufferUsage.STORAGE,
   });
   checkWithin(a.label, 'partial', partial, decodePartialSize(a.nHead, nSplit, headDim) / 4);
-  const subgroups = (a.subgroups ?? true) && env.ctx.features.subgroups;
+  // The subgroup variant numbers positions by subgroup_id, so it needs that builtin too.
+  const subgroups = (a.subgroups ?? true) && env.ctx.features.subgroups && env.ctx.features.subgroupId === true;
   const constants = { HEAD_DIM: headDim, GH: heads };
   const [main, combine] = await Promise.all([
     env.pipelines.get({

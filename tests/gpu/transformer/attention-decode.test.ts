@@ -44,7 +44,7 @@ async function sweep(f16: boolean, tol: typeof TOLERANCE.f32): Promise<void> {
       const out = storageBuffer(device, 'out', (8 + nHead * headDim) * 4);
       const want = LENGTHS.map((nKv) => attentionDecode(q, k, v, nKv, { nHead, nHeadKv, headDim, scale }));
       for (const subgroups of [true, false]) {
-        if (subgroups && !env.ctx.features.subgroups) continue;
+        if (subgroups && !(env.ctx.features.subgroups && env.ctx.features.subgroupId)) continue;
         for (const minChunk of [128, 16]) {
           const label = `decode hd${headDim} ${nHead}/${nHeadKv} ${f16 ? 'f16' : 'f32'} ${subgroups ? 'subgroups' : 'workgroup'} chunk ${minChunk}`;
           const dispatches = await prepareAttentionDecode(env, {
@@ -68,7 +68,7 @@ describe('attention decode (one workgroup per KV head and split)', () => {
   it('matches the reference for GQA 1, 2, 4, 6, 8 and MQA, lengths 1..2049, head dims 64 and 128, with and without subgroups', async () => {
     const env = await opEnv();
     // A pass on an adapter with subgroups must run the subgroup variant: say so if it cannot.
-    if (!env.ctx.features.subgroups) console.warn(`attention decode: ${env.ctx.adapterInfo.architecture} lacks subgroups; only the workgroup-memory variant ran`);
+    if (!(env.ctx.features.subgroups && env.ctx.features.subgroupId)) console.warn(`attention decode: ${env.ctx.adapterInfo.architecture} lacks subgroups or subgroup_id; only the workgroup-memory variant ran`);
     await sweep(false, TOLERANCE.f32Transcendental);
   }, 600_000);
 
