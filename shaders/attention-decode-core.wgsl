@@ -19,9 +19,12 @@
 // invocations. Both are the cache's own layout (n_ctx, n_head_kv, HEAD_DIM).
 #include "common.wgsl"
 
-override HEAD_DIM: u32 = 128;           // multiple of 4, ≤ MAX_HEAD_DIM
+override HEAD_DIM: u32 = 128;           // ≤ MAX_HEAD_DIM
 override GH: u32 = 8;                   // query heads per workgroup, ≤ GMAX
-override D4: u32 = HEAD_DIM / 4u;       // vec4s per head row
+override D4: u32 = (HEAD_DIM + 3u) / 4u;  // vec4s per head row
+// HEAD_DIM not a multiple of 4 (tiny test models): rows are not vec4-aligned, so K/V are read
+// element by element through k_flat/v_flat (the same buffers) and the tail vec4 is zero-padded.
+override SCALAR_KV: bool = false;
 override R: u32 = WG / D4;              // positions the V pass reads at once
 const MAX_HEAD_DIM: u32 = 256u;
 const WG: u32 = 128u;
@@ -47,6 +50,8 @@ struct Params {
 @group(0) @binding(4) var<storage, read> v_cache: array<vec4<act>>;     // (n_ctx, n_head_kv, D4)
 @group(0) @binding(5) var<storage, read_write> partial: array<f32>;     // (n_head, n_split_max, HEAD_DIM + 2): acc, then m, l
 @group(0) @binding(6) var<storage, read_write> out: array<f32>;         // (n_head, HEAD_DIM) at out_offset
+@group(0) @binding(7) var<storage, read> k_flat: array<act>;            // k_cache as elements, read when SCALAR_KV
+@group(0) @binding(8) var<storage, read> v_flat: array<act>;            // v_cache as elements
 
 var<workgroup> qs: array<vec4f, GMAX * MAX_HEAD_DIM / 4u>;   // (GH, D4) query rows, pre-scaled
 var<workgroup> sc: array<f32, GMAX * TILE>;                  // (GH, TILE) scores, then probabilities
@@ -54,6 +59,25 @@ var<workgroup> stat_m: array<f32, GMAX>;                     // running max per 
 var<workgroup> stat_l: array<f32, GMAX>;                     // running softmax sum
 var<workgroup> stat_alpha: array<f32, GMAX>;                 // exp(m_old − m_new) of the current tile
 var<workgroup> red: array<vec4f, WG>;                        // end-of-split sum over the V pass's rows
+
+// vec4 i of the K (or V) row that starts at element `row`.
+fn load_k(row: u32, i: u32) -> vec4f {
+  if (SCALAR_KV) {
+    var r = vec4f(0.0);
+    for (var c = 0u; c < 4u; c++) { if (4u * i + c < HEAD_DIM) { r[c] = f32(k_flat[row + 4u * i + c]); } }
+    return r;
+  }
+  return vec4f(k_cache[row / 4u + i]);
+}
+
+fn load_v(row: u32, i: u32) -> vec4f {
+  if (SCALAR_KV) {
+    var r = vec4f(0.0);
+    for (var c = 0u; c < 4u; c++) { if (4u * i + c < HEAD_DIM) { r[c] = f32(v_flat[row + 4u * i + c]); } }
+    return r;
+  }
+  return vec4f(v_cache[row / 4u + i]);
+}
 
 fn n_splits(n_kv: u32) -> u32 {
   return clamp((n_kv + p.min_chunk - 1u) / p.min_chunk, 1u, p.n_split_max);
@@ -78,8 +102,12 @@ fn decode_split(wg: vec3u, lid: u32, slot: u32, lane: u32) {
   let end = min(start + chunk, n_kv);
 
   for (var i = lid; i < GH * D4; i += WG) {
-    let b = p.q_offset + h0 * HEAD_DIM + 4u * i;
-    qs[i] = vec4f(q[b], q[b + 1u], q[b + 2u], q[b + 3u]) * p.scale;
+    let g = i / D4;
+    let d = 4u * (i % D4);
+    let b = p.q_offset + (h0 + g) * HEAD_DIM + d;
+    var v = vec4f(0.0);
+    for (var c = 0u; c < 4u; c++) { if (d + c < HEAD_DIM) { v[c] = q[b + c]; } }
+    qs[i] = v * p.scale;
   }
   if (lid < GH) {
     stat_m[lid] = NEG_BIG;
@@ -98,9 +126,9 @@ fn decode_split(wg: vec3u, lid: u32, slot: u32, lane: u32) {
     var s: array<f32, GMAX>;
     for (var g = 0u; g < GH; g++) { s[g] = 0.0; }
     if (valid) {
-      let kb = (pos * p.n_head_kv + kvh) * D4;
+      let kb = (pos * p.n_head_kv + kvh) * HEAD_DIM;
       for (var i = lane; i < D4; i += CLUSTER) {
-        let k = vec4f(k_cache[kb + i]);
+        let k = load_k(kb, i);
         for (var g = 0u; g < GH; g++) { s[g] += dot(qs[g * D4 + i], k); }
       }
     }
@@ -132,7 +160,7 @@ fn decode_split(wg: vec3u, lid: u32, slot: u32, lane: u32) {
       for (var g = 0u; g < GH; g++) { acc[g] *= stat_alpha[g]; }
       let n = end - t0;
       for (var j = vr; j < min(n, TILE); j += R) {
-        let v = vec4f(v_cache[((t0 + j) * p.n_head_kv + kvh) * D4 + vd]);
+        let v = load_v(((t0 + j) * p.n_head_kv + kvh) * HEAD_DIM, vd);
         for (var g = 0u; g < GH; g++) { acc[g] += sc[g * TILE + j] * v; }
       }
     }
@@ -146,10 +174,7 @@ fn decode_split(wg: vec3u, lid: u32, slot: u32, lane: u32) {
       var a = vec4f(0.0);
       for (var r = 0u; r < R; r++) { a += red[r * D4 + lid]; }
       let pb = partial_base(h0 + g, split) + 4u * lid;
-      partial[pb] = a.x;
-      partial[pb + 1u] = a.y;
-      partial[pb + 2u] = a.z;
-      partial[pb + 3u] = a.w;
+      for (var c = 0u; c < 4u; c++) { if (4u * lid + c < HEAD_DIM) { partial[pb + c] = a[c]; } }
     }
     workgroupBarrier();
   }

@@ -59,7 +59,7 @@ export async function prepareAttentionDecode(env: OpEnv, a: AttentionDecodeArgs)
   const { device } = env.ctx;
   const { cache } = a;
   const headDim = cache.headDim;
-  if (headDim > MAX_HEAD_DIM || headDim % 4 !== 0) throw opError(a.label, `head_dim ${headDim} must be a multiple of 4 up to ${MAX_HEAD_DIM}`);
+  if (headDim > MAX_HEAD_DIM) throw opError(a.label, `head_dim ${headDim} is over the kernel's ${MAX_HEAD_DIM}`);
   if (a.nHead % cache.nHeadKv !== 0) throw opError(a.label, `n_head ${a.nHead} is not a multiple of n_head_kv ${cache.nHeadKv}`);
   const nSplit = a.nSplit ?? defaultDecodeSplits(cache.nCtx);
   const minChunk = a.minChunk ?? DECODE_MIN_CHUNK;
@@ -74,7 +74,7 @@ export async function prepareAttentionDecode(env: OpEnv, a: AttentionDecodeArgs)
   checkWithin(a.label, 'partial', partial, decodePartialSize(a.nHead, nSplit, headDim) / 4);
   // The subgroup variant numbers positions by subgroup_id, so it needs that builtin too.
   const subgroups = (a.subgroups ?? true) && env.ctx.features.subgroups && env.ctx.features.subgroupId === true;
-  const constants = { HEAD_DIM: headDim, GH: heads };
+  const constants = { HEAD_DIM: headDim, GH: heads, SCALAR_KV: headDim % 4 === 0 ? 0 : 1 };
   const [main, combine] = await Promise.all([
     env.pipelines.get({
       family: 'attention-decode', source: subgroups ? subgroupSource : workgroupSource, entryPoint: 'attention_decode',
@@ -89,7 +89,7 @@ export async function prepareAttentionDecode(env: OpEnv, a: AttentionDecodeArgs)
     {
       label: `${a.label}/split`,
       pipeline: main,
-      bindGroups: [sparseBindGroup(device, main, `${a.label}/split`, { 0: params, 1: a.step, 2: a.q.buffer, 3: cache.k, 4: cache.v, 5: partial })],
+      bindGroups: [sparseBindGroup(device, main, `${a.label}/split`, { 0: params, 1: a.step, 2: a.q.buffer, 3: cache.k, 4: cache.v, 5: partial, 7: cache.k, 8: cache.v })],
       workgroups: [nSplit, cache.nHeadKv * (group / heads)],
     },
     {
