@@ -6,7 +6,13 @@ import { EdgewiseError } from '../model/errors.ts';
 export interface GpuContext {
   readonly device: GPUDevice;
   readonly adapterInfo: AdapterSummary;
-  readonly features: { readonly f16: boolean; readonly subgroups: boolean; readonly timestamps: boolean };
+  readonly features: {
+    readonly f16: boolean;
+    readonly subgroups: boolean;
+    readonly timestamps: boolean;
+    /** WGSL's `subgroup_id` builtin (a language feature newer than `subgroups` itself). */
+    readonly subgroupId?: boolean;
+  };
   readonly limits: GPUSupportedLimits;
 }
 
@@ -76,6 +82,7 @@ export async function acquireDevice(gpu: GPU | undefined, options: AcquireOption
     features: {
       f16: device.features.has('shader-f16'),
       subgroups: device.features.has('subgroups'),
+      subgroupId: device.features.has('subgroups') && (gpu.wgslLanguageFeatures?.has('subgroup_id') ?? false),
       timestamps: device.features.has('timestamp-query'),
     },
     limits: device.limits,

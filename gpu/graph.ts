@@ -16,11 +16,11 @@ import { GEMV_MAX_TOKENS, gemvSlotPart, prepareGemv, prepareGemvMulti, type Gemv
 import { prepareKvWrite, type KvCache } from './ops/kv-cache.ts';
 import type { ExpertGate } from './ops/matrix-common.ts';
 import { prepareMoeCombine } from './ops/moe-combine.ts';
-import { prepareMoeTopK } from './ops/moe-topk.ts';
+import { prepareMoeRouter } from './ops/moe-topk.ts';
 import { prepareRmsNorm } from './ops/rmsnorm.ts';
-import { prepareRope } from './ops/rope.ts';
+import { prepareRmsNormSlices } from './ops/rmsnorm-slices.ts';
+import { prepareRopeKv } from './ops/rope-kv.ts';
 import type { RowView } from './ops/rows.ts';
-import { prepareSoftmax } from './ops/softmax.ts';
 import { prepareSsdChunk } from './ops/ssd-chunk.ts';
 import { prepareSsdScan } from './ops/ssd-scan.ts';
 import { prepareSsmConv } from './ops/ssm-conv.ts';
@@ -38,7 +38,7 @@ export interface Scratch {
   readonly a: GPUBuffer;      // (C, widthA) fused projections: q|k|v, x|z, z|xBC|dt, gate|up
   readonly b: GPUBuffer;      // (C, widthB) attention out, conv out, SwiGLU out
   readonly c: GPUBuffer;      // (C, widthC) [dt|B|C], Mamba-2 y, router logits
-  readonly d: GPUBuffer;      // (C, widthD) projected dt, router probabilities
+  readonly d: GPUBuffer;      // (C, widthD) projected dt
   readonly tmp: GPUBuffer;    // (C, nEmbd) a block's output before a scaled residual add
   readonly moeIds: GPUBuffer;
   readonly moeWeights: GPUBuffer;
@@ -181,19 +181,16 @@ export class ForwardBuilder {
       this.matmul(t.k, input.x, { buffer: s.a, offset: qw, stride }, { bias: t.kBias, norm: input.norm });
       this.matmul(t.v, input.x, { buffer: s.a, offset: qw + kw, stride }, { bias: t.vBias, norm: input.norm });
     }
-    if (t.qNorm && t.kNorm) {
-      this.add(prepareRmsNorm(env, { label: `${label}.q_norm`, y: { buffer: s.a, offset: 0, stride }, weight: this.vec(t.qNorm), nTokens: n, rowLen: m.headDim, rowsPerToken: m.nHead, eps: this.plan.normEps }));
-      this.add(prepareRmsNorm(env, { label: `${label}.k_norm`, y: { buffer: s.a, offset: qw, stride }, weight: this.vec(t.kNorm), nTokens: n, rowLen: m.headDim, rowsPerToken: m.nHeadKv, eps: this.plan.normEps }));
-    }
-    if (m.rope.kind !== 'none') {
-      const rope = {
-        nRot: m.rope.nRot, freqBase: m.rope.freqBase, freqScale: m.rope.freqScale, neox: m.rope.kind === 'neox',
-        freqFactors: m.rope.freqFactors ? this.w.host.get(m.rope.freqFactors) : undefined,
-      };
-      // q's heads and then k's lie side by side in each row and turn alike: one dispatch for both.
-      this.add(prepareRope(env, { label: `${label}.rope_qk`, x: { buffer: s.a, offset: 0, stride }, step: s.step, nTokens: n, nHeads: m.nHead + m.nHeadKv, headDim: m.headDim, rope }));
-    }
-    this.add(prepareKvWrite(env, { label: `${label}.kv_write`, cache: kv, step: s.step, nTokens: n, k: { buffer: s.a, offset: qw, stride }, v: { buffer: s.a, offset: qw + kw, stride } }));
+    // q/k norm, RoPE and the cache write in one dispatch: q stays in place for the attention.
+    const rope = m.rope.kind === 'none' ? undefined : {
+      nRot: m.rope.nRot, freqBase: m.rope.freqBase, freqScale: m.rope.freqScale, neox: m.rope.kind === 'neox',
+      freqFactors: m.rope.freqFactors ? this.w.host.get(m.rope.freqFactors) : undefined,
+    };
+    this.add(prepareRopeKv(env, {
+      label: `${label}.rope_kv`, cache: kv, step: s.step, nTokens: n, nHead: m.nHead, rope,
+      q: { buffer: s.a, offset: 0, stride }, k: { buffer: s.a, offset: qw, stride }, v: { buffer: s.a, offset: qw + kw, stride },
+      qkNorm: t.qNorm && t.kNorm ? { q: this.vec(t.qNorm), k: this.vec(t.kNorm), eps: this.plan.normEps } : undefined,
+    }));
     if (n === 1) {
       this.add(prepareAttentionDecode(env, { label: `${label}.attn`, cache: kv, step: s.step, q: { buffer: s.a, offset: 0 }, out: { buffer: s.b }, nHead: m.nHead, scale: m.kqScale, partial: s.partial, nSplit: defaultDecodeSplits(kv.nCtx) }));
     } else {
@@ -213,16 +210,16 @@ export class ForwardBuilder {
     }));
     this.matmul(t.x, { buffer: s.b, stride: m.dInner }, { buffer: s.c, stride: dbcWidth });
     if (m.dtBcNorm !== 'none') {
-      const weighted = m.dtBcNorm === 'weighted';
-      const slices: [string, number, number, string | undefined][] = [
-        ['dt_norm', 0, m.dtRank, t.dtNorm], ['b_norm', m.dtRank, m.dState, t.bNorm], ['c_norm', m.dtRank + m.dState, m.dState, t.cNorm],
-      ];
-      for (const [name, offset, width, weight] of slices) {
-        this.add(prepareRmsNorm(env, {
-          label: `${label}.${name}`, y: { buffer: s.c, offset, stride: dbcWidth }, weight: weighted && weight ? this.vec(weight) : undefined,
-          nTokens: n, rowLen: width, eps: this.plan.normEps,
-        }));
-      }
+      // dt, B and C normed in place in one dispatch.
+      const w = (name: string | undefined) => (m.dtBcNorm === 'weighted' && name ? this.vec(name) : undefined);
+      this.add(prepareRmsNormSlices(env, {
+        label: `${label}.dt_b_c_norm`, y: { buffer: s.c, offset: 0, stride: dbcWidth }, nTokens: n, eps: this.plan.normEps,
+        slices: [
+          { offset: 0, len: m.dtRank, weight: w(t.dtNorm) },
+          { offset: m.dtRank, len: m.dState, weight: w(t.bNorm) },
+          { offset: m.dtRank + m.dState, len: m.dState, weight: w(t.cNorm) },
+        ],
+      }));
     }
     this.matmul(t.dt, { buffer: s.c, offset: 0, stride: dbcWidth }, { buffer: s.d, stride: m.dInner });
     this.add(prepareSsmScan(env, {
@@ -297,10 +294,9 @@ export class ForwardBuilder {
   private moeFfn(label: string, f: MoeFfn, scale: number, input: BlockInput): void {
     const { s, n, env, plan } = this;
     const t = f.tensors;
-    // Router: probabilities over experts, then the top nExpertUsed per token.
+    // Router: probabilities over experts and the top nExpertUsed per token, in one dispatch.
     this.matmul(t.gateInp, input.x, { buffer: s.c, stride: f.nExpert }, { norm: input.norm });
-    this.add(prepareSoftmax(env, { label: `${label}.router`, x: { buffer: s.c }, y: { buffer: s.d }, nRows: n, rowLen: f.nExpert }));
-    this.add(prepareMoeTopK(env, { label: `${label}.topk`, probs: { buffer: s.d }, ids: s.moeIds, weights: s.moeWeights, nRows: n, nExperts: f.nExpert, k: f.nExpertUsed }));
+    this.add(prepareMoeRouter(env, { label: `${label}.router`, logits: { buffer: s.c }, ids: s.moeIds, weights: s.moeWeights, nRows: n, nExperts: f.nExpert, k: f.nExpertUsed }));
     // Routing needs no read back: every expert's matrices are dispatched, gated by the top-k ids
     // (shaders/expert-gate.wgsl), so only the chosen experts' weights are read (for a prefill
     // chunk, those chosen by some token of a tile); the combine adds each expert's output with

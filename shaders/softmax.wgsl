@@ -1,4 +1,6 @@
-// Softmax over rows (the MoE router's probabilities) and the router's top-k expert selection.
+// Softmax over rows (the MoE router's probabilities) and the router's top-k expert selection,
+// separately (softmax, moe_topk) or in one dispatch (moe_router: the probabilities stay in
+// workgroup memory and never go to a buffer).
 #include "common.wgsl"
 
 override WG: u32 = 64;    // power of two, ≤ 256 (the reduction array)
@@ -20,6 +22,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> ids: array<u32>;  // moe_topk: expert ids (n_rows, k), best first
 
 var<workgroup> red: array<f32, 256>;
+var<workgroup> row: array<f32, 256>;   // moe_router: one row of probabilities, row_len ≤ 256
 
 fn reduce(lid: u32, v: f32, is_max: bool) -> f32 {
   red[lid] = v;
@@ -55,14 +58,10 @@ fn before(av: f32, ai: u32, bv: f32, bi: u32) -> bool {
   return av > bv || (av == bv && ai < bi);
 }
 
-// One invocation per row of router probabilities x: the k best experts, best first, with their
-// probabilities as weights (not renormalized, as llama.cpp does for Jamba). Each pick is the best
-// entry that comes strictly after the previous pick in the (value desc, id asc) order.
-@compute @workgroup_size(WG)
-fn moe_topk(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let r = linear_group(wg, nwg) * WG + lid.x;
-  if (r >= p.n_rows) { return; }
-  let xb = p.x_offset + r * p.x_stride;
+// The k best experts of row r, best first, with their probabilities as weights (not
+// renormalized, as llama.cpp does for Jamba), read from `row` (moe_router) or from x at xb. Each pick is
+// the best entry that comes strictly after the previous pick in the (value desc, id asc) order.
+fn top_k(r: u32, from_row: bool, xb: u32) {
   var pv = 3.4e38;
   var pi = 0xffffffffu;
   var first = true;
@@ -70,7 +69,8 @@ fn moe_topk(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3
     var bv = 0.0;
     var bi = 0xffffffffu;
     for (var e = 0u; e < p.row_len; e++) {
-      let v = x[xb + e];
+      var v: f32;
+      if (from_row) { v = row[e]; } else { v = x[xb + e]; }
       if ((first || before(pv, pi, v, e)) && (bi == 0xffffffffu || before(v, e, bv, bi))) { bv = v; bi = e; }
     }
     ids[r * p.k + j] = bi;
@@ -79,4 +79,30 @@ fn moe_topk(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3
     pi = bi;
     first = false;
   }
+}
+
+// One invocation per row of router probabilities x.
+@compute @workgroup_size(WG)
+fn moe_topk(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  let r = linear_group(wg, nwg) * WG + lid.x;
+  if (r >= p.n_rows) { return; }
+  top_k(r, false, p.x_offset + r * p.x_stride);
+}
+
+// One workgroup per row of router logits x: softmax as `softmax` computes it, then top_k.
+@compute @workgroup_size(WG)
+fn moe_router(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid3: vec3u) {
+  let r = linear_group(wg, nwg);
+  let lid = lid3.x;
+  let xb = p.x_offset + min(r, p.n_rows - 1u) * p.x_stride;
+  var m = NEG_BIG;
+  for (var i = lid; i < p.row_len; i += WG) { m = max(m, x[xb + i]); }
+  m = reduce(lid, m, true);
+  var s = 0.0;
+  for (var i = lid; i < p.row_len; i += WG) { s += exp(x[xb + i] - m); }
+  s = reduce(lid, s, false);
+  for (var i = lid; i < p.row_len; i += WG) { row[i] = exp(x[xb + i] - m) / s; }
+  workgroupBarrier();
+  if (r >= p.n_rows || lid != 0u) { return; }
+  top_k(r, true, 0u);
 }

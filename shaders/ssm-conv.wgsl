@@ -1,10 +1,12 @@
 // Causal depthwise conv1d + bias + SiLU over n tokens, continuing from a carried conv state
 // (Mamba-1 on x, Mamba-2 on xBC). Position i of the input sequence u is [state ; x]:
 //   y[t, c] = silu(b[c] + Σ_k w[c, k] · u[t + k, c]),  k < D_CONV
-// Two entry points, dispatched in this order:
+// For a prefill chunk, two entry points, dispatched in this order:
 //   ssm_conv        one invocation per (channel, token): writes y, only reads the state;
 //   ssm_conv_state  one invocation per channel: the state becomes the last D_CONV-1 inputs.
 // Splitting them keeps ssm_conv parallel over tokens without racing on the state it reads.
+// For a few tokens (the decode step), ssm_conv_fused does both in one dispatch: one invocation
+// per channel walks the tokens, then shifts that channel's state; it reads what the pair reads.
 #include "ssm-common.wgsl"
 
 override D_CONV: u32 = 4;
@@ -50,6 +52,24 @@ fn ssm_conv(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wi
 fn ssm_conv_state(@builtin(global_invocation_id) gid: vec3u) {
   let c = gid.x;
   if (c >= p.channels) { return; }
+  for (var r = 0u; r + 1u < D_CONV; r++) {
+    state[r * p.channels + c] = u(p.n_tokens + r, c);
+  }
+}
+
+// grid: (ceil(channels / WG)). Each channel's outputs, then its state, as the two entry points
+// above compute them; a channel's state is read and written by its own invocation only.
+@compute @workgroup_size(WG)
+fn ssm_conv_fused(@builtin(global_invocation_id) gid: vec3u) {
+  let c = gid.x;
+  if (c >= p.channels) { return; }
+  for (var t = 0u; t < p.n_tokens; t++) {
+    var acc = b[c];
+    for (var k = 0u; k < D_CONV; k++) {
+      acc += w[c * D_CONV + k] * u(t + k, c);
+    }
+    y[p.y_offset + t * p.y_stride + c] = silu(acc);
+  }
   for (var r = 0u; r + 1u < D_CONV; r++) {
     state[r * p.channels + c] = u(p.n_tokens + r, c);
   }

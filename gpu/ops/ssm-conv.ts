@@ -30,13 +30,22 @@ export interface SsmConvArgs {
   readonly y: RowView;
   /** Invocations per workgroup (override WG). */
   readonly workgroupSize?: number;
+  /** One dispatch walking the tokens per channel; default for up to FUSED_MAX_TOKENS tokens. */
+  readonly fused?: boolean;
 }
 
-export function ssmConvKey(dConv: number, workgroupSize: number, entryPoint: 'ssm_conv' | 'ssm_conv_state'): PipelineKey {
+/**
+ * Up to this many tokens the conv and its state update run as one dispatch (ssm_conv_fused):
+ * one invocation per channel is parallel enough for a decode step; a prefill chunk keeps the
+ * (channel, token) grid.
+ */
+export const FUSED_MAX_TOKENS = 4;
+
+export function ssmConvKey(dConv: number, workgroupSize: number, entryPoint: 'ssm_conv' | 'ssm_conv_state' | 'ssm_conv_fused'): PipelineKey {
   return { family: 'ssm_conv', source, entryPoint, variant: {}, constants: { D_CONV: dConv, WG: workgroupSize } };
 }
 
-/** Two dispatches, in order: the output, then the state update. */
+/** One dispatch (fused), or two in order: the output, then the state update. */
 export async function prepareSsmConv(env: OpEnv, a: SsmConvArgs): Promise<Dispatch[]> {
   const { device } = env.ctx;
   const { label, channels, dConv, nTokens } = a;
@@ -55,13 +64,22 @@ export async function prepareSsmConv(env: OpEnv, a: SsmConvArgs): Promise<Dispat
   const groups = Math.ceil(channels / wg);
   checkLimit(label, 'workgroups along x', groups, limits.maxComputeWorkgroupsPerDimension);
 
+  const params = uniformBuffer(device, `${label}/params`, packUniform(label, [
+    ['u32', nTokens], ['u32', channels], ['u32', x.offset], ['u32', x.stride], ['u32', y.offset], ['u32', y.stride],
+  ]));
+  if (a.fused ?? nTokens <= FUSED_MAX_TOKENS) {
+    const pipeline = await env.pipelines.get(ssmConvKey(dConv, wg, 'ssm_conv_fused'));
+    return [{
+      label,
+      pipeline,
+      bindGroups: [bindGroup(device, pipeline, label, [params, a.x.buffer, a.weight, a.bias, a.state, a.y.buffer])],
+      workgroups: [groups],
+    }];
+  }
   const [convPipeline, statePipeline] = await Promise.all([
     env.pipelines.get(ssmConvKey(dConv, wg, 'ssm_conv')),
     env.pipelines.get(ssmConvKey(dConv, wg, 'ssm_conv_state')),
   ]);
-  const params = uniformBuffer(device, `${label}/params`, packUniform(label, [
-    ['u32', nTokens], ['u32', channels], ['u32', x.offset], ['u32', x.stride], ['u32', y.offset], ['u32', y.stride],
-  ]));
   const conv: Dispatch = {
     label,
     pipeline: convPipeline,

@@ -1,7 +1,7 @@
 // ssm-conv on a real WebGPU device vs model/reference/mamba.ts: output AND updated conv state,
 // awkward channel counts, strided/offset input slices, every override swept (D_CONV, WG); a
 // sequence equals the same tokens fed one step at a time, and two chunks equal one.
-import { beforeAll, describe, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { PipelineCache } from '../../../gpu/pipelines.ts';
 import { prepareSsmConv } from '../../../gpu/ops/ssm-conv.ts';
 import type { Dispatch } from '../../../gpu/dispatch.ts';
@@ -46,13 +46,13 @@ function gpuBuffers(c: Case, inp: ReturnType<typeof makeInputs>, label: string) 
 }
 
 /** Dispatches for tokens [from, from + count) of the case, continuing the state in place. */
-function prepare(c: Case, inp: ReturnType<typeof makeInputs>, g: ReturnType<typeof gpuBuffers>, from: number, count: number): Promise<readonly Dispatch[]> {
+function prepare(c: Case, inp: ReturnType<typeof makeInputs>, g: ReturnType<typeof gpuBuffers>, from: number, count: number, fused?: boolean): Promise<readonly Dispatch[]> {
   return prepareSsmConv(env, {
     label: `conv${c.channels}@${from}`, channels: c.channels, dConv: c.dConv, nTokens: count,
     x: { buffer: g.x, offset: inp.pad + from * inp.stride, stride: inp.stride },
     weight: g.w, bias: g.b, state: g.state,
     y: { buffer: g.y, offset: from * c.channels, stride: c.channels },
-    workgroupSize: c.wg,
+    workgroupSize: c.wg, fused,
   });
 }
 
@@ -67,11 +67,15 @@ const CASES: Case[] = [
 ];
 
 describe('ssm-conv vs CPU reference', () => {
-  for (const c of CASES) {
-    it(`channels ${c.channels}, d_conv ${c.dConv}, n ${c.n}, WG ${c.wg}: output and state`, async () => {
+  // Both forms on every case: the fused one dispatch (decode default) and the (channel, token)
+  // grid plus state pass (prefill default).
+  for (const c of CASES) for (const fused of [true, false]) {
+    it(`channels ${c.channels}, d_conv ${c.dConv}, n ${c.n}, WG ${c.wg}, ${fused ? 'one dispatch' : 'two dispatches'}: output and state`, async () => {
       const inp = makeInputs(c, c.channels * 31 + c.n);
       const g = gpuBuffers(c, inp, 'seq');
-      await runDispatches(device, await prepare(c, inp, g, 0, c.n));
+      const dispatches = await prepare(c, inp, g, 0, c.n, fused);
+      expect(dispatches.length).toBe(fused ? 1 : 2);
+      await runDispatches(device, dispatches);
       const ref = createConvState(c.channels, c.dConv);
       ref.data.set(inp.state0);
       const want = causalConv1d(ref, rowView(inp.wide, inp.stride, inp.pad), c.n, inp.w, inp.b);

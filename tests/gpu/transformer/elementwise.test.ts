@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { prepareElementwise, type ElementwiseKind } from '../../../gpu/ops/elementwise.ts';
-import { prepareMoeTopK } from '../../../gpu/ops/moe-topk.ts';
+import { prepareMoeRouter, prepareMoeTopK } from '../../../gpu/ops/moe-topk.ts';
 import { prepareSoftmax } from '../../../gpu/ops/softmax.ts';
 import { add, moeTopK, scale, softmaxRows, swiglu } from '../../../model/reference/elementwise.ts';
 import { expectClose, readF32, readU32, runDispatches, storageBuffer } from '../harness.ts';
@@ -80,6 +80,34 @@ describe('MoE router', () => {
       const want = moeTopK(probs, nExperts, k);
       expect(Array.from(await readU32(device, ids, nRows * k)), `ids ${nRows}x${nExperts} k${k}`).toEqual(Array.from(want.ids));
       expect(Array.from(await readF32(device, weights, nRows * k))).toEqual(Array.from(want.weights));
+    }
+  });
+
+  it('softmax + top-k in one dispatch equals the two dispatches and the reference', async () => {
+    const env = await opEnv();
+    const { device } = env.ctx;
+    for (const [nRows, nExperts, k] of [[1, 1, 1], [3, 16, 2], [45, 16, 8], [7, 8, 8], [5, 64, 3], [2, 256, 8]] as const) {
+      const stride = nExperts + 3;
+      const logits = randomF32(2 + nRows * stride, nRows * 17 + nExperts, -3, 3);
+      // Ties: expert 0's logit copied onto the last expert in every other row.
+      for (let r = 0; r < nRows; r += 2) logits[2 + r * stride + nExperts - 1] = logits[2 + r * stride];
+      const lb = storageBuffer(device, 'router logits', logits);
+      const view = { buffer: lb, offset: 2, stride };
+      const label = `moe router top-${k} of ${nExperts}`;
+      const ids = storageBuffer(device, 'ids', nRows * k * 4), weights = storageBuffer(device, 'weights', nRows * k * 4);
+      await runDispatches(device, [await prepareMoeRouter(env, { label, logits: view, ids, weights, nRows, nExperts, k })]);
+      const probs = storageBuffer(device, 'probs', nRows * nExperts * 4);
+      const ids2 = storageBuffer(device, 'ids2', nRows * k * 4), weights2 = storageBuffer(device, 'weights2', nRows * k * 4);
+      await runDispatches(device, [
+        await prepareSoftmax(env, { label: `${label} softmax`, x: view, y: { buffer: probs }, nRows, rowLen: nExperts }),
+        await prepareMoeTopK(env, { label: `${label} top-k`, probs: { buffer: probs }, ids: ids2, weights: weights2, nRows, nExperts, k }),
+      ]);
+      const gotIds = Array.from(await readU32(device, ids, nRows * k)), gotW = await readF32(device, weights, nRows * k);
+      expect(gotIds, `${label}: ids, one vs two dispatches`).toEqual(Array.from(await readU32(device, ids2, nRows * k)));
+      expect(Array.from(gotW), `${label}: weights, one vs two dispatches`).toEqual(Array.from(await readF32(device, weights2, nRows * k)));
+      const want = moeTopK(softmaxRows(slice(logits, nRows, nExperts, 2, stride), nExperts), nExperts, k);
+      expect(gotIds, `${label}: ids vs reference`).toEqual(Array.from(want.ids));
+      expectClose(gotW, want.weights, TOLERANCE.f32Transcendental, `${label}: weights vs reference`);
     }
   });
 });
