@@ -248,8 +248,8 @@ export function formatBench(r: BenchResult): string {
     `model     ${r.model.arch}, ${r.model.nLayer} layers, n_embd ${r.model.nEmbd}, vocab ${r.model.nVocab}, weights ${mb(r.weightBytes)}, GPU memory planned ${mb(r.gpuMemoryPlanned.totalBytes)}`,
     `memory    weights ${formatBytes(m.weightBytes)}, KV cache ${formatBytes(m.kvCacheBytes)} (${r.contextLength}-token context), recurrent state ${formatBytes(m.recurrentStateBytes)} (×2 with its snapshot), activations ${formatBytes(m.activationBytes)} (${r.chunkTokens}-token chunks): ${formatBytes(m.totalBytes)}`,
     `prefill   ${r.promptTokens} tokens: ${r.prefillTokensPerSecond.toFixed(1)} tokens/s, time to first token ${r.timeToFirstTokenMs.toFixed(0)} ms`,
-    `matrix    prefill ${p.gflopPerS.toFixed(1)} GFLOP/s = ${(100 * p.fractionOfMatrixRate).toFixed(1)} % of the ${probe.precision} FMA probe's ${probe.gflops.toFixed(0)} GFLOP/s` +
-      (p.probeF16 ? ` (${(100 * p.fractionOfF32Rate).toFixed(1)} % of f32's ${p.probeF32.gflops.toFixed(0)})` : ''),
+    `matrix    prefill ${p.gflopPerS.toPrecision(3)} GFLOP/s = ${(100 * p.fractionOfMatrixRate).toFixed(1)} % of the ${probe.precision} FMA probe's ${probe.gflops.toPrecision(3)} GFLOP/s` +
+      (p.probeF16 ? ` (${(100 * p.fractionOfF32Rate).toFixed(1)} % of f32's ${p.probeF32.gflops.toPrecision(3)})` : ''),
     `decode    ${r.genTokens} tokens: ${r.decodeTokensPerSecond.toFixed(2)} tokens/s`,
     `floor     ${mb(f.bytesPerToken)} per token ÷ copy ${f.copyGBps.toFixed(1)} GB/s = ${f.floorTokensPerSecond.toFixed(1)} tokens/s; decode at ${(100 * f.fractionOfFloor).toFixed(1)} % of it`,
     `cpu       ${r.decodeCpu.dispatchesPerToken.toFixed(0)} dispatches per decoded token: ${r.decodeCpu.encodeMsPerToken.toFixed(3)} ms to submit them while the GPU waits, ${r.decodeCpu.encodeAheadMsPerToken.toFixed(3)} ms encoding ahead while it runs (${r.decodeCpu.submitAhead} steps submitted ahead)`,
