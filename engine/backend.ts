@@ -6,6 +6,7 @@ import type { ModelPlan } from '../model/arch/plan.ts';
 import type { ByteSource, GgufFile } from '../model/gguf/types.ts';
 import type { GenerateRequest, GenerateResult, LoadedModelInfo, LoadProgress, OutputPart } from './api.ts';
 import type { MaskableBackend } from './constrained.ts';
+import type { SamplingSettings } from './generate.ts';
 
 export interface BackendLoadOptions {
   /** Tokens a sequence can hold; the backend may cap it (training context, device limits). */
@@ -25,6 +26,15 @@ export interface BackendModel {
   readonly contextLength: number;
   /** A new sequence with its own state, ready to run (its kernels compiled). */
   createSequence(label: string, onCompile?: (done: number, total: number) => void): Promise<BackendSequence>;
+  /** Decode steps one batched pass serves at most; absent: the backend runs each step alone. */
+  readonly maxBatch?: number;
+  /**
+   * Waits for the model's turn, then runs the decode steps `take()` hands out at that moment in
+   * one forward pass (one weight read for all of them), each sequence against its own state and
+   * sampling with its own settings and sampler, as its evalAndSample([token]) would. Resolves
+   * with one outcome per step, in take()'s order.
+   */
+  decodeBatch?(take: () => readonly BatchStep[]): Promise<readonly BatchOutcome[]>;
   /** Frees the weights and every sequence. */
   destroy(): void;
 }
@@ -33,6 +43,16 @@ export interface BackendModel {
 export interface BackendSequence extends MaskableBackend {
   destroy(): void;
 }
+
+/** One sequence's next decode step: one token to run, then one to sample. */
+export interface BatchStep {
+  readonly sequence: BackendSequence;
+  readonly token: number;
+  readonly sampling: SamplingSettings;
+}
+
+/** A batched step's sampled token, or what failed it (a full context fails only its own step). */
+export type BatchOutcome = { readonly token: number } | { readonly error: unknown };
 
 export interface RuntimeLoadOptions {
   readonly id: string;
