@@ -4,7 +4,7 @@
 // (worker/engine.ts, the CLI) hand a stored model to, as a ByteSource and its parsed header.
 import type { ModelPlan } from '../model/arch/plan.ts';
 import type { ByteSource, GgufFile } from '../model/gguf/types.ts';
-import type { GenerateRequest, GenerateResult, LoadedModelInfo, LoadProgress, OutputPart } from './api.ts';
+import type { DocumentPlan, GenerateRequest, GenerateResult, LoadedModelInfo, LoadProgress, OutputPart } from './api.ts';
 import type { MaskableBackend } from './constrained.ts';
 import type { SamplingSettings } from './generate.ts';
 
@@ -35,6 +35,8 @@ export interface BackendModel {
    * with one outcome per step, in take()'s order.
    */
   decodeBatch?(take: () => readonly BatchStep[]): Promise<readonly BatchOutcome[]>;
+  /** How a document needing `tokens` tokens in one pass is best summarized on this device. */
+  planDocument?(tokens: number): DocumentPlan;
   /** Frees the weights and every sequence. */
   destroy(): void;
 }
@@ -65,6 +67,7 @@ export interface ModelRuntime {
   load(source: ByteSource, file: GgufFile, onProgress: (p: LoadProgress) => void, options: RuntimeLoadOptions): Promise<LoadedModelInfo>;
   generate(request: GenerateRequest, onToken: (text: string, part?: OutputPart) => void): Promise<GenerateResult>;
   countTokens(text: string): Promise<number>;
+  planDocument(tokens: number): Promise<DocumentPlan>;
   /** Stops the generation running on `sequence` (all when none is named); it resolves with stopReason 'aborted'. */
   abort(sequence?: string): void;
   /** Frees the loaded model, if any. */

@@ -13,7 +13,7 @@ import { EdgewiseError } from '../model/errors.ts';
 import type { ByteSource, GgufFile } from '../model/gguf/types.ts';
 import { CompiledGrammar, TokenIndex, compileJsonSchema, grammarVocabFromTokenizer } from '../model/grammar/index.ts';
 import { tokenizerFromGguf, type Tokenizer } from '../model/tokenizer/tokenizer.ts';
-import type { GenerateRequest, GenerateResult, LoadedModelInfo, LoadProgress, OutputPart, SamplingOptions } from './api.ts';
+import type { DocumentPlan, GenerateRequest, GenerateResult, LoadedModelInfo, LoadProgress, OutputPart, SamplingOptions } from './api.ts';
 import type { Backend, BackendModel, BackendSequence, ModelRuntime, RuntimeLoadOptions } from './backend.ts';
 import { BatchedSequence, DecodeBatcher } from './batch.ts';
 import { ConstrainedBackend } from './constrained.ts';
@@ -120,6 +120,14 @@ export class EngineRuntime implements ModelRuntime {
 
   async countTokens(text: string): Promise<number> {
     return this.require().tokenizer.encode(text, { addSpecial: false, parseSpecial: false }).length;
+  }
+
+  async planDocument(tokens: number): Promise<DocumentPlan> {
+    const { model } = this.require();
+    if (model.planDocument) return model.planDocument(tokens);
+    return tokens <= model.contextLength
+      ? { mode: 'one-pass', contextLength: model.contextLength, parallel: 1, reason: `the document fits the loaded ${model.contextLength}-token context` }
+      : { mode: 'map-reduce', contextLength: model.contextLength, parallel: 1, reason: `the document is over the loaded ${model.contextLength}-token context: summarized in parts` };
   }
 
   /** The prompt's token ids: chat messages through the model's template (engine/prompt.ts), or a raw prompt. */

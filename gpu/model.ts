@@ -4,7 +4,9 @@
 // through one lock, so the shared activations serve one pass at a time.
 import { planModel } from '../model/arch/index.ts';
 import { activationWidths, maxAttentionHeads, maxExpertsUsed, type ActivationWidths } from '../model/arch/mixer-facts.ts';
+import type { DocumentPlan } from '../engine/api.ts';
 import type { BatchOutcome } from '../engine/backend.ts';
+import { planDocument } from './document-plan.ts';
 import type { ModelPlan } from '../model/arch/plan.ts';
 import { EdgewiseError } from '../model/errors.ts';
 import { assertSupportedTensorTypes } from '../model/gguf/reader.ts';
@@ -123,6 +125,7 @@ export class GpuModel {
     readonly submitAhead: number,
     private readonly kvInitialPositions: number,
     pipelines: PipelineCache,
+    private readonly memoryBudgetBytes?: number,
   ) {
     this.env = { ctx, pipelines };
     ctx.device.lost.then((info) => { this.lostReason = info.message || info.reason || 'unknown'; });
@@ -158,7 +161,7 @@ export class GpuModel {
       if (scratch) for (const b of Object.values(scratch)) b.destroy();
     });
     return new GpuModel(ctx, plan, memory, weights!, scratch!, contextLength, chunkTokens, kvF16, options.encodeAhead ?? true,
-      submitAheadDepth(options.submitAhead, memory), options.kvInitialPositions ?? INITIAL_KV_POSITIONS, pipelines);
+      submitAheadDepth(options.submitAhead, memory), options.kvInitialPositions ?? INITIAL_KV_POSITIONS, pipelines, options.memoryBudgetBytes);
   }
 
   get vocabSize(): number {
@@ -217,6 +220,14 @@ export class GpuModel {
       }
       this.batchDecoder ??= new BatchDecoder(this);
       return this.batchDecoder.run(steps);
+    });
+  }
+
+  /** How a document needing `tokens` tokens in one pass is best summarized here (gpu/document-plan.ts). */
+  planDocument(tokens: number): DocumentPlan {
+    return planDocument({
+      plan: this.plan, memory: this.memory, loadedContext: this.contextLength, kvBytesPerElement: this.kvF16 ? 2 : 4,
+      limits: this.ctx.limits, memoryBudgetBytes: this.memoryBudgetBytes, maxBatch: this.maxBatch, tokens,
     });
   }
 
