@@ -120,8 +120,9 @@ export interface GenerateRequest {
   /**
    * Which of the loaded model's sequences runs it (default 'default'). Each sequence keeps its
    * own state (KV cache, recurrent state), so a screen that comes back finds its conversation's
-   * prefix still computed; requests on different sequences run beside each other, taking turns
-   * token by token, and requests on one sequence run one after another in arrival order.
+   * prefix still computed; requests on different sequences run beside each other (their decode
+   * steps batched into one pass where the backend can, their prompts taking turns), and requests
+   * on one sequence run one after another in arrival order.
    */
   readonly sequence?: string;
 }
