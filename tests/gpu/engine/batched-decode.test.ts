@@ -36,11 +36,11 @@ function jobs(tokens: number[], sampled: boolean): Job[] {
     ? { temperature, topK, topP: 0.9, minP: 0.02, repetitionPenalty: 1.1, penaltyLastN: 16, seed }
     : { temperature: 0, repetitionPenalty: 1 };
   return [
-    { prompt: tokens.slice(0, 3), maxTokens: 14, sampling: s(1, 0.8, 40) },
-    { prompt: tokens.slice(0, 19), maxTokens: 6, sampling: s(2, 1.3, 10) },
-    { prompt: tokens.slice(5), maxTokens: 11, sampling: s(3, 1.0, 64) },
-    { prompt: tokens.slice(2, 9), maxTokens: 9, sampling: s(4, 0.6, 5), after: { job: 0, pieces: 3 } },
-    { prompt: tokens.slice(1, 4), maxTokens: 5, sampling: s(5, 1.1, 20), after: { job: 1, pieces: 2 } },
+    { prompt: tokens.slice(0, 3), maxTokens: 11, sampling: s(1, 0.8, 40) },
+    { prompt: tokens.slice(0, 19), maxTokens: 5, sampling: s(2, 1.3, 10) },
+    { prompt: tokens.slice(5), maxTokens: 9, sampling: s(3, 1.0, 64) },
+    { prompt: tokens.slice(2, 9), maxTokens: 7, sampling: s(4, 0.6, 5), after: { job: 0, pieces: 2 } },
+    { prompt: tokens.slice(1, 4), maxTokens: 4, sampling: s(5, 1.1, 20), after: { job: 1, pieces: 2 } },
   ];
 }
 
@@ -98,7 +98,7 @@ describe('batched decode: more sequences than one pass serves', () => {
     const { runtime, tokens } = await load('llama-F32', 10);
     try {
       const greedy = { temperature: 0, repetitionPenalty: 1 };
-      const list: Job[] = Array.from({ length: 10 }, (_, i) => ({ prompt: tokens.slice(i, i + 2 + (i % 4)), maxTokens: 4 + (i % 3), sampling: greedy }));
+      const list: Job[] = Array.from({ length: 10 }, (_, i) => ({ prompt: tokens.slice(i, i + 2 + (i % 4)), maxTokens: 3 + (i % 3), sampling: greedy }));
       const alone: number[][] = [];
       for (const [i, j] of list.entries()) {
         alone.push([...(await runtime.generateTokens(j.prompt, { maxTokens: j.maxTokens, sampling: j.sampling, sequence: `alone${i}` }, () => {})).tokens]);
