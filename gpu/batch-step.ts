@@ -12,7 +12,7 @@ import { encodeDispatches, type Dispatch } from './dispatch.ts';
 import { ForwardBuilder, type Lane } from './graph.ts';
 import { RECENT_CAPACITY, type GpuModel } from './model.ts';
 import { GEMV_MAX_TOKENS } from './ops/gemv.ts';
-import { drawnOffset, MAX_TOP_K, prepareSample, type PreparedSample } from './ops/sample.ts';
+import { drawnOffset, prepareSample, type PreparedSample } from './ops/sample.ts';
 import { createStepBuffer, writeStep } from './ops/step.ts';
 import type { GpuSequence } from './sequence.ts';
 
