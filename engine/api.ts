@@ -120,8 +120,9 @@ export interface GenerateRequest {
   /**
    * Which of the loaded model's sequences runs it (default 'default'). Each sequence keeps its
    * own state (KV cache, recurrent state), so a screen that comes back finds its conversation's
-   * prefix still computed; requests on different sequences run beside each other, taking turns
-   * token by token, and requests on one sequence run one after another in arrival order.
+   * prefix still computed; requests on different sequences run beside each other (their decode
+   * steps batched into one pass where the backend can, their prompts taking turns), and requests
+   * on one sequence run one after another in arrival order.
    */
   readonly sequence?: string;
 }
@@ -156,6 +157,19 @@ export interface LoadedModelInfo {
   readonly reasoning?: 'switchable' | 'always';
 }
 
+/**
+ * How a document is best summarized with the loaded model on this device (gpu/document-plan.ts):
+ * one pass (at `contextLength`, which may be longer than the loaded one: the model is then loaded
+ * again with it) or map-reduce with `parallel` parts at once, batched; `reason` says why, in words
+ * for the user.
+ */
+export interface DocumentPlan {
+  readonly mode: 'one-pass' | 'map-reduce';
+  readonly contextLength: number;
+  readonly parallel: number;
+  readonly reason: string;
+}
+
 export interface EngineApi {
   capabilities(): Promise<Capabilities>;
   catalog(): Promise<readonly CatalogEntry[]>;
@@ -170,6 +184,8 @@ export interface EngineApi {
   remove(id: string): Promise<void>;
   load(id: string, onProgress: (p: LoadProgress) => void, options?: { contextLength?: number }): Promise<LoadedModelInfo>;
   countTokens(text: string): Promise<number>;
+  /** How a document needing `tokens` tokens in one pass (its prompt and answer included) is best summarized. */
+  planDocument(tokens: number): Promise<DocumentPlan>;
   /** Streams text as it is decided; `part` says whether it is reasoning or answer (answer when left out). */
   generate(request: GenerateRequest, onToken: (text: string, part?: OutputPart) => void): Promise<GenerateResult>;
   /** Plans memory for a model from its header alone (Range requests), before anything is downloaded. */

@@ -4,8 +4,9 @@
 // (worker/engine.ts, the CLI) hand a stored model to, as a ByteSource and its parsed header.
 import type { ModelPlan } from '../model/arch/plan.ts';
 import type { ByteSource, GgufFile } from '../model/gguf/types.ts';
-import type { GenerateRequest, GenerateResult, LoadedModelInfo, LoadProgress, OutputPart } from './api.ts';
+import type { DocumentPlan, GenerateRequest, GenerateResult, LoadedModelInfo, LoadProgress, OutputPart } from './api.ts';
 import type { MaskableBackend } from './constrained.ts';
+import type { SamplingSettings } from './generate.ts';
 
 export interface BackendLoadOptions {
   /** Tokens a sequence can hold; the backend may cap it (training context, device limits). */
@@ -25,6 +26,17 @@ export interface BackendModel {
   readonly contextLength: number;
   /** A new sequence with its own state, ready to run (its kernels compiled). */
   createSequence(label: string, onCompile?: (done: number, total: number) => void): Promise<BackendSequence>;
+  /** Decode steps one batched pass serves at most; absent: the backend runs each step alone. */
+  readonly maxBatch?: number;
+  /**
+   * Waits for the model's turn, then runs the decode steps `take()` hands out at that moment in
+   * one forward pass (one weight read for all of them), each sequence against its own state and
+   * sampling with its own settings and sampler, as its evalAndSample([token]) would. Resolves
+   * with one outcome per step, in take()'s order.
+   */
+  decodeBatch?(take: () => readonly BatchStep[]): Promise<readonly BatchOutcome[]>;
+  /** How a document needing `tokens` tokens in one pass is best summarized on this device. */
+  planDocument?(tokens: number): DocumentPlan;
   /** Frees the weights and every sequence. */
   destroy(): void;
 }
@@ -33,6 +45,16 @@ export interface BackendModel {
 export interface BackendSequence extends MaskableBackend {
   destroy(): void;
 }
+
+/** One sequence's next decode step: one token to run, then one to sample. */
+export interface BatchStep {
+  readonly sequence: BackendSequence;
+  readonly token: number;
+  readonly sampling: SamplingSettings;
+}
+
+/** A batched step's sampled token, or what failed it (a full context fails only its own step). */
+export type BatchOutcome = { readonly token: number } | { readonly error: unknown };
 
 export interface RuntimeLoadOptions {
   readonly id: string;
@@ -45,6 +67,7 @@ export interface ModelRuntime {
   load(source: ByteSource, file: GgufFile, onProgress: (p: LoadProgress) => void, options: RuntimeLoadOptions): Promise<LoadedModelInfo>;
   generate(request: GenerateRequest, onToken: (text: string, part?: OutputPart) => void): Promise<GenerateResult>;
   countTokens(text: string): Promise<number>;
+  planDocument(tokens: number): Promise<DocumentPlan>;
   /** Stops the generation running on `sequence` (all when none is named); it resolves with stopReason 'aborted'. */
   abort(sequence?: string): void;
   /** Frees the loaded model, if any. */

@@ -5,23 +5,28 @@
 // Sequences: each request names one (default 'default'); a sequence keeps its state between
 // requests, so a conversation that grows turn by turn reuses what it already computed. Requests
 // on one sequence run one after another in arrival order; requests on different sequences run
-// beside each other, their forward passes taking turns in the backend. At most `maxSequences`
-// hold state at once: the least recently used idle one gives its state up first.
+// beside each other, their forward passes taking turns in the backend, and their decode steps
+// batched into one pass where the backend can (engine/batch.ts; constrained steps go alone). At
+// most `maxSequences` hold state at once: the least recently used idle one gives its state up first.
 import { chatTemplateFromGguf, type ChatTemplate } from '../model/chat/template.ts';
 import { EdgewiseError } from '../model/errors.ts';
 import type { ByteSource, GgufFile } from '../model/gguf/types.ts';
 import { CompiledGrammar, TokenIndex, compileJsonSchema, grammarVocabFromTokenizer } from '../model/grammar/index.ts';
 import { tokenizerFromGguf, type Tokenizer } from '../model/tokenizer/tokenizer.ts';
-import type { GenerateRequest, GenerateResult, LoadedModelInfo, LoadProgress, OutputPart, SamplingOptions } from './api.ts';
+import type { DocumentPlan, GenerateRequest, GenerateResult, LoadedModelInfo, LoadProgress, OutputPart, SamplingOptions } from './api.ts';
 import type { Backend, BackendModel, BackendSequence, ModelRuntime, RuntimeLoadOptions } from './backend.ts';
+import { BatchedSequence, DecodeBatcher } from './batch.ts';
 import { ConstrainedBackend } from './constrained.ts';
 import { DEFAULT_SAMPLING, generate, type ReasoningOptions, type SamplingSettings } from './generate.ts';
 import { reasoningMode, requestPrompt } from './prompt.ts';
 
 /** Tokens of output when a request names no limit. */
 const DEFAULT_MAX_TOKENS = 1024;
-/** Sequences holding state at once, by default (each holds a KV cache that grows with its history). */
-const DEFAULT_MAX_SEQUENCES = 4;
+/**
+ * Sequences holding state at once, by default (each holds a KV cache that grows with its
+ * history): as many as one batched decode pass serves (gpu/batch-step.ts).
+ */
+export const DEFAULT_MAX_SEQUENCES = 8;
 export const DEFAULT_SEQUENCE = 'default';
 
 export interface RuntimeOptions {
@@ -55,6 +60,8 @@ export interface LoadedModel {
   readonly slots: Map<string, SequenceSlot>;
   /** A sequence made (and its kernels compiled) at load, for the first request to take. */
   spare?: BackendSequence;
+  /** Batches the decode steps of its sequences, where the backend can. */
+  readonly batcher?: DecodeBatcher;
 }
 
 export function samplingSettings(s: SamplingOptions = {}): SamplingSettings {
@@ -94,7 +101,8 @@ export class EngineRuntime implements ModelRuntime {
       const info: LoadedModelInfo = {
         id: options.id, architecture: model.plan.arch, contextLength: model.contextLength, vocabSize: model.plan.nVocab, ...(reasoning ? { reasoning } : {}),
       };
-      this.current = { model, tokenizer, template, info, grammars: new Map(), slots: new Map(), spare };
+      const batcher = DecodeBatcher.supports(model) ? new DecodeBatcher(model) : undefined;
+      this.current = { model, tokenizer, template, info, grammars: new Map(), slots: new Map(), spare, batcher };
       return info;
     } catch (e) {
       model.destroy();
@@ -112,6 +120,14 @@ export class EngineRuntime implements ModelRuntime {
 
   async countTokens(text: string): Promise<number> {
     return this.require().tokenizer.encode(text, { addSpecial: false, parseSpecial: false }).length;
+  }
+
+  async planDocument(tokens: number): Promise<DocumentPlan> {
+    const { model } = this.require();
+    if (model.planDocument) return model.planDocument(tokens);
+    return tokens <= model.contextLength
+      ? { mode: 'one-pass', contextLength: model.contextLength, parallel: 1, reason: `the document fits the loaded ${model.contextLength}-token context` }
+      : { mode: 'map-reduce', contextLength: model.contextLength, parallel: 1, reason: `the document is over the loaded ${model.contextLength}-token context: summarized in parts` };
   }
 
   /** The prompt's token ids: chat messages through the model's template (engine/prompt.ts), or a raw prompt. */
@@ -151,7 +167,8 @@ export class EngineRuntime implements ModelRuntime {
       const maxTokens = request.maxTokens ?? DEFAULT_MAX_TOKENS;
       const constrained = request.schema === undefined ? undefined
         : this.constrained(loaded, seq, request.schema, maxTokens, reasoning?.splitter.inReasoning === true);
-      const out = await generate(constrained ?? seq, prompt, {
+      const lane = constrained ? undefined : loaded.batcher?.join(seq);
+      const out = await generate(constrained ?? (lane ? new BatchedSequence(seq, lane) : seq), prompt, {
         maxTokens,
         sampling: samplingSettings(request.sampling),
         stop: request.stop,
@@ -160,7 +177,7 @@ export class EngineRuntime implements ModelRuntime {
         signal: controller.signal,
         onText: onToken,
         reasoning,
-      });
+      }).finally(() => lane?.leave());
       const result: GenerateResult = {
         text: out.text,
         ...(out.reasoning !== undefined ? { reasoning: out.reasoning } : {}),

@@ -1,8 +1,11 @@
-// The forward graph of one pass over n tokens of one sequence: walks the ModelPlan's layers and
-// turns them into prepared dispatches (gpu/ops) over the model's weights, the shared activation
-// buffers and that sequence's state (KV cache, conv/SSM state). Built once per (sequence, n,
-// logits mode) and reused; nothing in a list depends on the tokens or their positions (those are
-// queue writes before each submit).
+// The forward graph of one pass over n tokens: walks the ModelPlan's layers and turns them into
+// prepared dispatches (gpu/ops) over the model's weights, the shared activation buffers and the
+// state (KV cache, conv/SSM state) of the sequences it serves. A pass serves one sequence, or
+// several (a batched decode step, gpu/batch-step.ts): each is a lane owning a run of rows, and
+// only the ops that touch a sequence's state or position (RoPE, KV write, attention, conv, scan)
+// run once per lane; every matmul runs once over all rows. Built once per (lanes, n, logits mode)
+// and reused; nothing in a list depends on the tokens or their positions (those are queue writes
+// before each submit).
 import type { AttentionMixer, DenseFfn, LayerPlan, Mamba1Mixer, Mamba2Mixer, ModelPlan, MoeFfn } from '../model/arch/plan.ts';
 import type { Dispatch } from './dispatch.ts';
 import { expertName, type ModelWeights } from './model-weights.ts';
@@ -13,7 +16,7 @@ import { prepareElementwise } from './ops/elementwise.ts';
 import { prepareEmbedding } from './ops/embedding.ts';
 import { prepareGemm } from './ops/gemm.ts';
 import { GEMV_MAX_TOKENS, gemvSlotPart, prepareGemv, prepareGemvMulti, type GemvSlot } from './ops/gemv.ts';
-import { prepareKvWrite, type KvCache } from './ops/kv-cache.ts';
+import type { KvCache } from './ops/kv-cache.ts';
 import type { ExpertGate } from './ops/matrix-common.ts';
 import { prepareMoeCombine } from './ops/moe-combine.ts';
 import { prepareMoeRouter } from './ops/moe-topk.ts';
@@ -58,10 +61,24 @@ interface BlockInput {
   readonly norm?: string;
 }
 
+/** One sequence's share of a pass: its state and step uniform, and its rows [row, row + n) of the activations. */
+export interface Lane {
+  readonly layers: readonly LayerState[];
+  readonly step: GPUBuffer;
+  readonly row: number;
+  readonly n: number;
+}
+
+/** `view` moved down by `rows` rows of `stride` elements. */
+function rowsDown(view: RowView, rows: number, stride: number): RowView {
+  return rows === 0 ? view : { ...view, offset: (view.offset ?? 0) + rows * stride };
+}
+
 /** Builds the dispatches of one forward pass over n tokens: embedding, layers, output. */
 export class ForwardBuilder {
   private readonly out: Dispatch[] = [];
   private readonly jobs: Promise<void>[] = [];
+  private readonly lanes: readonly Lane[];
 
   constructor(
     private readonly env: OpEnv,
@@ -73,7 +90,11 @@ export class ForwardBuilder {
     private readonly logitsAll: GPUBuffer | undefined,
     private readonly n: number,
     private readonly mode: LogitsMode,
-  ) {}
+    /** The sequences served, in row order (default: one, `layers` over all n rows at s.step). */
+    lanes?: readonly Lane[],
+  ) {
+    this.lanes = lanes ?? [{ layers, step: s.step, row: 0, n }];
+  }
 
   /** Appends the dispatches `p` will give, keeping their order. */
   private add(p: Promise<Dispatch | readonly Dispatch[]>): void {
@@ -154,10 +175,9 @@ export class ForwardBuilder {
     const label = `blk.${layer.index}`;
     const input = this.norm(`${label}.mixer_norm`, layer.mixerNorm);
     const m = layer.mixer;
-    const state = this.layers[layer.index];
-    if (m.kind === 'attention') this.attention(label, m, state.kv!, layer.residualScale, input);
-    else if (m.kind === 'mamba1') this.mamba1(label, m, state.recurrent!, layer.residualScale, input);
-    else this.mamba2(label, m, state.recurrent!, layer.residualScale, input);
+    if (m.kind === 'attention') this.attention(label, m, layer.index, layer.residualScale, input);
+    else if (m.kind === 'mamba1') this.mamba1(label, m, layer.index, layer.residualScale, input);
+    else this.mamba2(label, m, layer.index, layer.residualScale, input);
     const f = layer.ffn;
     if (f.kind === 'none') return;
     const ffnInput = this.norm(`${label}.ffn_norm`, f.tensors.norm, f.kind === 'moe');
@@ -165,7 +185,12 @@ export class ForwardBuilder {
     else this.moeFfn(label, f, layer.residualScale, ffnInput);
   }
 
-  private attention(label: string, m: AttentionMixer, kv: KvCache, scale: number, input: BlockInput): void {
+  /** Runs `op` once per lane, with its label suffixed by the lane's index when there are several. */
+  private perLane(label: string, op: (lane: Lane, label: string) => void): void {
+    this.lanes.forEach((lane, i) => op(lane, this.lanes.length > 1 ? `${label}#${i}` : label));
+  }
+
+  private attention(label: string, m: AttentionMixer, index: number, scale: number, input: BlockInput): void {
     const { s, n, env } = this;
     const qw = m.nHead * m.headDim, kw = m.nHeadKv * m.headDim, stride = qw + 2 * kw;
     const t = m.tensors;
@@ -181,33 +206,39 @@ export class ForwardBuilder {
       this.matmul(t.k, input.x, { buffer: s.a, offset: qw, stride }, { bias: t.kBias, norm: input.norm });
       this.matmul(t.v, input.x, { buffer: s.a, offset: qw + kw, stride }, { bias: t.vBias, norm: input.norm });
     }
-    // q/k norm, RoPE and the cache write in one dispatch: q stays in place for the attention.
+    // q/k norm, RoPE and the cache write in one dispatch per lane: q stays in place for the attention.
     const rope = m.rope.kind === 'none' ? undefined : {
       nRot: m.rope.nRot, freqBase: m.rope.freqBase, freqScale: m.rope.freqScale, neox: m.rope.kind === 'neox',
       freqFactors: m.rope.freqFactors ? this.w.host.get(m.rope.freqFactors) : undefined,
     };
-    this.add(prepareRopeKv(env, {
-      label: `${label}.rope_kv`, cache: kv, step: s.step, nTokens: n, nHead: m.nHead, rope,
-      q: { buffer: s.a, offset: 0, stride }, k: { buffer: s.a, offset: qw, stride }, v: { buffer: s.a, offset: qw + kw, stride },
-      qkNorm: t.qNorm && t.kNorm ? { q: this.vec(t.qNorm), k: this.vec(t.kNorm), eps: this.plan.normEps } : undefined,
-    }));
-    if (n === 1) {
-      this.add(prepareAttentionDecode(env, { label: `${label}.attn`, cache: kv, step: s.step, q: { buffer: s.a, offset: 0 }, out: { buffer: s.b }, nHead: m.nHead, scale: m.kqScale, partial: s.partial, nSplit: defaultDecodeSplits(kv.nCtx) }));
-    } else {
-      this.add(prepareAttentionPrefill(env, { label: `${label}.attn`, cache: kv, step: s.step, nTokens: n, nHead: m.nHead, scale: m.kqScale, q: { buffer: s.a, offset: 0, stride }, out: { buffer: s.b } }));
-    }
+    this.perLane(label, (lane, l) => {
+      const kv: KvCache = lane.layers[index].kv!;
+      const a = (offset: number): RowView => rowsDown({ buffer: s.a, offset, stride }, lane.row, stride);
+      this.add(prepareRopeKv(env, {
+        label: `${l}.rope_kv`, cache: kv, step: lane.step, nTokens: lane.n, nHead: m.nHead, rope,
+        q: a(0), k: a(qw), v: a(qw + kw),
+        qkNorm: t.qNorm && t.kNorm ? { q: this.vec(t.qNorm), k: this.vec(t.kNorm), eps: this.plan.normEps } : undefined,
+      }));
+      const out = rowsDown({ buffer: s.b }, lane.row, qw);
+      if (lane.n === 1) {
+        this.add(prepareAttentionDecode(env, { label: `${l}.attn`, cache: kv, step: lane.step, q: { buffer: s.a, offset: lane.row * stride }, out, nHead: m.nHead, scale: m.kqScale, partial: s.partial, nSplit: defaultDecodeSplits(kv.nCtx) }));
+      } else {
+        this.add(prepareAttentionPrefill(env, { label: `${l}.attn`, cache: kv, step: lane.step, nTokens: lane.n, nHead: m.nHead, scale: m.kqScale, q: a(0), out }));
+      }
+    });
     this.residual(t.output, { buffer: s.b }, scale, label, t.outputBias);
   }
 
-  private mamba1(label: string, m: Mamba1Mixer, state: readonly { live: GPUBuffer }[], scale: number, input: BlockInput): void {
+  private mamba1(label: string, m: Mamba1Mixer, index: number, scale: number, input: BlockInput): void {
     const { s, n, env } = this;
     const t = m.tensors;
     const dbcWidth = m.dtRank + 2 * m.dState;
     this.matmul(t.in, input.x, { buffer: s.a, stride: 2 * m.dInner }, { norm: input.norm });
-    this.add(prepareSsmConv(env, {
-      label: `${label}.ssm_conv`, channels: m.dInner, dConv: m.dConv, nTokens: n,
-      x: { buffer: s.a, offset: 0, stride: 2 * m.dInner }, weight: this.vec(t.conv1d), bias: this.vec(t.conv1dBias), state: state[0].live, y: { buffer: s.b, offset: 0, stride: m.dInner },
-    }));
+    this.perLane(label, (lane, l) => this.add(prepareSsmConv(env, {
+      label: `${l}.ssm_conv`, channels: m.dInner, dConv: m.dConv, nTokens: lane.n,
+      x: rowsDown({ buffer: s.a, offset: 0, stride: 2 * m.dInner }, lane.row, 2 * m.dInner), weight: this.vec(t.conv1d), bias: this.vec(t.conv1dBias),
+      state: lane.layers[index].recurrent![0].live, y: rowsDown({ buffer: s.b, offset: 0, stride: m.dInner }, lane.row, m.dInner),
+    })));
     this.matmul(t.x, { buffer: s.b, stride: m.dInner }, { buffer: s.c, stride: dbcWidth });
     if (m.dtBcNorm !== 'none') {
       // dt, B and C normed in place in one dispatch.
@@ -222,34 +253,39 @@ export class ForwardBuilder {
       }));
     }
     this.matmul(t.dt, { buffer: s.c, offset: 0, stride: dbcWidth }, { buffer: s.d, stride: m.dInner });
-    this.add(prepareSsmScan(env, {
-      label: `${label}.ssm_scan`, dInner: m.dInner, dState: m.dState, nTokens: n,
-      xy: { buffer: s.b, stride: m.dInner }, dt: { buffer: s.d, stride: m.dInner },
-      B: { buffer: s.c, offset: m.dtRank, stride: dbcWidth }, C: { buffer: s.c, offset: m.dtRank + m.dState, stride: dbcWidth },
-      z: { buffer: s.a, offset: m.dInner, stride: 2 * m.dInner },
-      A: this.vec(t.a), D: this.vec(t.d), dtBias: this.vec(t.dtBias), state: state[1].live,
-    }));
+    this.perLane(label, (lane, l) => this.add(prepareSsmScan(env, {
+      label: `${l}.ssm_scan`, dInner: m.dInner, dState: m.dState, nTokens: lane.n,
+      xy: rowsDown({ buffer: s.b, stride: m.dInner }, lane.row, m.dInner), dt: rowsDown({ buffer: s.d, stride: m.dInner }, lane.row, m.dInner),
+      B: rowsDown({ buffer: s.c, offset: m.dtRank, stride: dbcWidth }, lane.row, dbcWidth), C: rowsDown({ buffer: s.c, offset: m.dtRank + m.dState, stride: dbcWidth }, lane.row, dbcWidth),
+      z: rowsDown({ buffer: s.a, offset: m.dInner, stride: 2 * m.dInner }, lane.row, 2 * m.dInner),
+      A: this.vec(t.a), D: this.vec(t.d), dtBias: this.vec(t.dtBias), state: lane.layers[index].recurrent![1].live,
+    })));
     this.residual(t.out, { buffer: s.b, stride: m.dInner }, scale, label);
   }
 
-  private mamba2(label: string, m: Mamba2Mixer, state: readonly { live: GPUBuffer }[], scale: number, input: BlockInput): void {
+  private mamba2(label: string, m: Mamba2Mixer, index: number, scale: number, input: BlockInput): void {
     const { s, n, env } = this;
     const t = m.tensors;
     const convDim = m.dInner + 2 * m.nGroup * m.dState;
     const width = m.dInner + convDim + m.nHead;
     this.matmul(t.in, input.x, { buffer: s.a, stride: width }, { norm: input.norm });
-    this.add(prepareSsmConv(env, {
-      label: `${label}.ssm_conv`, channels: convDim, dConv: m.dConv, nTokens: n,
-      x: { buffer: s.a, offset: m.dInner, stride: width }, weight: this.vec(t.conv1d), bias: this.vec(t.conv1dBias), state: state[0].live, y: { buffer: s.b, offset: 0, stride: convDim },
-    }));
-    // Prefill takes the chunked SSD form; the decode step (one token) the sequential scan.
-    const scan = n > 1 ? prepareSsdChunk : prepareSsdScan;
-    this.add(scan(env, {
-      label: `${label}.ssm_scan`, nHead: m.nHead, headDim: m.headDim, nGroup: m.nGroup, dState: m.dState, nTokens: n,
-      x: { buffer: s.b, offset: 0, stride: convDim }, B: { buffer: s.b, offset: m.dInner, stride: convDim }, C: { buffer: s.b, offset: m.dInner + m.nGroup * m.dState, stride: convDim },
-      z: { buffer: s.a, offset: 0, stride: width }, dt: { buffer: s.a, offset: m.dInner + convDim, stride: width },
-      A: this.vec(t.a), D: this.vec(t.d), dtBias: this.vec(t.dtBias), state: state[1].live, y: { buffer: s.c, offset: 0, stride: m.dInner },
-    }));
+    this.perLane(label, (lane, l) => {
+      const a = (offset: number): RowView => rowsDown({ buffer: s.a, offset, stride: width }, lane.row, width);
+      const b = (offset: number): RowView => rowsDown({ buffer: s.b, offset, stride: convDim }, lane.row, convDim);
+      const state = lane.layers[index].recurrent!;
+      this.add(prepareSsmConv(env, {
+        label: `${l}.ssm_conv`, channels: convDim, dConv: m.dConv, nTokens: lane.n,
+        x: a(m.dInner), weight: this.vec(t.conv1d), bias: this.vec(t.conv1dBias), state: state[0].live, y: b(0),
+      }));
+      // Prefill takes the chunked SSD form; the decode step (one token) the sequential scan.
+      const scan = lane.n > 1 ? prepareSsdChunk : prepareSsdScan;
+      this.add(scan(env, {
+        label: `${l}.ssm_scan`, nHead: m.nHead, headDim: m.headDim, nGroup: m.nGroup, dState: m.dState, nTokens: lane.n,
+        x: b(0), B: b(m.dInner), C: b(m.dInner + m.nGroup * m.dState), z: a(0), dt: a(m.dInner + convDim),
+        A: this.vec(t.a), D: this.vec(t.d), dtBias: this.vec(t.dtBias), state: state[1].live,
+        y: rowsDown({ buffer: s.c, offset: 0, stride: m.dInner }, lane.row, m.dInner),
+      }));
+    });
     const groupLen = m.dInner / m.nGroup;
     this.add(prepareRmsNorm(env, {
       label: `${label}.ssm_norm`, y: { buffer: s.c }, weight: this.vec(t.norm), nGroups: m.nGroup,

@@ -4,6 +4,9 @@
 // through one lock, so the shared activations serve one pass at a time.
 import { planModel } from '../model/arch/index.ts';
 import { activationWidths, maxAttentionHeads, maxExpertsUsed, type ActivationWidths } from '../model/arch/mixer-facts.ts';
+import type { DocumentPlan } from '../engine/api.ts';
+import type { BatchOutcome } from '../engine/backend.ts';
+import { planDocument } from './document-plan.ts';
 import type { ModelPlan } from '../model/arch/plan.ts';
 import { EdgewiseError } from '../model/errors.ts';
 import { assertSupportedTensorTypes } from '../model/gguf/reader.ts';
@@ -13,6 +16,8 @@ import type { GpuContext } from './device.ts';
 import { withErrorScopes } from './error-scopes.ts';
 import { checkMemoryPlan, formatBytes, planMemory, type MemoryPlan } from './memory-plan.ts';
 import { DEFAULT_CHUNK_TOKENS, effectiveContext } from './fit.ts';
+import { BatchDecoder, type GpuBatchStep } from './batch-step.ts';
+import { GEMV_MAX_TOKENS } from './ops/gemv.ts';
 import { uploadModelWeights, type ModelWeights } from './model-weights.ts';
 import { decodePartialSize, defaultDecodeSplits } from './ops/attention-decode.ts';
 import type { OpEnv } from './ops/common.ts';
@@ -60,7 +65,9 @@ export const RECENT_CAPACITY = 64;
 /**
  * CPU side of the forward passes so far: passes submitted and their dispatches; `ms` spent
  * encoding and submitting them while the GPU waited for them, `aheadMs` spent encoding decode
- * steps ahead, while the GPU was still busy with the step before (`aheadSteps` of them used).
+ * steps ahead, while the GPU was still busy with the step before (`aheadSteps` of them used);
+ * batched decode passes (gpu/batch-step.ts), the steps they served, and the dispatches (forward
+ * and sampling) of the last one.
  */
 export interface EncodeStats {
   passes: number;
@@ -71,6 +78,9 @@ export interface EncodeStats {
   /** Decode steps submitted before the step before them was read back, and those of them discarded (past a stop). */
   submittedAhead: number;
   discardedAhead: number;
+  batches: number;
+  batchedSteps: number;
+  lastBatchDispatches: number;
 }
 
 export const DEFAULT_SUBMIT_AHEAD = 2;
@@ -90,10 +100,13 @@ export function submitAheadDepth(requested: number | undefined, memory: MemoryPl
 
 export class GpuModel {
   readonly env: OpEnv;
-  readonly encodeStats: EncodeStats = { passes: 0, dispatches: 0, ms: 0, aheadMs: 0, aheadSteps: 0, submittedAhead: 0, discardedAhead: 0 };
+  readonly encodeStats: EncodeStats = {
+    passes: 0, dispatches: 0, ms: 0, aheadMs: 0, aheadSteps: 0, submittedAhead: 0, discardedAhead: 0, batches: 0, batchedSteps: 0, lastBatchDispatches: 0,
+  };
   private readonly samplers = new Map<number, Promise<PreparedSample>>();
   private logitMaskPrep?: Promise<PreparedLogitMask>;
   private logitsAllBuffer?: GPUBuffer;
+  private batchDecoder?: BatchDecoder;
   private readonly sequences = new Set<GpuSequence>();
   private turn: Promise<unknown> = Promise.resolve();
   private lostReason?: string;
@@ -112,6 +125,7 @@ export class GpuModel {
     readonly submitAhead: number,
     private readonly kvInitialPositions: number,
     pipelines: PipelineCache,
+    private readonly memoryBudgetBytes?: number,
   ) {
     this.env = { ctx, pipelines };
     ctx.device.lost.then((info) => { this.lostReason = info.message || info.reason || 'unknown'; });
@@ -147,7 +161,7 @@ export class GpuModel {
       if (scratch) for (const b of Object.values(scratch)) b.destroy();
     });
     return new GpuModel(ctx, plan, memory, weights!, scratch!, contextLength, chunkTokens, kvF16, options.encodeAhead ?? true,
-      submitAheadDepth(options.submitAhead, memory), options.kvInitialPositions ?? INITIAL_KV_POSITIONS, pipelines);
+      submitAheadDepth(options.submitAhead, memory), options.kvInitialPositions ?? INITIAL_KV_POSITIONS, pipelines, options.memoryBudgetBytes);
   }
 
   get vocabSize(): number {
@@ -179,6 +193,42 @@ export class GpuModel {
     const run = this.turn.then(work, work);
     this.turn = run.catch(() => undefined);
     return run;
+  }
+
+  /** Decode steps one batched pass serves at most (gpu/batch-step.ts). */
+  get maxBatch(): number {
+    return Math.min(GEMV_MAX_TOKENS, this.chunkTokens);
+  }
+
+  /** Once it is this model's turn, runs the decode steps `take()` gives then as one batched pass. */
+  decodeBatch(take: () => readonly GpuBatchStep[]): Promise<BatchOutcome[]> {
+    return this.exclusive(async () => {
+      const steps = take();
+      if (steps.length === 0) return [];
+      if (steps.length === 1) {
+        // Alone, a step takes its sequence's own path (encoded ahead, no batch buffers).
+        const [s] = steps;
+        try {
+          return [{ token: await s.sequence.sampleNext([s.token], s.sampling) }];
+        } catch (error) {
+          return [{ error }];
+        }
+      }
+      this.checkUsable();
+      for (const s of steps) {
+        if (s.sequence.model !== this) throw new EdgewiseError('usage', 'a batched step names a sequence of another model');
+      }
+      this.batchDecoder ??= new BatchDecoder(this);
+      return this.batchDecoder.run(steps);
+    });
+  }
+
+  /** How a document needing `tokens` tokens in one pass is best summarized here (gpu/document-plan.ts). */
+  planDocument(tokens: number): DocumentPlan {
+    return planDocument({
+      plan: this.plan, memory: this.memory, loadedContext: this.contextLength, kvBytesPerElement: this.kvF16 ? 2 : 4,
+      limits: this.ctx.limits, memoryBudgetBytes: this.memoryBudgetBytes, maxBatch: this.maxBatch, tokens,
+    });
   }
 
   sampler(k: number): Promise<PreparedSample> {
@@ -236,6 +286,7 @@ export class GpuModel {
     this.weights.destroy();
     for (const b of Object.values(this.scratch)) b.destroy();
     this.logitsAllBuffer?.destroy();
+    this.batchDecoder?.destroy();
     void this.logitMaskPrep?.then((m) => m.bitset.destroy(), () => undefined);
   }
 }

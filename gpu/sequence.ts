@@ -20,6 +20,7 @@ import { DecodeSteps, type EncodedStep, type StepVariant } from './decode-step.t
 import { encodeDispatches, type Dispatch } from './dispatch.ts';
 import { ForwardBuilder, type LogitsMode } from './graph.ts';
 import { RECENT_CAPACITY, type GpuModel } from './model.ts';
+import type { DrawSettings } from './ops/sample.ts';
 import { writeStep } from './ops/step.ts';
 import type { SequenceState } from './sequence-state.ts';
 
@@ -153,7 +154,8 @@ export class GpuSequence implements MaskableBackend {
     this.model.forget(this);
   }
 
-  private async sampleNext(tokens: readonly number[], sampling: SamplingSettings, mask?: Uint32Array): Promise<number> {
+  /** evalAndSample's work, for a caller that already holds the model's turn (gpu/batch-step.ts). */
+  async sampleNext(tokens: readonly number[], sampling: SamplingSettings, mask?: Uint32Array): Promise<number> {
     if (tokens.length === 0) throw new RangeError('evalAndSample: no tokens');
     const f = this.chainFor;
     if (this.chain.length > 0 && f && !mask && tokens.length === 1 && tokens[0] === f.token && chainKey(sampling) === f.key) {
@@ -227,6 +229,26 @@ export class GpuSequence implements MaskableBackend {
     return token;
   }
 
+  /**
+   * Readies this sequence for a step a batched pass runs (gpu/batch-step.ts): steps it submitted
+   * ahead are discarded (its state restored to the history) and its KV cache given room for one more.
+   */
+  async beforeBatchedStep(): Promise<void> {
+    this.dropChain(true);
+    await this.checkRoom(1);
+  }
+
+  /** The draw a step sampling this sequence's next token makes: its seed and its counter. */
+  drawFor(sampling: SamplingSettings): DrawSettings {
+    return { topP: sampling.topP, minP: sampling.minP, seed: this.sampler.seed, counter: this.sampler.drawn, window: sampling.penaltyLastN };
+  }
+
+  /** A batched step drew `token` for this sequence: its draw counter moves on, as after a step of its own. */
+  afterBatchedStep(token: number): number {
+    this.sampler.skip();
+    return token;
+  }
+
   /** Takes the chain's first step (its input is the token just returned) and tops the chain up. */
   private async takeAhead(): Promise<number> {
     const m = this.model;
@@ -296,7 +318,8 @@ export class GpuSequence implements MaskableBackend {
     this.chainFor = undefined;
   }
 
-  private async checkRoom(n: number): Promise<void> {
+  /** Fails when n more tokens do not fit; grows the KV caches when they must (rebuilding this sequence's lists). */
+  async checkRoom(n: number): Promise<void> {
     if (this.destroyed) throw new EdgewiseError('usage', 'this sequence was closed');
     this.model.checkUsable();
     if (this.history.length + n > this.contextLength) {

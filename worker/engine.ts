@@ -197,6 +197,10 @@ export function createEngine(options: EngineOptions = {}): Engine {
       return requireLoaded().countTokens(text);
     },
 
+    async planDocument(tokens: number) {
+      return requireLoaded().planDocument(tokens);
+    },
+
     async generate(request: GenerateRequest, onToken: (text: string) => void): Promise<GenerateResult> {
       try {
         return await requireLoaded().generate(request, onToken);

@@ -1,5 +1,6 @@
 // Summarize: paste text or open/drop a file; style and length; token count against the
-// context; map-reduce with progress for long documents; streamed output; stop, copy, export.
+// context, and the engine's plan for it (one pass, or map-reduce with several parts at once) with
+// its reason; progress per part for long documents; streamed output; stop, copy, export.
 // The work (app/state/summarize.ts) outlives the screen: it persists and keeps running.
 import { createEffect, createSignal, For, on, Show } from 'solid-js';
 import { Markdown } from '../components/Markdown.tsx';
@@ -12,10 +13,12 @@ import { ACCEPTED_FILES, extractDocument } from '../documents/extract.ts';
 import { engine } from '../state/engine.ts';
 import { incoming, takeIncoming } from '../state/incoming.ts';
 import { models } from '../state/models.ts';
-import { clearSummarize, runSummarize, summarizeGen as gen, summarizeProgress as progress, summarizeWork } from '../state/summarize.ts';
+import type { DocumentPlan } from '../../engine/api.ts';
 import {
-  PROMPT_OVERHEAD_TOKENS, resumeLabel, resumePart, SUMMARY_LENGTHS, SUMMARY_MAX_TOKENS, SUMMARY_STYLES,
-  type SummaryCheckpoint, type SummaryLength, type SummaryStyle,
+  clearSummarize, onePassTokens, runSummarize, stopSummarize, summarizeGen as gen, summarizePlan, summarizeProgress as progress, summarizeWork,
+} from '../state/summarize.ts';
+import {
+  resumeLabel, resumePart, SUMMARY_LENGTHS, SUMMARY_STYLES, type PartProgress, type SummaryCheckpoint, type SummaryLength, type SummaryStyle,
 } from '../tasks/summarize.ts';
 import { errorMessage } from '../util/format.ts';
 import { fileStem, saveTextFile } from '../util/save-file.ts';
@@ -31,6 +34,7 @@ export default function Summarize() {
   const [docError, setDocError] = createSignal<string>();
   const [reading, setReading] = createSignal(false);
   const [tokens, setTokens] = createSignal<number>();
+  const [docPlan, setDocPlan] = createSignal<DocumentPlan>();
   const [copied, setCopied] = createSignal(false);
   // Parts summarized before a failure or Stop, for "Resume from part k".
   const checkpoint = () => w.checkpoint;
@@ -63,18 +67,19 @@ export default function Summarize() {
     }
   }));
 
-  // Token count of the document, once a model is loaded (debounced while typing).
+  // Token count of the document and the engine's plan for it, once a model is loaded (debounced while typing).
   let countTimer: ReturnType<typeof setTimeout> | undefined;
-  createEffect(on([text, () => models.loaded], ([t, loaded]) => {
+  createEffect(on([text, length, () => models.loaded], ([t, len, loaded]) => {
     clearTimeout(countTimer);
     setTokens(undefined);
+    setDocPlan(undefined);
     if (!loaded || !t.trim()) return;
     countTimer = setTimeout(() => {
       engine().countTokens(t).then(setTokens, () => setTokens(undefined));
+      onePassTokens(t, len).then((n) => engine().planDocument(n)).then(setDocPlan, () => setDocPlan(undefined));
     }, 300);
   }));
-
-  const budget = () => (models.loaded ? models.loaded.contextLength - PROMPT_OVERHEAD_TOKENS - SUMMARY_MAX_TOKENS[length()] : 0);
+  const planText = (p: DocumentPlan) => (p.mode === 'one-pass' ? `in one pass: ${p.reason}` : `in parts: ${p.reason}`);
 
   async function summarize(resume?: SummaryCheckpoint) {
     const loaded = models.loaded;
@@ -91,8 +96,14 @@ export default function Summarize() {
   const progressText = () => {
     const p = progress();
     if (!p || p.kind === 'single') return undefined;
-    return p.kind === 'part' ? `Summarizing part ${p.part} of ${p.parts}` : `Combining the parts${p.round > 1 ? ` (round ${p.round})` : ''}`;
+    if (p.kind === 'combine') return `Combining the parts${p.round > 1 ? ` (round ${p.round})` : ''}`;
+    const finished = p.parts.filter((s) => s.state === 'done' || s.state === 'kept').length;
+    return `Summarizing ${p.parts.length} parts, ${p.parallel} at a time: ${finished} of ${p.parts.length} done`;
   };
+  const partText = (s: PartProgress) => ({
+    kept: 'kept from before', waiting: 'waiting', writing: `writing (${s.chars.toLocaleString('en')} characters)`, done: 'done',
+  })[s.state];
+  const parts = () => { const p = progress(); return p?.kind === 'parts' ? p.parts : []; };
 
   return (
     <section aria-labelledby="summarize-title" class="screen">
@@ -117,8 +128,8 @@ export default function Summarize() {
             {text() ? `${text().length.toLocaleString('en')} characters` : ''}
             <Show when={tokens() !== undefined && models.loaded}>
               {' · '}<span data-testid="token-count">{tokens()!.toLocaleString('en')} tokens of a {models.loaded!.contextLength.toLocaleString('en')}-token context</span>
-              {tokens()! > budget() ? ' — longer than fits at once, so it will be summarized in parts' : ''}
             </Show>
+            <Show when={docPlan()}>{(p) => <>{' · '}<span data-testid="doc-plan">Will summarize {planText(p())}</span></>}</Show>
           </span>
         </div>
         <Show when={docError()}><p role="alert" class="error" data-testid="doc-error">{docError()}</p></Show>
@@ -140,14 +151,20 @@ export default function Summarize() {
         <Show when={resumeAt()}>{(k) => (
           <button type="button" onClick={() => void summarize(checkpoint())} disabled={gen.running()}>{resumeLabel(k(), checkpoint()!.chunks.length)}</button>
         )}</Show>
-        <button type="button" class="secondary" onClick={() => void gen.stop()} disabled={!gen.running()}>Stop</button>
+        <button type="button" class="secondary" onClick={() => void stopSummarize()} disabled={!gen.running()}>Stop</button>
         <button type="button" class="secondary" onClick={() => void copy()} disabled={!w.summary || gen.running()}>{copied() ? 'Copied' : 'Copy'}</button>
         <button type="button" class="secondary" disabled={!w.summary || gen.running()}
           onClick={() => saveTextFile(`${fileStem(docName()?.replace(/\.[^.]+$/, '') ?? 'summary', 'summary')}-summary.md`, w.summary, 'text/markdown')}>Export .md</button>
         <button type="button" class="secondary" disabled={gen.running() || (!w.text && !w.summary)}
           onClick={() => { if (confirm('Clear the document and its summary from this device?')) { setCopied(false); void clearSummarize(); } }}>Clear</button>
       </div>
+      <Show when={gen.running() && summarizePlan()}>{(p) => <p class="muted" data-testid="summary-plan">Summarizing {planText(p())}</p>}</Show>
       <Show when={gen.running() && progressText()}><p class="progress" data-testid="summary-progress" aria-live="polite">{progressText()}</p></Show>
+      <Show when={gen.running() && parts().length > 0}>
+        <ol class="parts" data-testid="part-progress" aria-label="Parts">
+          <For each={parts()}>{(s, i) => <li data-state={s.state}>Part {i() + 1}: {partText(s)}</li>}</For>
+        </ol>
+      </Show>
       <Show when={gen.error()}><p role="alert" class="error" data-testid="summary-error">{gen.error()}</p></Show>
       <Reasoning text={w.reasoning} tokens={gen.running() ? gen.reasoningTokens() : w.result?.reasoningTokens} running={gen.running()} />
       <Show when={w.summary || gen.running()}>

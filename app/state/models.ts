@@ -117,12 +117,13 @@ export async function removeModel(id: string): Promise<void> {
   await refreshModels();
 }
 
-export async function loadModel(id: string): Promise<LoadedModelInfo | undefined> {
+/** Loads a stored model, at the settings' context unless `contextLength` names another (a long document in one pass). */
+export async function loadModel(id: string, contextLength = settings.contextLength): Promise<LoadedModelInfo | undefined> {
   setModels({ loading: { id }, error: undefined, loaded: undefined });
   try {
     const info = await engine().load(id, (progress) => {
       if (models.loading?.id === id) setModels('loading', { id, progress });
-    }, { contextLength: settings.contextLength });
+    }, { contextLength });
     setModels({ loaded: info });
     localStorage.setItem(LAST_MODEL_KEY, id);
     return info;

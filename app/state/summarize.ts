@@ -1,16 +1,19 @@
 // The Summarize screen's work: the document, the chosen style and length, the summary and its
 // reasoning, persisted (app/state/persist.ts); and the run itself, which keeps going when the
-// screen is left. Reasoning models are asked not to think unless "Think first" is on; whatever
-// reasoning comes anyway streams apart and never enters the summary.
+// screen is left. The engine's document plan decides one pass (a hybrid loaded again with a longer
+// context when that fits) or map-reduce, its parts several at a time on sequences of their own so
+// that their decoding is batched. Reasoning models are asked not to think unless "Think first" is
+// on; whatever reasoning comes anyway streams apart and never enters the summary.
 import { createSignal } from 'solid-js';
-import type { GenerateResult } from '../../engine/api.ts';
+import type { DocumentPlan, GenerateRequest, GenerateResult } from '../../engine/api.ts';
 import { samplingOptions, tokenBudget } from '../tasks/sampling.ts';
 import {
-  summarizeDocument, SummaryInterrupted, type SummaryCheckpoint, type SummaryLength, type SummaryProgress, type SummaryStyle,
+  PROMPT_OVERHEAD_TOKENS, SUMMARY_MAX_TOKENS, summarizeDocument, SummaryInterrupted, type SummaryCheckpoint, type SummaryLength, type SummaryProgress, type SummaryStyle,
 } from '../tasks/summarize.ts';
 import { errorMessage } from '../util/format.ts';
 import { engine } from './engine.ts';
 import { generationFor } from './generation.ts';
+import { loadModel } from './models.ts';
 import { persistedStore } from './persist.ts';
 import { settings } from './settings.ts';
 
@@ -36,8 +39,32 @@ export const summarizeGen = generationFor('summarize');
 
 const [progress, setProgress] = createSignal<SummaryProgress>();
 export { progress as summarizeProgress };
+const [plan, setPlan] = createSignal<DocumentPlan>();
+/** The plan the running (or last) summary follows: one pass or map-reduce, and why. */
+export { plan as summarizePlan };
 
-/** Summarizes the document; given a checkpoint, resumes at its first part not yet summarized. */
+/** The sequence a map-reduce lane runs on: lane 0 is the screen's own. */
+function laneSequence(lane: number): string {
+  return lane === 0 ? summarizeGen.sequence : `${summarizeGen.sequence}/part-lane-${lane + 1}`;
+}
+let lanesInUse = 1;
+
+/** Tokens one pass over `text` needs at `length`: the document, the prompt around it and the answer. */
+export async function onePassTokens(text: string, length: SummaryLength): Promise<number> {
+  return (await engine().countTokens(text)) + PROMPT_OVERHEAD_TOKENS + SUMMARY_MAX_TOKENS[length];
+}
+
+/** Stops the summary: every lane of its map step, and whatever runs on the screen's sequence. */
+export async function stopSummarize(): Promise<void> {
+  const lanes = lanesInUse;
+  await summarizeGen.stop();
+  await Promise.all(Array.from({ length: lanes - 1 }, (_, i) => engine().abort(laneSequence(i + 1))));
+}
+
+/**
+ * Summarizes the document as the engine's plan says (loading the model again with a longer
+ * context first when a one-pass plan needs one); given a checkpoint, runs only its missing parts.
+ */
 export async function runSummarize(contextLength: number, model: string, resume?: SummaryCheckpoint): Promise<void> {
   const { state: w, set } = summarizeWork;
   const gen = summarizeGen;
@@ -48,24 +75,36 @@ export async function runSummarize(contextLength: number, model: string, resume?
   gen.setRunning(true);
   const controller = new AbortController();
   try {
+    const chosen = await engine().planDocument(await onePassTokens(w.text, w.length));
+    setPlan(chosen);
+    if (chosen.mode === 'one-pass' && chosen.contextLength > contextLength) {
+      const info = await loadModel(model, chosen.contextLength);
+      if (!info) throw new Error(`loading the model with a ${chosen.contextLength.toLocaleString('en')}-token context failed`);
+      contextLength = info.contextLength;
+    }
+    lanesInUse = chosen.mode === 'map-reduce' ? chosen.parallel : 1;
     await summarizeDocument(w.text, w.style, w.length, {
       contextLength,
       model,
+      parallel: lanesInUse,
       countTokens: (s) => engine().countTokens(s),
       signal: controller.signal,
       onProgress: (p) => {
         setProgress(p);
-        set({ reasoning: '' });
-        if (p.kind !== 'part') set({ summary: '' });
+        if (p.kind !== 'parts') set({ summary: '', reasoning: '' });
       },
       onToken: (d) => set('summary', (t) => t + d),
-      generate: async (messages, maxTokens, onToken) => {
-        const r = await gen.stream({
+      generate: async (messages, maxTokens, onToken, lane) => {
+        const request: GenerateRequest = {
           messages, maxTokens: tokenBudget(maxTokens, settings), sampling: samplingOptions(settings), thinking: w.think, maxReasoningTokens: settings.maxReasoningTokens,
-        }, (d, part) => {
-          if (part === 'reasoning') set('reasoning', (t) => t + d);
-          else onToken(d);
-        });
+        };
+        // The reasoning shown is the final generation's; lanes beside it would interleave theirs.
+        const r = lane === 0
+          ? await gen.stream(request, (d, part) => {
+            if (part === 'reasoning') set('reasoning', (t) => t + d);
+            else onToken(d);
+          })
+          : await engine().generate({ ...request, sequence: laneSequence(lane) }, (d, part) => { if (part !== 'reasoning') onToken(d); });
         set({ result: r });
         if (r.stopReason === 'aborted' || gen.stopped) controller.abort();
         return r.text;
@@ -87,4 +126,5 @@ export async function clearSummarize(): Promise<void> {
   summarizeWork.set({ style, length, think });
   summarizeGen.begin();
   setProgress(undefined);
+  setPlan(undefined);
 }

@@ -1,7 +1,8 @@
 // Summarize: prompts in the styles of Chrome's Summarizer API (key points, TL;DR, headline;
 // short/medium/long), and map-reduce over documents longer than the context: chunks cut on
-// paragraph boundaries, each summarized, then the partial summaries combined. Finished parts
-// survive a failure: the error carries them, and a retry given them resumes at the failed part.
+// paragraph boundaries, each summarized (several at once, each on its own sequence, so that the
+// engine decodes them as one batch), then the partial summaries combined. Finished parts survive
+// a failure: the error carries them, and a retry given them runs only the parts still missing.
 import type { ChatMessage } from '../../engine/api.ts';
 
 export type SummaryStyle = 'key-points' | 'tldr' | 'headline';
@@ -127,51 +128,76 @@ function hardSplit(text: string): string[] {
 export interface SummarizeDeps {
   readonly contextLength: number;
   countTokens(text: string): Promise<number>;
-  /** Runs one generation; resolves with its full text. */
-  generate(messages: ChatMessage[], maxTokens: number, onToken: (delta: string) => void): Promise<string>;
+  /**
+   * Runs one generation; resolves with its full text. Map steps running at once get different
+   * `lane`s (0 ≤ lane < parallel): each needs a sequence of its own.
+   */
+  generate(messages: ChatMessage[], maxTokens: number, onToken: (delta: string) => void, lane: number): Promise<string>;
+  /** Parts summarized at once in the map step (default 1); the engine batches their decoding. */
+  readonly parallel?: number;
   /** Says which model summarizes, so that parts done by one model never resume on another. */
   readonly model?: string;
-  /** Called before each step: part k of n (map), or the final combine. */
+  /** Called as the work moves: every part's state (map), or the final combine. */
   onProgress?(p: SummaryProgress): void;
   /** Streams the text of the final (or only) generation. */
   onToken?(delta: string): void;
   readonly signal?: AbortSignal;
 }
 
+/** A part of the map step: kept from an earlier run, waiting, being written (characters so far), or done. */
+export interface PartProgress {
+  readonly state: 'kept' | 'waiting' | 'writing' | 'done';
+  readonly chars: number;
+}
+
 export type SummaryProgress =
   | { kind: 'single' }
-  | { kind: 'part'; part: number; parts: number }
+  | { kind: 'parts'; parts: readonly PartProgress[]; parallel: number }
   | { kind: 'combine'; round: number };
 
 /** Tokens kept free for the prompt's instructions and the chat template around the text. */
 export const PROMPT_OVERHEAD_TOKENS = 160;
 
-/** The map step's work so far: the document's parts and the summaries of the first
- *  `partials.length` of them, with what they were made from. */
+/** The map step's work so far: the document's parts and the summaries of those finished
+ *  (`partials[i]`, null or absent where part i + 1 is not), with what they were made from. */
 export interface SummaryCheckpoint {
   readonly text: string;
   readonly contextLength: number;
   readonly model: string | undefined;
   readonly chunks: readonly string[];
-  readonly partials: readonly string[];
+  readonly partials: readonly (string | null)[];
+}
+
+/** Index of the first part a checkpoint has no summary for (chunks.length when it has them all). */
+function firstMissing(c: Pick<SummaryCheckpoint, 'chunks' | 'partials'>): number {
+  let i = 0;
+  while (i < c.chunks.length && typeof c.partials[i] === 'string') i++;
+  return i;
+}
+
+/** Parts a checkpoint holds the summary of. */
+export function finishedParts(c: Pick<SummaryCheckpoint, 'partials'>): number {
+  return c.partials.filter((p) => typeof p === 'string').length;
 }
 
 /** A summary stopped (failed or aborted) after the map step began; `checkpoint` keeps the parts
  *  already summarized. The message is the cause's, prefixed with where it happened. */
 export class SummaryInterrupted extends Error {
   constructor(readonly checkpoint: SummaryCheckpoint, override readonly cause: unknown) {
-    const at = checkpoint.partials.length < checkpoint.chunks.length ? `part ${checkpoint.partials.length + 1} of ${checkpoint.chunks.length}` : 'combining the parts';
+    const missing = firstMissing(checkpoint);
+    const at = missing < checkpoint.chunks.length ? `part ${missing + 1} of ${checkpoint.chunks.length}` : 'combining the parts';
     super(`Stopped at ${at}: ${cause instanceof Error ? cause.message : String(cause)}`);
     this.name = 'SummaryInterrupted';
   }
 }
 
-/** The 1-based part a retry with `checkpoint` starts at, when it applies to this document,
- *  context and model and has parts worth keeping; otherwise undefined. */
+/** The 1-based first part a retry with `checkpoint` runs (parts past it already finished are
+ *  kept too), when it applies to this document, context and model and has parts worth keeping;
+ *  otherwise undefined. */
 export function resumePart(checkpoint: SummaryCheckpoint | undefined, text: string, contextLength: number | undefined, model: string | undefined): number | undefined {
-  if (!checkpoint || checkpoint.partials.length === 0) return undefined;
+  if (!checkpoint || finishedParts(checkpoint) === 0) return undefined;
   if (checkpoint.text !== text || checkpoint.contextLength !== contextLength || checkpoint.model !== model) return undefined;
-  return checkpoint.partials.length + 1;
+  return firstMissing(checkpoint) + 1;
 }
 
 /** The label of the button that resumes at `part` (1-based) of `parts`. */
@@ -191,23 +217,47 @@ export async function summarizeDocument(text: string, style: SummaryStyle, lengt
   const docTokens = await deps.countTokens(text);
   if (docTokens <= budget) {
     deps.onProgress?.({ kind: 'single' });
-    return deps.generate(summaryMessages(text, style, length), outTokens, (d) => deps.onToken?.(d));
+    return deps.generate(summaryMessages(text, style, length), outTokens, (d) => deps.onToken?.(d), 0);
   }
   const partTokens = SUMMARY_MAX_TOKENS.medium;
   const mapBudget = deps.contextLength - PROMPT_OVERHEAD_TOKENS - partTokens;
   const usable = resumePart(resume, text, deps.contextLength, deps.model) !== undefined;
   const chunks = usable ? resume!.chunks : await splitIntoChunks(text, mapBudget, deps.countTokens);
-  const done: string[] = usable ? [...resume!.partials] : [];
-  try {
-    for (let i = done.length; i < chunks.length; i++) {
-      deps.signal?.throwIfAborted();
-      deps.onProgress?.({ kind: 'part', part: i + 1, parts: chunks.length });
-      const partial = await deps.generate(partMessages(chunks[i], i + 1, chunks.length), partTokens, () => {});
-      // A part cut short by Stop is not a finished part.
-      deps.signal?.throwIfAborted();
-      done.push(partial);
+  const done: (string | null)[] = chunks.map((_, i) => (usable && typeof resume!.partials[i] === 'string' ? resume!.partials[i] : null));
+  const parallel = Math.max(1, Math.min(deps.parallel ?? 1, chunks.length));
+  const parts: PartProgress[] = done.map((d) => ({ state: d === null ? 'waiting' : 'kept', chars: 0 }));
+  const report = () => deps.onProgress?.({ kind: 'parts', parts: parts.map((p) => ({ ...p })), parallel });
+  // Parts in document order, `parallel` at a time: a lane takes the next part as soon as its last
+  // one is done. The first failure stops lanes from taking more; parts already running finish.
+  const queue = done.flatMap((d, i) => (d === null ? [i] : []));
+  let failure: { error: unknown } | undefined;
+  const lane = async (n: number) => {
+    while (queue.length > 0 && !failure) {
+      const i = queue.shift()!;
+      parts[i] = { state: 'writing', chars: 0 };
+      report();
+      try {
+        deps.signal?.throwIfAborted();
+        const partial = await deps.generate(partMessages(chunks[i], i + 1, chunks.length), partTokens, (d) => {
+          parts[i] = { state: 'writing', chars: parts[i].chars + d.length };
+          report();
+        }, n);
+        // A part cut short by Stop is not a finished part.
+        deps.signal?.throwIfAborted();
+        done[i] = partial;
+        parts[i] = { state: 'done', chars: partial.length };
+      } catch (error) {
+        failure ??= { error };
+        parts[i] = { state: 'waiting', chars: 0 };
+      }
+      report();
     }
-    return await reduce(done, style, length, deps, mapBudget, partTokens);
+  };
+  try {
+    report();
+    await Promise.all(Array.from({ length: parallel }, (_, n) => lane(n)));
+    if (failure) throw failure.error;
+    return await reduce(done as string[], style, length, deps, mapBudget, partTokens);
   } catch (e) {
     throw new SummaryInterrupted({ text, contextLength: deps.contextLength, model: deps.model, chunks, partials: [...done] }, e);
   }
@@ -222,15 +272,15 @@ async function reduce(partials: string[], style: SummaryStyle, length: SummaryLe
     const joinedTokens = await deps.countTokens(partials.join('\n\n'));
     if (joinedTokens <= budget || partials.length === 1) {
       deps.onProgress?.({ kind: 'combine', round });
-      return deps.generate(combineMessages(partials, style, length), outTokens, (d) => deps.onToken?.(d));
+      return deps.generate(combineMessages(partials, style, length), outTokens, (d) => deps.onToken?.(d), 0);
     }
     const groups = await splitIntoChunks(partials.join('\n\n'), mapBudget, deps.countTokens);
     deps.onProgress?.({ kind: 'combine', round });
     const next: string[] = [];
     for (let i = 0; i < groups.length; i++) {
-      next.push(await deps.generate(partMessages(groups[i], i + 1, groups.length), partTokens, () => {}));
+      next.push(await deps.generate(partMessages(groups[i], i + 1, groups.length), partTokens, () => {}, 0));
     }
-    if (next.length >= partials.length) return deps.generate(combineMessages(next, style, length), outTokens, (d) => deps.onToken?.(d));
+    if (next.length >= partials.length) return deps.generate(combineMessages(next, style, length), outTokens, (d) => deps.onToken?.(d), 0);
     partials = next;
   }
 }

@@ -5,9 +5,11 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect, type BrowserContext, type Page, type TestInfo } from '@playwright/test';
+import { readGguf } from '../../model/gguf/reader.ts';
+import { memorySource } from '../../model/gguf/sources.ts';
 import { withMetadata } from '../support/gguf-edit.ts';
 
-const FIXTURE = fileURLToPath(new URL('../../../shared/fixtures/llama-Q8_0/model.gguf', import.meta.url));
+const fixturePath = (name: string) => fileURLToPath(new URL(`../../../shared/fixtures/${name}/model.gguf`, import.meta.url));
 
 export const CHATML = "{% for m in messages %}{{ '<|im_start|>' + m['role'] + '\\n' + m['content'] + '<|im_end|>\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
@@ -21,10 +23,15 @@ export const THINKING_TEMPLATE =
   "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}" +
   "{%- if enable_thinking is defined and enable_thinking is false %}{{- '<think>\\n\\n</think>\\n\\n' }}{%- else %}{{- '<think>\\n' }}{%- endif %}{%- endif %}";
 
-/** The fixture re-written with context 2048 and a chat template (ChatML unless given); tensors byte for byte. */
-export function chatModel(template = CHATML): Promise<Uint8Array> {
-  return withMetadata(new Uint8Array(readFileSync(FIXTURE)), {
-    'llama.context_length': 2048, 'tokenizer.chat_template': template, 'general.name': 'Tiny test llama',
+/**
+ * A fixture (llama-Q8_0 unless named; the hybrids share its vocabulary) re-written with a trained
+ * context of `contextLength` (2048 unless given) and a chat template (ChatML unless given); tensors byte for byte.
+ */
+export async function chatModel(template = CHATML, options: { fixture?: string; contextLength?: number } = {}): Promise<Uint8Array> {
+  const bytes = new Uint8Array(readFileSync(fixturePath(options.fixture ?? 'llama-Q8_0')));
+  const arch = String((await readGguf(memorySource(bytes))).metadata.get('general.architecture'));
+  return withMetadata(bytes, {
+    [`${arch}.context_length`]: options.contextLength ?? 2048, 'tokenizer.chat_template': template, 'general.name': `Tiny test ${arch}`,
   });
 }
 

@@ -149,57 +149,79 @@ test('output streams and stops on request', async () => {
   await setSetting('Max tokens', '8');
 });
 
-test('a document longer than the context is summarized in parts, with progress', async ({}, testInfo) => {
+/** Every part's state in the Summarize screen's part list, in document order. */
+async function partStates(): Promise<string[]> {
+  return page.getByTestId('part-progress').locator('li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-state') ?? ''));
+}
+
+test('a document longer than the context is summarized in parts, several at once, with progress per part', async ({}, testInfo) => {
   await nav(page, 'summarize');
   const paragraphs = Array.from({ length: 14 }, (_, i) => `Paragraph ${i + 1}. The committee reviewed item ${i + 1} of the plan, heard the finance lead, and asked for a revised estimate before the next meeting in spring.`);
   await page.getByLabel('Document text').fill(paragraphs.join('\n\n'));
   await page.getByLabel('Length').selectOption('short');
-  await expect(page.getByTestId('doc-info')).toContainText('summarized in parts');
+  // A transformer past its context: map-reduce, as many parts at once as a batched pass serves.
+  await expect(page.getByTestId('doc-plan')).toContainText(/in parts: llama keeps a KV cache in every layer.*summarized in parts, 8 at a time/);
   const seen = new Set<string>();
+  let mostWriting = 0;
   const progress = page.getByTestId('summary-progress');
   const watcher = (async () => {
     for (;;) {
       const t = await progress.textContent({ timeout: 500 }).catch(() => null);
       if (t) seen.add(t);
       if (t?.startsWith('Combining')) return;
+      const states = await partStates().catch(() => []);
+      mostWriting = Math.max(mostWriting, states.filter((st) => st === 'writing').length);
       await page.waitForTimeout(50);
     }
   })();
   await page.getByRole('button', { name: 'Summarize' }).click();
+  await expect(page.getByTestId('summary-plan')).toContainText('Summarizing in parts');
   await watcher;
   await expect(timings()).toBeVisible({ timeout: 120_000 });
   await expect(page.getByRole('button', { name: 'Summarize' })).toBeEnabled({ timeout: 120_000 });
-  const parts = [...seen].map((s) => /part (\d+) of (\d+)/.exec(s)).filter((m) => m !== null);
-  expect(parts.length).toBeGreaterThan(0);
-  const total = Number(parts[0]![2]);
+  const lines = [...seen].map((t) => /^Summarizing (\d+) parts, (\d+) at a time: (\d+) of \d+ done$/.exec(t)).filter((m) => m !== null);
+  expect(lines.length).toBeGreaterThan(0);
+  const total = Number(lines[0]![1]);
   expect(total).toBeGreaterThan(1);
-  expect([...seen].some((s) => s.startsWith('Combining'))).toBe(true);
+  expect(Number(lines[0]![2])).toBe(Math.min(8, total));
+  // Parts were written at the same time (their decode steps batched by the engine).
+  expect(mostWriting).toBeGreaterThanOrEqual(2);
+  expect([...seen].some((t) => t.startsWith('Combining'))).toBe(true);
   await expect(output()).not.toBeEmpty();
   await snapScreen(page, testInfo, 'summarize-map-reduce');
 });
 
-test('Stop during a part keeps the parts before it, and "Resume from part k" carries on from there', async ({}, testInfo) => {
+test('Stop during the parts keeps every finished part, and "Resume from part k" runs only the missing ones', async ({}, testInfo) => {
   await nav(page, 'summarize');
-  const paragraphs = Array.from({ length: 14 }, (_, i) => `Paragraph ${i + 1}. The committee reviewed item ${i + 1} of the plan, heard the finance lead, and asked for a revised estimate before the next meeting in spring.`);
+  // More parts than run at once (8), so that some are done while others still wait.
+  const paragraphs = Array.from({ length: 30 }, (_, i) => `Paragraph ${i + 1}. The committee reviewed item ${i + 1} of the plan, heard the finance lead, and asked for a revised estimate before the next meeting in spring.`);
   await page.getByLabel('Document text').fill(paragraphs.join('\n\n'));
   await page.getByLabel('Length').selectOption('short');
-  const progress = page.getByTestId('summary-progress');
   await page.getByRole('button', { name: 'Summarize' }).click();
-  await expect(progress).toHaveText(/^Summarizing part ([2-9]|\d\d+) of \d+$/, { timeout: 120_000 });
+  let done: number[] = [];
+  await expect(async () => {
+    const states = await partStates();
+    expect(states.length).toBeGreaterThan(8);
+    done = states.flatMap((st, i) => (st === 'done' ? [i] : []));
+    expect(done.length).toBeGreaterThan(0);
+    expect(states.some((st) => st === 'waiting' || st === 'writing')).toBe(true);
+  }).toPass({ timeout: 120_000, intervals: [50] });
   await page.getByRole('button', { name: 'Stop' }).click();
-  // Stopped at part k (>= 2) or while combining: the finished parts are kept either way.
   const resume = page.getByRole('button', { name: /^Resume (from part \d+|: combine the parts)$/ });
   await expect(resume).toBeVisible({ timeout: 60_000 });
   await expect(page.getByRole('button', { name: 'Summarize' })).toBeEnabled();
-  const label = (await resume.textContent()) ?? '';
-  const k = Number(/part (\d+)/.exec(label)?.[1] ?? Infinity);
-  expect(k).toBeGreaterThanOrEqual(2);
   await snapScreen(page, testInfo, 'summarize-resume');
-  const seen = new Set<string>();
+  let first: string[] | undefined;
+  const rerun = new Set<number>();
+  const progress = page.getByTestId('summary-progress');
   const watcher = (async () => {
     for (;;) {
+      const states = await partStates().catch(() => []);
+      if (states.length > 0) {
+        first ??= states;
+        states.forEach((st, i) => { if (st === 'writing') rerun.add(i); });
+      }
       const t = await progress.textContent({ timeout: 500 }).catch(() => null);
-      if (t) seen.add(t);
       if (t?.startsWith('Combining')) return;
       await page.waitForTimeout(50);
     }
@@ -207,9 +229,10 @@ test('Stop during a part keeps the parts before it, and "Resume from part k" car
   await resume.click();
   await watcher;
   await expect(page.getByRole('button', { name: 'Summarize' })).toBeEnabled({ timeout: 120_000 });
-  // The parts before k were not summarized again.
-  const partsSeen = [...seen].map((t) => Number(/part (\d+) of/.exec(t)?.[1])).filter((n) => n > 0);
-  expect(partsSeen.filter((n) => n < k)).toEqual([]);
+  // Every part seen done before Stop was kept, and none of the kept parts was written again.
+  for (const i of done) expect(first![i], `part ${i + 1}`).toBe('kept');
+  const kept = first!.flatMap((st, i) => (st === 'kept' ? [i] : []));
+  expect(kept.filter((i) => rerun.has(i))).toEqual([]);
   await expect(output()).not.toBeEmpty();
   await expect(resume).toHaveCount(0);
 });

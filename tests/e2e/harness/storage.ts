@@ -38,6 +38,7 @@ const stubRuntime: ModelRuntime = {
   },
   async generate() { throw new Error('the stub runtime does not generate'); },
   async countTokens(text) { return text.length; },
+  async planDocument() { throw new Error('the stub runtime does not plan documents'); },
   abort() {},
   unload() {},
 };

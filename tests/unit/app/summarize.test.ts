@@ -65,12 +65,20 @@ describe('summarizeDocument', () => {
     const out = await summarizeDocument(text, 'key-points', 'medium', {
       contextLength: 1024, countTokens: words, generate: m.generate, onProgress: (p) => progress.push(p),
     });
-    const parts = progress.filter((p) => p.kind === 'part');
-    expect(parts.length).toBeGreaterThan(3);
-    parts.forEach((p, i) => expect(p).toEqual({ kind: 'part', part: i + 1, parts: parts.length }));
+    const states = progress.flatMap((p) => (p.kind === 'parts' ? [p.parts.map((s) => s.state)] : []));
+    const n = states[0].length;
+    expect(n).toBeGreaterThan(3);
+    expect(states[0]).toEqual(Array(n).fill('waiting'));
+    expect(states[states.length - 1]).toEqual(Array(n).fill('done'));
+    // One at a time (no parallel given): part k is written once parts 1..k-1 are done, and no other.
+    for (const st of states) {
+      const writing = st.flatMap((s, i) => (s === 'writing' ? [i] : []));
+      expect(writing.length).toBeLessThanOrEqual(1);
+      if (writing.length === 1) expect(st.slice(0, writing[0]).every((s) => s === 'done')).toBe(true);
+    }
     expect(progress[progress.length - 1]).toEqual({ kind: 'combine', round: 1 });
     // every word of the document went to exactly one map step
-    const seen = m.calls.slice(0, parts.length).join(' ');
+    const seen = m.calls.slice(0, n).join(' ');
     for (let p = 0; p < 40; p++) expect(seen).toContain(`p${p}w59.`);
     expect(m.calls[m.calls.length - 1]).toContain('Part 1:\nsummary#1');
     expect(out).toBe(`summary#${m.calls.length}`);
@@ -111,7 +119,7 @@ describe('summarizeDocument', () => {
       const { checkpoint } = err as SummaryInterrupted;
       const parts = checkpoint.chunks.length;
       expect(parts).toBeGreaterThan(3);
-      expect(checkpoint.partials).toEqual(['summary#1', 'summary#2']);
+      expect(checkpoint.partials).toEqual(['summary#1', 'summary#2', ...Array(parts - 2).fill(null)]);
       expect((err as Error).message).toBe(`Stopped at part 3 of ${parts}: GPU device lost`);
       expect(resumePart(checkpoint, text, 1024, 'tiny')).toBe(3);
       expect(resumeLabel(3, parts)).toBe('Resume from part 3');
@@ -124,7 +132,7 @@ describe('summarizeDocument', () => {
       expect(retried[0]).toContain(`This is part 3 of ${parts}`);
       expect(retried.filter((c) => /This is part \d+ of/.test(c)).map((c) => Number(/This is part (\d+) of/.exec(c)![1])))
         .toEqual(Array.from({ length: parts - 2 }, (_, i) => i + 3));
-      expect(progress[0]).toEqual({ kind: 'part', part: 3, parts });
+      expect(progress[0]).toEqual({ kind: 'parts', parallel: 1, parts: Array.from({ length: parts }, (_, i) => ({ state: i < 2 ? 'kept' : 'waiting', chars: 0 })) });
       // The combine step sees the first run's parts 1 and 2 and the retry's parts, in order.
       const combine = retried[retried.length - 1];
       expect(combine).toContain('Part 1:\nsummary#1\n\nPart 2:\nsummary#2\n\nPart 3:\nsummary#4');
@@ -156,7 +164,7 @@ describe('summarizeDocument', () => {
       const err = await summarizeDocument(text, 'tldr', 'short', { contextLength: 1024, countTokens: words, generate, signal: controller.signal })
         .catch((e: unknown) => e) as SummaryInterrupted;
       expect(err).toBeInstanceOf(SummaryInterrupted);
-      expect(err.checkpoint.partials).toEqual(['summary#1']);
+      expect(err.checkpoint.partials).toEqual(['summary#1', ...Array(err.checkpoint.chunks.length - 1).fill(null)]);
     });
 
     it('a checkpoint applies only to the same text, context and model', async () => {
@@ -178,8 +186,87 @@ describe('summarizeDocument', () => {
     it('a failure on the first part keeps nothing to resume', async () => {
       const m = flakyModel('This is part 1 of');
       const { checkpoint } = await summarizeDocument(text, 'tldr', 'short', deps(m)).catch((e: unknown) => e) as SummaryInterrupted;
-      expect(checkpoint.partials).toEqual([]);
+      expect(checkpoint.partials.every((p) => p === null)).toBe(true);
       expect(resumePart(checkpoint, text, 1024, 'tiny')).toBeUndefined();
+    });
+
+    it('a checkpoint stored before parts ran at once (the finished prefix only) still resumes', () => {
+      const checkpoint = { text, contextLength: 1024, model: 'tiny', chunks: ['a', 'b', 'c', 'd'], partials: ['s1', 's2'] };
+      expect(resumePart(checkpoint, text, 1024, 'tiny')).toBe(3);
+    });
+  });
+
+  describe('parts several at a time', () => {
+    const text = paragraphs(40, 60);
+    /** A fake engine whose generations take turns with the event loop, recording lanes in use. */
+    function slowModel(failAt?: string) {
+      const calls: { prompt: string; lane: number }[] = [];
+      const busy = new Set<number>();
+      let most = 0;
+      let failed = false;
+      return {
+        calls, get most() { return most; },
+        generate: async (messages: { content: string }[], _max: number, onToken: (d: string) => void, lane: number) => {
+          const prompt = messages[messages.length - 1].content;
+          expect(busy.has(lane), `lane ${lane} given two generations at once`).toBe(false);
+          busy.add(lane);
+          most = Math.max(most, busy.size);
+          calls.push({ prompt, lane });
+          const n = calls.length;
+          try {
+            // Later parts finish sooner, so that parts finish out of order.
+            const part = Number(/This is part (\d+) of/.exec(prompt)?.[1] ?? 0);
+            for (let i = 0; i < 12 - part; i++) await new Promise((r) => setTimeout(r, 0));
+            if (!failed && failAt && prompt.includes(failAt)) {
+              failed = true;
+              throw new Error('GPU device lost');
+            }
+            onToken(`summary#${n}`);
+            return `summary#${n}`;
+          } finally {
+            busy.delete(lane);
+          }
+        },
+      };
+    }
+
+    it('runs up to `parallel` parts at once on distinct lanes, and combines them in document order', async () => {
+      const m = slowModel();
+      const progress: SummaryProgress[] = [];
+      const out = await summarizeDocument(text, 'key-points', 'short', {
+        contextLength: 1024, countTokens: words, generate: m.generate, parallel: 3, onProgress: (p) => progress.push(p),
+      });
+      expect(m.most).toBe(3);
+      const mapCalls = m.calls.filter((c) => c.prompt.includes('This is part'));
+      const parts = mapCalls.length;
+      expect(parts).toBeGreaterThan(3);
+      expect(progress.some((p) => p.kind === 'parts' && p.parts.filter((s) => s.state === 'writing').length === 3)).toBe(true);
+      // The combine lists each part's own summary under its number, whatever order they finished in.
+      const combine = m.calls[m.calls.length - 1].prompt;
+      for (let i = 1; i <= parts; i++) {
+        const call = m.calls.findIndex((c) => c.prompt.includes(`This is part ${i} of`));
+        expect(combine).toContain(`Part ${i}:\nsummary#${call + 1}`);
+      }
+      expect(out).toBe(`summary#${m.calls.length}`);
+    });
+
+    it('a failing part keeps every finished part, before and after it; the retry runs only the missing ones', async () => {
+      const m = slowModel('This is part 2 of');
+      const deps = { contextLength: 1024, countTokens: words, model: 'tiny', parallel: 3 };
+      const err = await summarizeDocument(text, 'tldr', 'short', { ...deps, generate: m.generate }).catch((e: unknown) => e) as SummaryInterrupted;
+      expect(err).toBeInstanceOf(SummaryInterrupted);
+      const { checkpoint } = err;
+      // Parts 1 and 3 ran beside part 2 and finished; no lane took a part after the failure.
+      expect(typeof checkpoint.partials[0]).toBe('string');
+      expect(checkpoint.partials[1]).toBeNull();
+      expect(typeof checkpoint.partials[2]).toBe('string');
+      expect(err.message).toMatch(/^Stopped at part 2 of \d+: GPU device lost$/);
+      expect(resumePart(checkpoint, text, 1024, 'tiny')).toBe(2);
+      const kept = checkpoint.partials.flatMap((p, i) => (typeof p === 'string' ? [i + 1] : []));
+      const before = m.calls.length;
+      await summarizeDocument(text, 'tldr', 'short', { ...deps, generate: m.generate }, checkpoint);
+      const rerun = m.calls.slice(before).flatMap((c) => { const k = /This is part (\d+) of/.exec(c.prompt); return k ? [Number(k[1])] : []; });
+      expect(rerun.sort((a, b) => a - b)).toEqual(Array.from({ length: checkpoint.chunks.length }, (_, i) => i + 1).filter((k) => !kept.includes(k)));
     });
   });
 });
