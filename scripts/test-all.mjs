@@ -36,8 +36,15 @@ const unitStatus = run('unit + gpu (vitest)', 'npx', ['vitest', 'run', '--report
 // gives the device only WebGPU's default limits (what the weakest phone grants), where the
 // first pass has the adapter's raised ones (tests/gpu/fixture.ts).
 const F16_SUITES = ['tests/gpu'];
+// Two files test how sequences are scheduled and batched (queues, joins, leaves, equality with
+// separate runs): that logic does not depend on the device, and they are the longest files of
+// the first pass (minutes each on a 2-core machine), so this pass leaves them out to keep CI
+// within its budget; the f16 numerics they would repeat are covered here by session-fixtures
+// and differential. Said on the console, never silently.
+const F16_EXCLUDED = ['tests/gpu/engine/sequences.test.ts', 'tests/gpu/engine/batched-decode.test.ts'];
+console.log(`\n(lavapipe pass leaves out ${F16_EXCLUDED.join(', ')}: run in the first pass only)`);
 const f16Status = run('gpu, f16 paths and default limits on lavapipe (vitest)', 'npx',
-  ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${OUT}/f16.json`, ...F16_SUITES],
+  ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${OUT}/f16.json`, ...F16_SUITES, ...F16_EXCLUDED.map((f) => `--exclude=${f}`)],
   { VK_ICD_FILENAMES: lavapipeIcd(), EDGEWISE_REQUIRE_F16: '1', EDGEWISE_GPU_LIMITS: 'default' });
 const e2eStatus = run('e2e (playwright)', 'npx', ['playwright', 'test']);
 
