@@ -44,7 +44,10 @@ const F16_SUITES = ['tests/gpu'];
 const F16_EXCLUDED = ['tests/gpu/engine/sequences.test.ts', 'tests/gpu/engine/batched-decode.test.ts'];
 console.log(`\n(lavapipe pass leaves out ${F16_EXCLUDED.join(', ')}: run in the first pass only)`);
 const f16Status = run('gpu, f16 paths and default limits on lavapipe (vitest)', 'npx',
-  ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${OUT}/f16.json`, ...F16_SUITES, ...F16_EXCLUDED.map((f) => `--exclude=${f}`)],
+  ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${OUT}/f16.json`, ...F16_SUITES, ...F16_EXCLUDED.map((f) => `--exclude=${f}`),
+    // lavapipe compiles the fused decode GEMV (three weight types per pipeline) in tens of
+    // seconds per variant, and a fixture test compiles several: more time per test here.
+    '--testTimeout=600000', '--hookTimeout=600000'],
   { VK_ICD_FILENAMES: lavapipeIcd(), EDGEWISE_REQUIRE_F16: '1', EDGEWISE_GPU_LIMITS: 'default' });
 const e2eStatus = run('e2e (playwright)', 'npx', ['playwright', 'test']);
 
