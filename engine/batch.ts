@@ -53,6 +53,11 @@ export class DecodeBatcher {
     return typeof model.decodeBatch === 'function' && (model.maxBatch ?? 1) > 1;
   }
 
+  /** Generations taking part now. */
+  get size(): number {
+    return this.lanes.size;
+  }
+
   join(sequence: BackendSequence): BatchLane {
     const lane = new BatchLane(this, sequence);
     this.lanes.add(lane);
@@ -119,17 +124,18 @@ export class DecodeBatcher {
 }
 
 /**
- * A sequence whose single-token steps go through the batcher; a prompt, a rewind or anything of
- * several tokens runs on the sequence itself, the lane marked away meanwhile.
+ * A sequence whose single-token steps go through the batcher while other generations decode
+ * beside it; alone, or for a prompt, a rewind or anything of several tokens, it runs on the
+ * sequence itself (its own path submits steps ahead), the lane marked away meanwhile.
  */
 export class BatchedSequence implements ForwardBackend {
-  constructor(private readonly sequence: BackendSequence, private readonly lane: BatchLane) {}
+  constructor(private readonly sequence: BackendSequence, private readonly lane: BatchLane, private readonly batcher: DecodeBatcher) {}
 
   get contextLength(): number { return this.sequence.contextLength; }
   get history(): readonly number[] { return this.sequence.history; }
 
   async evalAndSample(tokens: readonly number[], sampling: SamplingSettings): Promise<number> {
-    if (tokens.length === 1) return this.lane.step(tokens[0], sampling);
+    if (tokens.length === 1 && this.batcher.size > 1) return this.lane.step(tokens[0], sampling);
     this.lane.away();
     return this.sequence.evalAndSample(tokens, sampling);
   }

@@ -168,7 +168,7 @@ export class EngineRuntime implements ModelRuntime {
       const constrained = request.schema === undefined ? undefined
         : this.constrained(loaded, seq, request.schema, maxTokens, reasoning?.splitter.inReasoning === true);
       const lane = constrained ? undefined : loaded.batcher?.join(seq);
-      const out = await generate(constrained ?? (lane ? new BatchedSequence(seq, lane) : seq), prompt, {
+      const out = await generate(constrained ?? (lane ? new BatchedSequence(seq, lane, loaded.batcher!) : seq), prompt, {
         maxTokens,
         sampling: samplingSettings(request.sampling),
         stop: request.stop,

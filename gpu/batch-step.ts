@@ -72,7 +72,7 @@ export class BatchDecoder {
 
   /**
    * Runs the steps (the caller holds the model's turn). A step whose sequence is closed or whose
-   * context is full fails alone; a single step left runs on its sequence's own decode path.
+   * context is full fails alone.
    */
   async run(steps: readonly GpuBatchStep[]): Promise<BatchOutcome[]> {
     if (steps.length > this.maxBatch) throw new RangeError(`a batch of ${steps.length} steps; at most ${this.maxBatch}`);
@@ -86,14 +86,9 @@ export class BatchDecoder {
         outcomes[i] = { error };
       }
     }
-    if (live.length === 1) {
-      const s = steps[live[0]];
-      try {
-        outcomes[live[0]] = { token: await s.sequence.sampleNext([s.token], s.sampling) };
-      } catch (error) {
-        outcomes[live[0]] = { error };
-      }
-    } else if (live.length > 1) {
+    // Even one step left takes the batched path: a sequence's own path would submit steps ahead
+    // that the next batch, with the others back, would have to discard.
+    if (live.length > 0) {
       try {
         const tokens = await this.pass(live.map((i) => steps[i]));
         live.forEach((i, b) => { outcomes[i] = { token: tokens[b] }; });

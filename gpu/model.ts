@@ -205,15 +205,6 @@ export class GpuModel {
     return this.exclusive(async () => {
       const steps = take();
       if (steps.length === 0) return [];
-      if (steps.length === 1) {
-        // Alone, a step takes its sequence's own path (encoded ahead, no batch buffers).
-        const [s] = steps;
-        try {
-          return [{ token: await s.sequence.sampleNext([s.token], s.sampling) }];
-        } catch (error) {
-          return [{ error }];
-        }
-      }
       this.checkUsable();
       for (const s of steps) {
         if (s.sequence.model !== this) throw new EdgewiseError('usage', 'a batched step names a sequence of another model');
