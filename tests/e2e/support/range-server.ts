@@ -56,7 +56,7 @@ export class RangeServer {
    *  and hold the connection; bounded header reads are not stalled. */
   stallAt: number | undefined;
   cuts = 0;
-  private cut: { random: () => number; options: CutOptions } | undefined;
+  private cut: { options: CutOptions; streams: Map<string, () => number> } | undefined;
   private server: Server | undefined;
   private stalled = new Set<ServerResponse>();
   origin = '';
@@ -85,8 +85,23 @@ export class RangeServer {
     return `${this.origin}${path}`;
   }
 
+  /** Cuts responses at random points. Each path draws from its own seeded stream, so whether
+   *  its k-th request is cut (and where) does not depend on how another file's download went:
+   *  how many bytes reach the client before a cut is timing, and with one shared stream that
+   *  timing would shift every later file's draws. */
   cutConnections(options: CutOptions | undefined): void {
-    this.cut = options && { random: prng(options.seed), options };
+    this.cut = options && { options, streams: new Map() };
+  }
+
+  private cutRandom(path: string): () => number {
+    const cut = this.cut!;
+    let random = cut.streams.get(path);
+    if (!random) {
+      const pathHash = createHash('sha256').update(path).digest().readUInt32LE(0);
+      random = prng((cut.options.seed ^ pathHash) >>> 0);
+      cut.streams.set(path, random);
+    }
+    return random;
   }
 
   /** Lets stalled responses go: they are closed (the client sees a dropped connection). */
@@ -149,8 +164,9 @@ export class RangeServer {
 
     let end = to;
     let outcome: LoggedRequest['outcome'] = 'complete';
-    if (this.cut && this.cut.random() < this.cut.options.probability) {
-      const cutAfter = 1 + Math.floor(this.cut.random() * this.cut.options.maxBytes);
+    const random = this.cut ? this.cutRandom(path) : undefined;
+    if (random && random() < this.cut!.options.probability) {
+      const cutAfter = 1 + Math.floor(random() * this.cut!.options.maxBytes);
       if (from + cutAfter < to) {
         end = from + cutAfter;
         outcome = 'cut';
