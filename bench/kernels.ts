@@ -27,7 +27,7 @@ import { ggmlTypeByName } from '../model/quant/types.ts';
 const ctx = await acquireNodeDevice();
 const { device } = ctx;
 const cpuAdapter = ctx.adapterInfo.architecture === 'swiftshader' || ctx.adapterInfo.vendor === 'google';
-const env = { ctx, pipelines: new PipelineCache(device) };
+const env = { ctx, pipelines: PipelineCache.for(device) };
 
 /** Seconds per repetition of `dispatches`, from `reps` repetitions in one submit (after a warm-up). */
 async function timeDispatches(dispatches: readonly Dispatch[], reps: number): Promise<number> {

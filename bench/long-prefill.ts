@@ -26,7 +26,7 @@ const { values } = parseArgs({ options: { tokens: { type: 'string', default: '40
 const N = Number(values.tokens), CHUNK = Number(values.chunk);
 const ctx = await acquireNodeDevice();
 const { device } = ctx;
-const env = { ctx, pipelines: new PipelineCache(device) };
+const env = { ctx, pipelines: PipelineCache.for(device) };
 
 function random(n: number, seed: number, lo = -1, hi = 1): Float32Array<ArrayBuffer> {
   const next = seededRandom(seed);

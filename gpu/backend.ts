@@ -33,7 +33,7 @@ export class GpuBackend implements Backend {
     const current = this.slot ? await this.slot.catch(() => undefined) : undefined;
     if (current && !current.lost) return current;
     const next = this.acquire().then((ctx) => {
-      const slot: DeviceSlot = { ctx, pipelines: new PipelineCache(ctx.device), lost: false };
+      const slot: DeviceSlot = { ctx, pipelines: PipelineCache.for(ctx.device), lost: false };
       ctx.device.lost.then(() => { slot.lost = true; });
       return slot;
     });

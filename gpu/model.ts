@@ -132,7 +132,7 @@ export class GpuModel {
   }
 
   /** Plans memory, uploads the weights from `source`, allocates activations and compiles pipelines. */
-  static async load(ctx: GpuContext, file: GgufFile, source: ByteSource, options: ModelOptions = {}, pipelines = new PipelineCache(ctx.device)): Promise<GpuModel> {
+  static async load(ctx: GpuContext, file: GgufFile, source: ByteSource, options: ModelOptions = {}, pipelines = PipelineCache.for(ctx.device)): Promise<GpuModel> {
     assertSupportedTensorTypes(file);
     const plan = planModel(file);
     const contextLength = effectiveContext(plan.nCtxTrain, options.contextLength, options.exactContext);

@@ -23,10 +23,20 @@ function variantString(v: ShaderVariant): string {
   return Object.entries(v).filter(([, x]) => x !== undefined && x !== false).map(([n, x]) => (x === true ? n : `${n}:${x}`)).sort().join(',');
 }
 
+const perDevice = new WeakMap<GPUDevice, PipelineCache>();
+
 export class PipelineCache {
   private readonly modules = new Map<string, GPUShaderModule>();
   private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
   constructor(private readonly device: GPUDevice) {}
+
+  /** The one cache of `device`: every model loaded on a device reuses what an earlier one
+   *  compiled (a second model, a model loaded again with a longer context). */
+  static for(device: GPUDevice): PipelineCache {
+    let cache = perDevice.get(device);
+    if (!cache) perDevice.set(device, (cache = new PipelineCache(device)));
+    return cache;
+  }
 
   get(key: PipelineKey): Promise<GPUComputePipeline> {
     const id = keyString(key);

@@ -14,7 +14,7 @@ export class GpuSession implements MaskableBackend {
   private constructor(readonly model: GpuModel, readonly sequence: GpuSequence) {}
 
   /** Plans memory, uploads the weights from `source`, allocates one sequence and compiles pipelines. */
-  static async load(ctx: GpuContext, file: GgufFile, source: ByteSource, options: SessionOptions = {}, pipelines = new PipelineCache(ctx.device)): Promise<GpuSession> {
+  static async load(ctx: GpuContext, file: GgufFile, source: ByteSource, options: SessionOptions = {}, pipelines = PipelineCache.for(ctx.device)): Promise<GpuSession> {
     const model = await GpuModel.load(ctx, file, source, options, pipelines);
     try {
       const seq = await model.createSequence('seq0', (done, total) => options.onProgress?.({ phase: 'compile', done, total }));

@@ -78,7 +78,7 @@ describe(`GPU session vs llama.cpp and the CPU reference on random models (seed 
         const what = `${arch} ${type} [${shape}] seed ${caseSeed}`;
         const path = join(dir, `${arch}-${type}.gguf`);
         const ctx = await gpuContext();
-        pipelines ??= new PipelineCache(ctx.device);
+        pipelines ??= PipelineCache.for(ctx.device);
         const chunkTokens = 3 + (caseSeed % 14);
         const { plan, gpu, llama, rows, vsRef, vsLlama } = await threeWayLogits(path, bytes, tokens, { contextLength: 64, chunkTokens, kvF16: false }, pipelines);
         const V = plan.nVocab;

@@ -31,7 +31,7 @@ async function decode(name: string, encodeAhead: boolean, script: readonly Step[
   const source = memorySource(new Uint8Array(readFileSync(join(FIXTURES, name, 'model.gguf'))));
   const file = await readGguf(source);
   const prompt: number[] = JSON.parse(readFileSync(join(FIXTURES, name, 'manifest.json'), 'utf8')).tokens.slice(0, 10);
-  pipelines ??= new PipelineCache(ctx.device);
+  pipelines ??= PipelineCache.for(ctx.device);
   const session = await GpuSession.load(ctx, file, source, { contextLength: 64, chunkTokens: 8, encodeAhead, submitAhead }, pipelines);
   try {
     // A fixed mask that lets through about half the vocabulary (and always token 0).

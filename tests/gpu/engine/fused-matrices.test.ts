@@ -18,7 +18,7 @@ async function run(name: string, fuseMatrices: boolean) {
   const source = memorySource(new Uint8Array(readFileSync(join(FIXTURES, name, 'model.gguf'))));
   const file = await readGguf(source);
   const tokens: number[] = JSON.parse(readFileSync(join(FIXTURES, name, 'manifest.json'), 'utf8')).tokens.slice(0, 12);
-  const session = await GpuSession.load(ctx, file, source, { contextLength: 64, chunkTokens: 8, kvF16: false, fuseMatrices }, new PipelineCache(ctx.device));
+  const session = await GpuSession.load(ctx, file, source, { contextLength: 64, chunkTokens: 8, kvF16: false, fuseMatrices }, PipelineCache.for(ctx.device));
   try {
     const prefill = await session.evalLogits(tokens.slice(0, -1));   // chunks of 8: the gemm path
     const before = session.encodeStats.dispatches;

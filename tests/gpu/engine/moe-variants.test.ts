@@ -34,7 +34,7 @@ describe('GPU session vs llama.cpp on MoE variants', () => {
       const source = memorySource(bytes);
       const file = await readGguf(source);
       const ctx = await gpuContext();
-      const session = await GpuSession.load(ctx, file, source, { contextLength: 64, chunkTokens: 32, kvF16: false }, new PipelineCache(ctx.device));
+      const session = await GpuSession.load(ctx, file, source, { contextLength: 64, chunkTokens: 32, kvF16: false }, PipelineCache.for(ctx.device));
       try {
         const V = session.plan.nVocab;
         const want = await llamaCppLogits(path, tokens, V);

@@ -25,7 +25,7 @@ let pipelines: PipelineCache | undefined;
 
 async function open(name: string, chunkTokens: number, kvF16: boolean): Promise<GpuSession> {
   const ctx = await gpuContext();
-  pipelines ??= new PipelineCache(ctx.device);
+  pipelines ??= PipelineCache.for(ctx.device);
   const source = memorySource(new Uint8Array(readFileSync(join(FIXTURES, name, 'model.gguf'))));
   const file = await readGguf(source);
   return GpuSession.load(ctx, file, source, { contextLength: 1024, chunkTokens, kvF16 }, pipelines);

@@ -66,7 +66,7 @@ async function onGpu(name: string, submitAhead: number) {
   const source = memorySource(new Uint8Array(readFileSync(join(FIXTURES, name, 'model.gguf'))));
   const file = await readGguf(source);
   const prompt: number[] = JSON.parse(readFileSync(join(FIXTURES, name, 'manifest.json'), 'utf8')).tokens.slice(0, 8);
-  pipelines ??= new PipelineCache(ctx.device);
+  pipelines ??= PipelineCache.for(ctx.device);
   const session = await GpuSession.load(ctx, file, source, { contextLength: 96, chunkTokens: 8, submitAhead }, pipelines);
   try {
     return { outcomes: await script(session, prompt), stats: { ...session.encodeStats }, prompt, file, source };

@@ -19,7 +19,7 @@ let env: OpEnv;
 beforeAll(async () => {
   const ctx = await gpuContext();
   device = ctx.device;
-  env = { ctx, pipelines: new PipelineCache(device) };
+  env = { ctx, pipelines: PipelineCache.for(device) };
 });
 
 function reference(c: SsdCase, inp: ReturnType<typeof makeInputs>) {

@@ -24,7 +24,7 @@ let env: OpEnv;
 beforeAll(async () => {
   const ctx = await gpuContext();
   device = ctx.device;
-  env = { ctx, pipelines: new PipelineCache(device) };
+  env = { ctx, pipelines: PipelineCache.for(device) };
 });
 
 interface Case extends SsdCase { cpw?: number; tb?: number }

@@ -18,7 +18,7 @@ let env: OpEnv;
 beforeAll(async () => {
   const ctx = await gpuContext();
   device = ctx.device;
-  env = { ctx, pipelines: new PipelineCache(device) };
+  env = { ctx, pipelines: PipelineCache.for(device) };
 });
 
 interface Case { dInner: number; dState: number; n: number; cpw?: number; tb?: number }

@@ -100,10 +100,7 @@ export async function checkMatmul(op: 'gemv' | 'gemm', c: Case): Promise<void> {
   expectClose(got.subarray(0, slack), y.seen.subarray(0, slack), { abs: 0, rel: 0 }, `${what} before offset`);
 }
 
-const caches = new WeakMap<GPUDevice, PipelineCache>();
 export function pipelineCache(device: GPUDevice): PipelineCache {
-  let c = caches.get(device);
-  if (!c) caches.set(device, (c = new PipelineCache(device)));
-  return c;
+  return PipelineCache.for(device);
 }
 

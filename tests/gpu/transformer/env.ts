@@ -7,7 +7,7 @@ import { seededRandom } from '../../../engine/sampler.ts';
 let env: Promise<OpEnv> | undefined;
 
 export function opEnv(): Promise<OpEnv> {
-  env ??= gpuContext().then((ctx) => ({ ctx, pipelines: new PipelineCache(ctx.device) }));
+  env ??= gpuContext().then((ctx) => ({ ctx, pipelines: PipelineCache.for(ctx.device) }));
   return env;
 }
 
