@@ -1,7 +1,10 @@
-// Matrix-vector product for decode: y = W x (+ bias) (+ y) for a batch of TOKENS ≤ 8 tokens,
+// Matrix-vector product for decode: y = W x (+ bias) (+ y) for a batch of p.tokens ≤ 8 tokens,
 // W read straight from its GGUF blocks (any type of quant/decode.wgsl). A workgroup computes
 // ROWS output rows for every token: its WG threads stride over the row's 8-element units, then
 // reduce over K in workgroup memory (a tree of log2(WG) steps; WG is a power of two).
+// TOKENS is the batch's capacity (1, 2, 4 or 8: loops with constant bounds keep the per-token
+// sums in registers), p.tokens how many it holds: a prompt's last few tokens or a batch of
+// sequences of any size shares the pipeline of its capacity instead of compiling one per count.
 // W has ne {k, n}: row r is the k contiguous elements of output r. With GATED (an MoE expert's
 // matrix), nothing is read or written unless one of the tokens chose the expert.
 //
@@ -22,7 +25,7 @@
 
 override WG: u32 = 64u;
 override ROWS: u32 = 1u;        // ≤ MAX_ROWS
-override TOKENS: u32 = 1u;      // ≤ MAX_TOKENS
+override TOKENS: u32 = 1u;      // capacity, ≤ MAX_TOKENS; p.tokens ≤ TOKENS are real
 override HAS_BIAS: bool = false;    // SLOTS = 1 only
 override ACCUMULATE: bool = false;  // y = y + W x (residual add in place)
 override NORM: bool = false;
@@ -56,7 +59,7 @@ struct Params {
   gate_k: u32,      // GATED: experts chosen per token
   eps: f32,         // NORM
   out_scale: f32,   // each output times this before the residual add (Granite's residual and logit scales)
-  _pad1: u32,
+  tokens: u32,      // 1..TOKENS: the tokens in this batch (rows of x and y)
   // Per slot: (rows, bytes per row, byte offset of its first row in its binding, y offset of its
   // first row in elements).
   slot: array<vec4<u32>, 3>,
@@ -125,7 +128,8 @@ fn slot_dot(m: u32, row0: u32, units: u32, lid: u32, sum_squares: bool) -> array
     let e = w_unit_pos_t(t_m, u) + vec2<u32>(b * blk.x);
     var xs: array<Unit, MAX_TOKENS>;
     for (var t = 0u; t < TOKENS; t++) {
-      let base = p.x_offset + t * p.x_stride;
+      // A row past p.tokens reads the last real one (in bounds); its sums are never written.
+      let base = p.x_offset + min(t, p.tokens - 1u) * p.x_stride;
       let xv = w_mask_t(t_m, Unit(x4(base + e.x), x4(base + e.y)), e, p.k);
       if (NORM && sum_squares) { ss[t] += dot(xv.lo, xv.lo) + dot(xv.hi, xv.hi); }
       xs[t] = xv;
@@ -156,7 +160,7 @@ fn gemv(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: ve
   let row0 = (group - start) * ROWS;
   let n = p.slot[first].x;
 
-  let chosen = expert_chosen(0u, TOKENS);
+  let chosen = expert_chosen(0u, p.tokens);
   let units = select(0u, p.units, chosen);
   // Slot 1 of a SwiGLU pair: the up rows, beside slot 0's gate rows.
   var acc: array<f32, MAX_ROWS * MAX_TOKENS>;
@@ -187,7 +191,7 @@ fn gemv(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: ve
   for (var i = lid; i < ROWS * TOKENS; i += WG) {
     let row = row0 + i / TOKENS;
     let t = i % TOKENS;
-    if (row < n) {
+    if (row < n && t < p.tokens) {
       var scale = 1.0;
       if (NORM) { scale = inverseSqrt(red[((count * ROWS) * TOKENS + t) * WG] / f32(p.k) + p.eps); }
       var v = red[i * WG] * scale;
