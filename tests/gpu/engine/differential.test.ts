@@ -8,7 +8,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PipelineCache } from '../../../gpu/pipelines.ts';
 import { RANDOM_ARCHS, randomModel } from '../../support/random-model.ts';
 import { describeDistance } from '../../unit/reference/fixture-model.ts';
 import { gpuContext } from '../fixture.ts';
@@ -66,7 +65,6 @@ function argmaxRow(x: Float32Array, p: number, V: number): { best: number; margi
 
 describe(`GPU session vs llama.cpp and the CPU reference on random models (seed ${SEED})`, () => {
   const dir = mkdtempSync(join(tmpdir(), 'edgewise-diff-'));
-  let pipelines: PipelineCache | undefined;
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   RANDOM_ARCHS.forEach((arch, a) => {
@@ -78,9 +76,8 @@ describe(`GPU session vs llama.cpp and the CPU reference on random models (seed 
         const what = `${arch} ${type} [${shape}] seed ${caseSeed}`;
         const path = join(dir, `${arch}-${type}.gguf`);
         const ctx = await gpuContext();
-        pipelines ??= PipelineCache.for(ctx.device);
         const chunkTokens = 3 + (caseSeed % 14);
-        const { plan, gpu, llama, rows, vsRef, vsLlama } = await threeWayLogits(path, bytes, tokens, { contextLength: 64, chunkTokens, kvF16: false }, pipelines);
+        const { plan, gpu, llama, rows, vsRef, vsLlama } = await threeWayLogits(path, bytes, tokens, { contextLength: 64, chunkTokens, kvF16: false });
         const V = plan.nVocab;
         expect(vsRef.maxAbs, `${what}, chunks of ${chunkTokens}: GPU vs CPU reference: ${describeDistance(vsRef)}`).toBeLessThanOrEqual(TOL.vsReference);
         const msg = `${what}: GPU vs llama.cpp: ${describeDistance(vsLlama)}`;

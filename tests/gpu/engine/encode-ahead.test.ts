@@ -9,7 +9,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../engine/sampler.ts';
-import { PipelineCache } from '../../../gpu/pipelines.ts';
 import { GpuSession } from '../../../gpu/session.ts';
 import { DEFAULT_SAMPLING, type SamplingSettings } from '../../../engine/generate.ts';
 import { readGguf } from '../../../model/gguf/reader.ts';
@@ -22,8 +21,6 @@ const TOP_K: SamplingSettings = { ...DEFAULT_SAMPLING, temperature: 0.9, topK: 2
 
 type Step = { sampling: SamplingSettings; masked?: boolean };
 
-/** Shared by every session here: the pipelines are compiled once. */
-let pipelines: PipelineCache | undefined;
 
 /** Feeds each sampled token back, with the sampling of each step as the script says. */
 async function decode(name: string, encodeAhead: boolean, script: readonly Step[], submitAhead = 0) {
@@ -31,8 +28,7 @@ async function decode(name: string, encodeAhead: boolean, script: readonly Step[
   const source = memorySource(new Uint8Array(readFileSync(join(FIXTURES, name, 'model.gguf'))));
   const file = await readGguf(source);
   const prompt: number[] = JSON.parse(readFileSync(join(FIXTURES, name, 'manifest.json'), 'utf8')).tokens.slice(0, 10);
-  pipelines ??= PipelineCache.for(ctx.device);
-  const session = await GpuSession.load(ctx, file, source, { contextLength: 64, chunkTokens: 8, encodeAhead, submitAhead }, pipelines);
+  const session = await GpuSession.load(ctx, file, source, { contextLength: 64, chunkTokens: 8, encodeAhead, submitAhead });
   try {
     // A fixed mask that lets through about half the vocabulary (and always token 0).
     const random = seededRandom(11);

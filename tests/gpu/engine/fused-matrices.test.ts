@@ -6,7 +6,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PipelineCache } from '../../../gpu/pipelines.ts';
 import { GpuSession } from '../../../gpu/session.ts';
 import { readGguf } from '../../../model/gguf/reader.ts';
 import { memorySource } from '../../../model/gguf/sources.ts';
@@ -14,14 +13,16 @@ import { FIXTURES } from '../../unit/gguf/fixtures.ts';
 import { gpuContext } from '../fixture.ts';
 import { GEMV_MAX_TOKENS } from '../../../gpu/ops/gemv.ts';
 
+/** Prompt tokens, one chunk past GEMV_MAX_TOKENS: the prefill takes the GEMM path. */
+const PREFILL = 11;
+
 async function run(name: string, fuseMatrices: boolean) {
   const ctx = await gpuContext();
   const source = memorySource(new Uint8Array(readFileSync(join(FIXTURES, name, 'model.gguf'))));
   const file = await readGguf(source);
-  const tokens: number[] = JSON.parse(readFileSync(join(FIXTURES, name, 'manifest.json'), 'utf8')).tokens.slice(0, 12);
-  const session = await GpuSession.load(ctx, file, source, { contextLength: 64, chunkTokens: 16, kvF16: false, fuseMatrices }, PipelineCache.for(ctx.device));
+  const tokens: number[] = JSON.parse(readFileSync(join(FIXTURES, name, 'manifest.json'), 'utf8')).tokens.slice(0, PREFILL + 1);
+  const session = await GpuSession.load(ctx, file, source, { contextLength: 64, chunkTokens: 16, kvF16: false, fuseMatrices });
   try {
-    // One chunk of 11 tokens, past GEMV_MAX_TOKENS: the GEMM path.
     const prefill = await session.evalLogits(tokens.slice(0, -1));
     const before = session.encodeStats.dispatches;
     const step = await session.evalLogits(tokens.slice(-1));         // one token: the gemv path
@@ -32,8 +33,9 @@ async function run(name: string, fuseMatrices: boolean) {
 }
 
 describe('joined Q/K/V and gate/up matrices', () => {
+  it('the prefill is long enough for the GEMM path', () => expect(PREFILL).toBeGreaterThan(GEMV_MAX_TOKENS));
+
   it.each(['qwen3-Q4_K_M', 'llama-Q8_0', 'qwen2-F32', 'jamba-Q4_0', 'granitehybrid-Q4_K_M', 'jamba_moe-Q8_0'])('%s: same logits bit for bit, the same dispatches per decoded token', async (name) => {
-    expect(11).toBeGreaterThan(GEMV_MAX_TOKENS);
     const [joined, separate] = [await run(name, true), await run(name, false)];
     expect(joined.prefill).toEqual(separate.prefill);
     expect(joined.step).toEqual(separate.step);

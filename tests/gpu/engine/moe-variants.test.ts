@@ -6,7 +6,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PipelineCache } from '../../../gpu/pipelines.ts';
 import { GpuSession } from '../../../gpu/session.ts';
 import { readGguf } from '../../../model/gguf/reader.ts';
 import { memorySource } from '../../../model/gguf/sources.ts';
@@ -34,7 +33,7 @@ describe('GPU session vs llama.cpp on MoE variants', () => {
       const source = memorySource(bytes);
       const file = await readGguf(source);
       const ctx = await gpuContext();
-      const session = await GpuSession.load(ctx, file, source, { contextLength: 64, chunkTokens: 32, kvF16: false }, PipelineCache.for(ctx.device));
+      const session = await GpuSession.load(ctx, file, source, { contextLength: 64, chunkTokens: 32, kvF16: false });
       try {
         const V = session.plan.nVocab;
         const want = await llamaCppLogits(path, tokens, V);

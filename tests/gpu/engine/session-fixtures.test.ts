@@ -18,17 +18,14 @@ import { memorySource } from '../../../model/gguf/sources.ts';
 import { FIXTURES } from '../../unit/gguf/fixtures.ts';
 import { describeDistance, distance, modelCaseNames, readF32 } from '../../unit/reference/fixture-model.ts';
 import { gpuContext, needsF16 } from '../fixture.ts';
-import { PipelineCache } from '../../../gpu/pipelines.ts';
 
 const GREEDY = { ...DEFAULT_SAMPLING, temperature: 0, repetitionPenalty: 1 };
-let pipelines: PipelineCache | undefined;
 
 async function open(name: string, chunkTokens: number, kvF16: boolean): Promise<GpuSession> {
   const ctx = await gpuContext();
-  pipelines ??= PipelineCache.for(ctx.device);
   const source = memorySource(new Uint8Array(readFileSync(join(FIXTURES, name, 'model.gguf'))));
   const file = await readGguf(source);
-  return GpuSession.load(ctx, file, source, { contextLength: 1024, chunkTokens, kvF16 }, pipelines);
+  return GpuSession.load(ctx, file, source, { contextLength: 1024, chunkTokens, kvF16 });
 }
 
 function within(got: Float32Array, want: Float32Array, nVocab: number, rows: readonly number[], tol: { max_abs: number; rms: number }, what: string) {

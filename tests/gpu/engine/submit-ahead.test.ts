@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SAMPLING, generate, type GenerateOptions, type SamplingSettings } from '../../../engine/generate.ts';
 import { ReferenceBackend } from '../../../engine/reference-backend.ts';
-import { PipelineCache } from '../../../gpu/pipelines.ts';
 import { GpuSession } from '../../../gpu/session.ts';
 import { readGguf } from '../../../model/gguf/reader.ts';
 import { memorySource } from '../../../model/gguf/sources.ts';
@@ -59,15 +58,13 @@ async function script(backend: ForwardBackend, prompt: readonly number[]): Promi
   return out;
 }
 
-let pipelines: PipelineCache | undefined;
 
 async function onGpu(name: string, submitAhead: number) {
   const ctx = await gpuContext();
   const source = memorySource(new Uint8Array(readFileSync(join(FIXTURES, name, 'model.gguf'))));
   const file = await readGguf(source);
   const prompt: number[] = JSON.parse(readFileSync(join(FIXTURES, name, 'manifest.json'), 'utf8')).tokens.slice(0, 8);
-  pipelines ??= PipelineCache.for(ctx.device);
-  const session = await GpuSession.load(ctx, file, source, { contextLength: 96, chunkTokens: 8, submitAhead }, pipelines);
+  const session = await GpuSession.load(ctx, file, source, { contextLength: 96, chunkTokens: 8, submitAhead });
   try {
     return { outcomes: await script(session, prompt), stats: { ...session.encodeStats }, prompt, file, source };
   } finally {

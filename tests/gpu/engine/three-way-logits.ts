@@ -2,7 +2,6 @@
 // the CPU reference (differential.test.ts, key-length.test.ts): the GPU session's (prefilled in
 // chunks), our CPU reference forward pass's, and node-llama-cpp's, with the distances between them.
 import { writeFileSync } from 'node:fs';
-import type { PipelineCache } from '../../../gpu/pipelines.ts';
 import { GpuSession, type SessionOptions } from '../../../gpu/session.ts';
 import { planModel } from '../../../model/arch/index.ts';
 import type { ModelPlan } from '../../../model/arch/plan.ts';
@@ -27,15 +26,14 @@ export interface ThreeWayLogits {
 }
 
 /** `bytes` is written to `path` for llama.cpp; the GPU and the reference read it from memory. */
-export async function threeWayLogits(path: string, bytes: Uint8Array, tokens: readonly number[], options: SessionOptions,
-  pipelines?: PipelineCache): Promise<ThreeWayLogits> {
+export async function threeWayLogits(path: string, bytes: Uint8Array, tokens: readonly number[], options: SessionOptions): Promise<ThreeWayLogits> {
   writeFileSync(path, bytes);
   const source = memorySource(bytes);
   const file = await readGguf(source);
   const plan = planModel(file);
   const V = plan.nVocab;
   const rows = tokens.map((_, i) => i);
-  const session = await GpuSession.load(await gpuContext(), file, source, options, pipelines);
+  const session = await GpuSession.load(await gpuContext(), file, source, options);
   let gpu: Float32Array;
   try {
     gpu = await session.evalLogits([...tokens]);

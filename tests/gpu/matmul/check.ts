@@ -55,7 +55,7 @@ function gateIds(device: GPUDevice, chosen: boolean[], seed: number): GPUBuffer 
 export async function checkMatmul(op: 'gemv' | 'gemm', c: Case): Promise<void> {
   const ctx = await gpuContext();
   const { device } = ctx;
-  const cache = pipelineCache(device);
+  const cache = PipelineCache.for(device);
   const tokens = c.tokens ?? 1, slack = c.slack ?? 0, f16 = c.f16 ?? false, seed = c.seed ?? 1;
   const w = randomWeight(device, c.type, c.k, c.n, seed, c.maxBytes);
   const xStride = c.k + slack, yStride = c.n + slack;
@@ -100,7 +100,4 @@ export async function checkMatmul(op: 'gemv' | 'gemm', c: Case): Promise<void> {
   expectClose(got.subarray(0, slack), y.seen.subarray(0, slack), { abs: 0, rel: 0 }, `${what} before offset`);
 }
 
-export function pipelineCache(device: GPUDevice): PipelineCache {
-  return PipelineCache.for(device);
-}
 

@@ -6,7 +6,8 @@ import { embeddingRows } from '../../../model/reference/matmul.ts';
 import { TOLERANCE } from '../../tolerances.ts';
 import { gpuContext, needsF16 } from '../fixture.ts';
 import { expectClose, runDispatches, storageBuffer } from '../harness.ts';
-import { BLOCK256_TYPES, LEGACY_TYPES, pipelineCache } from './check.ts';
+import { BLOCK256_TYPES, LEGACY_TYPES } from './check.ts';
+import { PipelineCache } from '../../../gpu/pipelines.ts';
 import { activationBuffer, randomF32, randomWeight, readActivations, rng } from './data.ts';
 
 interface Case {
@@ -30,7 +31,7 @@ async function check(c: Case): Promise<number> {
   const stride = c.k + slack;
   const y = activationBuffer(device, 'y', randomF32(slack + c.tokens * stride, 9), f16);
   const idsBuffer = storageBuffer(device, 'ids', Uint32Array.from([7, ...ids]));
-  const dispatches = await prepareEmbedding({ ctx, pipelines: pipelineCache(device) }, {
+  const dispatches = await prepareEmbedding({ ctx, pipelines: PipelineCache.for(device) }, {
     label: `embedding ${c.type}`, weight: w.gpu, ids: { buffer: idsBuffer, offset: 1 }, tokens: c.tokens,
     y: { buffer: y.buffer, offset: slack, stride }, variant: { f16 }, workgroupSize: c.wg,
   });

@@ -13,7 +13,7 @@ import { quantize } from '../../../model/quant/index.ts';
 import { TOLERANCE } from '../../tolerances.ts';
 import { gpuContext, needsF16 } from '../fixture.ts';
 import { expectClose, runDispatches, storageBuffer } from '../harness.ts';
-import { pipelineCache } from './check.ts';
+import { PipelineCache } from '../../../gpu/pipelines.ts';
 import { activationBuffer, randomF32, readActivations, typeId } from './data.ts';
 
 const EPS = 1e-6;
@@ -67,7 +67,7 @@ async function checkFused(c: FusedCase): Promise<void> {
   const g = randomF32(c.k, seed + 3);
   const norm = c.norm ? { weight: storageBuffer(device, 'norm', g), eps: EPS } : undefined;
 
-  const env = { ctx, pipelines: pipelineCache(device) };
+  const env = { ctx, pipelines: PipelineCache.for(device) };
   const common = {
     label: `gemv fused ${JSON.stringify(c)}`, x: { buffer: x.buffer, offset: slack, stride: xStride }, tokens,
     y: { buffer: y.buffer, offset: slack, stride: yStride }, norm, scale: c.scale, accumulate: c.accumulate,
