@@ -1,7 +1,10 @@
 // Matrix-vector product for decode: y = W x (+ bias) (+ y) for a batch of TOKENS ≤ 8 tokens,
 // W read straight from its GGUF blocks (any type of quant/decode.wgsl). A workgroup computes
-// ROWS output rows for every token: its WG threads stride over the row's 8-element units, then
-// reduce over K in workgroup memory (a tree of log2(WG) steps; WG is a power of two).
+// ROWS output rows for every token: its WG threads stride over the row's 32-weight chunks
+// (Q8_0, Q4_K, Q6_K: quant/chunks.wgsl, scales decoded once per chunk, aligned word loads) or
+// 8-element units (every other type), then reduce over K: gemv.wgsl in workgroup memory (a tree
+// of log2(WG) steps; WG is a power of two), gemv-subgroups.wgsl with subgroupAdd. Each of those
+// two files holds the entry point, `fn reduce_partials` and this core.
 // W has ne {k, n}: row r is the k contiguous elements of output r. With GATED (an MoE expert's
 // matrix), nothing is read or written unless one of the tokens chose the expert.
 //
@@ -19,6 +22,7 @@
 // - SWIGLU (SLOTS = 2): a workgroup computes rows r of slot 0 (gate) and of slot 1 (up) and
 //   writes silu(gate)·up at row r, llama.cpp's silu x/(1 + e^−x).
 #include "quant/decode.wgsl"
+#include "quant/chunks.wgsl"
 
 override WG: u32 = 64u;
 override ROWS: u32 = 1u;        // ≤ MAX_ROWS
@@ -92,7 +96,11 @@ fn slot_block(m: u32) -> vec2<u32> {
                 vec2<u32>(W0_BLOCK_ELEMS, W0_BLOCK_BYTES), m == 0u);
 }
 
+// Per token: rows of partials (the outputs, twice with SWIGLU, then Σx²), WG lanes each; after
+// reduce_partials, lane 0 of each row holds its total.
 var<workgroup> red: array<f32, WG * PARTIALS * TOKENS>;
+// This thread's partials, row i of red: reduce_partials sums them over the workgroup.
+var<private> part: array<f32, (2u * MAX_ROWS + 1u) * MAX_TOKENS>;
 
 fn x4(i: u32) -> vec4<f32> {
   return vec4<f32>(f32(x[i]), f32(x[i + 1u]), f32(x[i + 2u]), f32(x[i + 3u]));
@@ -119,6 +127,31 @@ fn slot_dot(m: u32, row0: u32, units: u32, lid: u32, sum_squares: bool) -> array
   let blk = slot_block(m);
   let per_block = blk.x / 8u;
   let s = p.slot[m];
+  if (chunked_type(t_m)) {
+    // units = k / 8 here, k a whole number of blocks, so k / 32 chunks.
+    let per = chunks_per_block(t_m);
+    for (var c = lid; c < units / 4u; c += WG) {
+      let b = c / per;
+      let e = chunk_pos(t_m, c % per) + vec2<u32>(b * blk.x);
+      for (var r = 0u; r < ROWS; r++) {
+        let row = min(row0 + r, s.x - 1u);
+        let w = chunk_t(t_m, s.z + row * s.y + b * blk.y, c % per);
+        for (var t = 0u; t < TOKENS; t++) {
+          let base = p.x_offset + t * p.x_stride;
+          var d = vec4<f32>();  // (Σ qA·xA, Σ xA, Σ qB·xB, Σ xB)
+          for (var i = 0u; i < 4u; i++) {
+            var xa = x4(base + e.x + 4u * i);
+            var xb = x4(base + e.y + 4u * i);
+            if (NORM && sum_squares && r == 0u) { ss[t] += dot(xa, xa) + dot(xb, xb); }
+            if (NORM) { xa *= g4(e.x + 4u * i); xb *= g4(e.y + 4u * i); }
+            d += vec4<f32>(dot(w.q[i], xa), dot(xa, vec4<f32>(1.0)), dot(w.q[4u + i], xb), dot(xb, vec4<f32>(1.0)));
+          }
+          acc[r * MAX_TOKENS + t] += dot(w.s, d * vec4<f32>(1.0, -1.0, 1.0, -1.0));
+        }
+      }
+    }
+    return acc;
+  }
   for (var g = lid; g < units; g += WG) {
     let b = g / per_block;
     let u = g % per_block;
@@ -142,8 +175,8 @@ fn slot_dot(m: u32, row0: u32, units: u32, lid: u32, sum_squares: bool) -> array
   return acc;
 }
 
-@compute @workgroup_size(WG)
-fn gemv(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: vec3<u32>) {
+/** The workgroup's outputs: partial sums over K into `part`, reduce_partials, then the epilogue. */
+fn gemv_main(lid: u32, wg: vec3<u32>) {
   let group = wg.x + wg.y * p.groups_x;
   // SWIGLU: every workgroup takes rows of slots 0 and 1; otherwise rows of the one slot its index
   // falls in (a grid rounded up past the last slot's groups finds no row to write).
@@ -167,22 +200,14 @@ fn gemv(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: ve
   if (SWIGLU) { up = slot_dot(1u, row0, units, lid, false); }
   for (var r = 0u; r < ROWS; r++) {
     for (var t = 0u; t < TOKENS; t++) {
-      red[(r * TOKENS + t) * WG + lid] = acc[r * MAX_TOKENS + t];
-      if (SWIGLU) { red[((ROWS + r) * TOKENS + t) * WG + lid] = up[r * MAX_TOKENS + t]; }
+      part[r * TOKENS + t] = acc[r * MAX_TOKENS + t];
+      if (SWIGLU) { part[(ROWS + r) * TOKENS + t] = up[r * MAX_TOKENS + t]; }
     }
   }
   if (NORM) {
-    for (var t = 0u; t < TOKENS; t++) { red[((count * ROWS) * TOKENS + t) * WG + lid] = ss[t]; }
+    for (var t = 0u; t < TOKENS; t++) { part[count * ROWS * TOKENS + t] = ss[t]; }
   }
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (lid < s) {
-      for (var i = 0u; i < PARTIALS * TOKENS; i++) {
-        red[i * WG + lid] += red[i * WG + lid + s];
-      }
-    }
-    workgroupBarrier();
-  }
+  reduce_partials(lid);
   if (!chosen) { return; }
   for (var i = lid; i < ROWS * TOKENS; i += WG) {
     let row = row0 + i / TOKENS;
