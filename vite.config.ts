@@ -29,7 +29,6 @@ export default defineConfig({
   preview: { host: '127.0.0.1', port: 5173, strictPort: true, headers: securityHeaders({ connect: extraConnect }) },
   server: { host: '127.0.0.1', port: 5173, headers: securityHeaders({ connect: [...DEV_CONNECT, ...extraConnect] }) },
   test: {
-    include: ['tests/unit/**/*.test.ts', 'tests/gpu/**/*.test.ts'],
     environment: 'node',
     pool: 'forks',
     testTimeout: 120_000,
@@ -37,5 +36,13 @@ export default defineConfig({
     // Solid's plugin would otherwise resolve the browser build in node tests. The Markdown
     // parser is inlined so that the alias above applies to it in tests too.
     server: { deps: { inline: [/micromark/, /mdast-util-/] } },
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['tests/unit/**/*.test.ts'] } },
+      // The GPU files of one worker share its process: one device (tests/gpu/fixture.ts) and so
+      // one pipeline cache, so a pipeline an earlier file compiled (seconds each on SwiftShader
+      // and lavapipe) is not compiled again by every file that loads a model of the same types.
+      // A file that needs a device of its own acquires one (device-lost.test.ts).
+      { extends: true, test: { name: 'gpu', include: ['tests/gpu/**/*.test.ts'], isolate: false } },
+    ],
   },
 });

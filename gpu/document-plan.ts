@@ -50,7 +50,7 @@ export function planDocument(input: DocumentPlanInput): DocumentPlan {
     const context = Math.min(ctx, trained);
     const total = fixed + perSequence(context);
     if (tokens > trained) {
-      why = `${plan.arch} was trained on ${en(trained)} tokens, fewer than the document's ${en(tokens)}`;
+      why = `${plan.arch} was trained on ${en(trained)} tokens, fewer than the ${en(tokens)} that one pass needs (the document, the instructions and the answer)`;
     } else if (context * cachePerPosition > bufferLimit) {
       why = `one pass needs ${formatBytes(context * cachePerPosition)} per KV cache buffer at ${en(context)} tokens; this GPU allows ${formatBytes(bufferLimit)}`;
     } else if (input.memoryBudgetBytes !== undefined && total > input.memoryBudgetBytes) {
@@ -59,12 +59,13 @@ export function planDocument(input: DocumentPlanInput): DocumentPlan {
       return {
         mode: 'one-pass', contextLength: context, parallel: 1,
         reason: `${plan.arch} keeps a KV cache in only ${attention.length} of its ${plan.layers.length} layers, so the whole ` +
-          `${en(tokens)}-token document fits in one pass at a ${en(context)}-token context (about ${formatBytes(total)} of GPU memory)`,
+          `document (${en(tokens)} tokens with the instructions and the answer) fits in one pass at a ${en(context)}-token context ` +
+          `(about ${formatBytes(total)} of GPU memory)`,
       };
     }
   }
   // The loaded sequence is in the memory plan already; each further part at once holds one more.
   const spare = input.memoryBudgetBytes !== undefined ? input.memoryBudgetBytes - memory.totalBytes : UNKNOWN_BUDGET_BATCH_BYTES;
   const parallel = Math.max(1, Math.min(input.maxBatch, 1 + Math.floor(Math.max(0, spare) / Math.max(1, perSequence(loadedContext)))));
-  return { mode: 'map-reduce', contextLength: loadedContext, parallel, reason: `${why}: summarized in parts, ${parallel} at a time` };
+  return { mode: 'map-reduce', contextLength: loadedContext, parallel, reason: `${why}: summarized in parts, up to ${parallel} at a time` };
 }

@@ -44,6 +44,8 @@ export class PipelineCache {
     if (!p) {
       p = this.create(key, id);
       this.pipelines.set(id, p);
+      // A failure (a lost device, a validation error) is not kept: the next ask tries again.
+      p.catch(() => { if (this.pipelines.get(id) === p) this.pipelines.delete(id); });
     }
     return p;
   }

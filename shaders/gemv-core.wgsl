@@ -1,4 +1,4 @@
-// Matrix-vector product for decode: y = W x (+ bias) (+ y) for a batch of TOKENS ≤ 8 tokens,
+// Matrix-vector product for decode: y = W x (+ bias) (+ y) for a batch of p.tokens ≤ 8 tokens,
 // W read straight from its GGUF blocks (any type of quant/decode.wgsl). A workgroup computes
 // ROWS output rows for every token: its WG threads stride over the row's 32-weight chunks
 // (Q8_0, Q4_K, Q6_K: quant/chunks.wgsl, scales decoded once per chunk, aligned word loads) or
@@ -26,7 +26,7 @@
 
 override WG: u32 = 64u;
 override ROWS: u32 = 1u;        // ≤ MAX_ROWS
-override TOKENS: u32 = 1u;      // ≤ MAX_TOKENS
+override TOKENS: u32 = 1u;      // capacity, ≤ MAX_TOKENS; p.tokens ≤ TOKENS are real (one pipeline per capacity 1, 2, 4, 8)
 override HAS_BIAS: bool = false;    // SLOTS = 1 only
 override ACCUMULATE: bool = false;  // y = y + W x (residual add in place)
 override NORM: bool = false;
@@ -60,7 +60,7 @@ struct Params {
   gate_k: u32,      // GATED: experts chosen per token
   eps: f32,         // NORM
   out_scale: f32,   // each output times this before the residual add (Granite's residual and logit scales)
-  _pad1: u32,
+  tokens: u32,      // 1..TOKENS: the tokens in this batch (rows of x and y)
   // Per slot: (rows, bytes per row, byte offset of its first row in its binding, y offset of its
   // first row in elements).
   slot: array<vec4<u32>, 3>,
@@ -137,7 +137,8 @@ fn slot_dot(m: u32, row0: u32, units: u32, lid: u32, sum_squares: bool) -> array
         let row = min(row0 + r, s.x - 1u);
         let w = chunk_t(t_m, s.z + row * s.y + b * blk.y, c % per);
         for (var t = 0u; t < TOKENS; t++) {
-          let base = p.x_offset + t * p.x_stride;
+          // A row past p.tokens reads the last real one (in bounds); its sums are never written.
+          let base = p.x_offset + min(t, p.tokens - 1u) * p.x_stride;
           var d = vec4<f32>();  // (Σ qA·xA, Σ xA, Σ qB·xB, Σ xB)
           for (var i = 0u; i < 4u; i++) {
             var xa = x4(base + e.x + 4u * i);
@@ -158,7 +159,7 @@ fn slot_dot(m: u32, row0: u32, units: u32, lid: u32, sum_squares: bool) -> array
     let e = w_unit_pos_t(t_m, u) + vec2<u32>(b * blk.x);
     var xs: array<Unit, MAX_TOKENS>;
     for (var t = 0u; t < TOKENS; t++) {
-      let base = p.x_offset + t * p.x_stride;
+      let base = p.x_offset + min(t, p.tokens - 1u) * p.x_stride;
       let xv = w_mask_t(t_m, Unit(x4(base + e.x), x4(base + e.y)), e, p.k);
       if (NORM && sum_squares) { ss[t] += dot(xv.lo, xv.lo) + dot(xv.hi, xv.hi); }
       xs[t] = xv;
@@ -189,7 +190,7 @@ fn gemv_main(lid: u32, wg: vec3<u32>) {
   let row0 = (group - start) * ROWS;
   let n = p.slot[first].x;
 
-  let chosen = expert_chosen(0u, TOKENS);
+  let chosen = expert_chosen(0u, p.tokens);
   let units = select(0u, p.units, chosen);
   // Slot 1 of a SwiGLU pair: the up rows, beside slot 0's gate rows.
   var acc: array<f32, MAX_ROWS * MAX_TOKENS>;
@@ -212,7 +213,7 @@ fn gemv_main(lid: u32, wg: vec3<u32>) {
   for (var i = lid; i < ROWS * TOKENS; i += WG) {
     let row = row0 + i / TOKENS;
     let t = i % TOKENS;
-    if (row < n) {
+    if (row < n && t < p.tokens) {
       var scale = 1.0;
       if (NORM) { scale = inverseSqrt(red[((count * ROWS) * TOKENS + t) * WG] / f32(p.k) + p.eps); }
       var v = red[i * WG] * scale;

@@ -36,18 +36,26 @@ fn reduce(lid: u32, v: f32, is_max: bool) -> f32 {
   return r;
 }
 
-// One workgroup per row.
-@compute @workgroup_size(WG)
-fn softmax(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid3: vec3u) {
-  let r = linear_group(wg, nwg);
-  let lid = lid3.x;
-  let xb = p.x_offset + min(r, p.n_rows - 1u) * p.x_stride;
+// The row at xb's maximum m and Σ exp(x − m), the workgroup's threads striding over it.
+fn max_and_sum(lid: u32, xb: u32) -> vec2<f32> {
   var m = NEG_BIG;
   for (var i = lid; i < p.row_len; i += WG) { m = max(m, x[xb + i]); }
   m = reduce(lid, m, true);
   var s = 0.0;
   for (var i = lid; i < p.row_len; i += WG) { s += exp(x[xb + i] - m); }
   s = reduce(lid, s, false);
+  return vec2<f32>(m, s);
+}
+
+// One workgroup per row.
+@compute @workgroup_size(WG)
+fn softmax(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid3: vec3u) {
+  let r = linear_group(wg, nwg);
+  let lid = lid3.x;
+  let xb = p.x_offset + min(r, p.n_rows - 1u) * p.x_stride;
+  let ms = max_and_sum(lid, xb);
+  let m = ms.x;
+  let s = ms.y;
   if (r >= p.n_rows) { return; }
   let yb = p.y_offset + r * p.y_stride;
   for (var i = lid; i < p.row_len; i += WG) { y[yb + i] = exp(x[xb + i] - m) / s; }
@@ -95,13 +103,8 @@ fn moe_router(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: ve
   let r = linear_group(wg, nwg);
   let lid = lid3.x;
   let xb = p.x_offset + min(r, p.n_rows - 1u) * p.x_stride;
-  var m = NEG_BIG;
-  for (var i = lid; i < p.row_len; i += WG) { m = max(m, x[xb + i]); }
-  m = reduce(lid, m, true);
-  var s = 0.0;
-  for (var i = lid; i < p.row_len; i += WG) { s += exp(x[xb + i] - m); }
-  s = reduce(lid, s, false);
-  for (var i = lid; i < p.row_len; i += WG) { row[i] = exp(x[xb + i] - m) / s; }
+  let ms = max_and_sum(lid, xb);
+  for (var i = lid; i < p.row_len; i += WG) { row[i] = exp(x[xb + i] - ms.x) / ms.y; }
   workgroupBarrier();
   if (r >= p.n_rows || lid != 0u) { return; }
   top_k(r, true, 0u);

@@ -101,7 +101,7 @@ export default function Summarize() {
     return `Summarizing ${p.parts.length} parts, ${p.parallel} at a time: ${finished} of ${p.parts.length} done`;
   };
   const partText = (s: PartProgress) => ({
-    kept: 'kept from before', waiting: 'waiting', writing: `writing (${s.chars.toLocaleString('en')} characters)`, done: 'done',
+    kept: 'kept from before', waiting: 'waiting', writing: s.chars > 0 ? `writing (${s.chars.toLocaleString('en')} characters)` : 'reading the part', done: 'done',
   })[s.state];
   const parts = () => { const p = progress(); return p?.kind === 'parts' ? p.parts : []; };
 

@@ -105,6 +105,11 @@ interface Kernel {
   readonly subgroups?: boolean;
 }
 
+/** The pipeline's batch capacity for `tokens`: the next power of two (1, 2, 4, 8). */
+export function gemvTokenCapacity(tokens: number): number {
+  return 2 ** Math.ceil(Math.log2(tokens));
+}
+
 async function prepareKernel(env: OpEnv, o: Kernel): Promise<Dispatch> {
   const { device, limits } = env.ctx;
   const { label, k, tokens, slots } = o;
@@ -116,7 +121,8 @@ async function prepareKernel(env: OpEnv, o: Kernel): Promise<Dispatch> {
   if (!(wg >= 1 && (wg & (wg - 1)) === 0)) throw opError(label, `gemv workgroupSize ${wg} is not a power of two`);
   wg = Math.min(wg, limits.maxComputeInvocationsPerWorkgroup);
   const partials = rowsPerGroup * (o.swiglu ? 2 : 1) + (o.norm ? 1 : 0);
-  while (wg > 1 && wg * partials * tokens * 4 > limits.maxComputeWorkgroupStorageSize) wg /= 2;
+  const capacity = gemvTokenCapacity(tokens);
+  while (wg > 1 && wg * partials * capacity * 4 > limits.maxComputeWorkgroupStorageSize) wg /= 2;
 
   const actBytes = o.variant.f16 ? 2 : 4;
   const x = placeRows(label, 'x', o.x, tokens, k, actBytes);
@@ -128,7 +134,7 @@ async function prepareKernel(env: OpEnv, o: Kernel): Promise<Dispatch> {
   const gate = gateWords(label, device, o.gate, tokens);
 
   const constants: Record<string, number> = {
-    WG: wg, ROWS: rowsPerGroup, TOKENS: tokens, HAS_BIAS: o.bias ? 1 : 0, ACCUMULATE: o.accumulate ? 1 : 0,
+    WG: wg, ROWS: rowsPerGroup, TOKENS: capacity, HAS_BIAS: o.bias ? 1 : 0, ACCUMULATE: o.accumulate ? 1 : 0,
     GATED: gate.constant, NORM: o.norm ? 1 : 0, SLOTS: slots.length, SWIGLU: o.swiglu ? 1 : 0,
   };
   slots.forEach((s, m) => {
@@ -151,7 +157,7 @@ async function prepareKernel(env: OpEnv, o: Kernel): Promise<Dispatch> {
   const params = uniformBuffer(device, `${label}/params`, packUniform(label, [
     ['u32', k], ['u32', Math.ceil(k / 8)], ['u32', x.offset], ['u32', x.stride],
     ['u32', yStride], ['u32', o.bias?.offset ?? 0], ['u32', gx], ['u32', gate.words[0]],
-    ['u32', gate.words[1]], ['f32', o.norm?.eps ?? 0], ['f32', o.scale ?? 1], ['u32', 0],
+    ['u32', gate.words[1]], ['f32', o.norm?.eps ?? 0], ['f32', o.scale ?? 1], ['u32', tokens],
     ...slotWords,
     ['u32', ends[0]], ['u32', ends[1] ?? total], ['u32', ends[2] ?? total], ['u32', total],
   ]));

@@ -44,8 +44,11 @@ export function ssdScanKey(dState: number, layout: ScanLayout): PipelineKey {
   return { family: 'ssd_scan', source, variant: {}, constants: { D_STATE: dState, CPW: layout.channelsPerWorkgroup, TB: layout.tokensPerRound } };
 }
 
-export async function prepareSsdScan(env: OpEnv, a: SsdScanArgs): Promise<Dispatch> {
-  const { device } = env.ctx;
+/**
+ * Checks the arguments both Mamba-2 kernels take (ssd-scan, ssd-chunk) and packs what they share,
+ * shaders/ssd-io.wgsl: the parameters and the bindings, in binding order.
+ */
+export function ssdIo(device: GPUDevice, a: SsdScanArgs): { readonly dInner: number; readonly buffers: GPUBuffer[] } {
   const { label, nHead, headDim, nGroup, dState, nTokens } = a;
   for (const [name, v] of Object.entries({ nHead, headDim, nGroup, dState, nTokens })) checkCount(label, name, v);
   if (nHead % nGroup !== 0) throw opError(label, `n_head ${nHead} is not a multiple of n_group ${nGroup}`);
@@ -61,21 +64,21 @@ export async function prepareSsdScan(env: OpEnv, a: SsdScanArgs): Promise<Dispat
   checkWithin(label, 'D', a.D, nHead);
   checkWithin(label, 'dtBias', a.dtBias, nHead);
   checkWithin(label, 'state', a.state, dInner * dState);
-  const l = scanLayout(label, env.ctx.limits, dState, a.layout ?? {});
-  const groups = Math.ceil(dInner / l.channelsPerWorkgroup);
-  checkLimit(label, 'workgroups', groups, env.ctx.limits.maxComputeWorkgroupsPerDimension);
-
-  const pipeline = await env.pipelines.get(ssdScanKey(dState, l));
   const params = uniformBuffer(device, `${label}/params`, packUniform(label, [
     ['u32', nTokens], ['u32', dInner], ['u32', headDim], ['u32', nHead / nGroup],
     ['u32', x.offset], ['u32', x.stride], ['u32', B.offset], ['u32', B.stride], ['u32', C.offset], ['u32', C.stride],
     ['u32', z.offset], ['u32', z.stride], ['u32', dt.offset], ['u32', dt.stride], ['u32', y.offset], ['u32', y.stride],
+    ['u32', dState], ['u32', 0], ['u32', 0], ['u32', 0],
   ]));
-  return {
-    label,
-    pipeline,
-    bindGroups: [bindGroup(device, pipeline, label,
-      [params, a.x.buffer, a.z.buffer, a.dt.buffer, a.A, a.D, a.dtBias, a.state, a.y.buffer])],
-    workgroups: [groups],
-  };
+  return { dInner, buffers: [params, a.x.buffer, a.z.buffer, a.dt.buffer, a.A, a.D, a.dtBias, a.state, a.y.buffer] };
+}
+
+export async function prepareSsdScan(env: OpEnv, a: SsdScanArgs): Promise<Dispatch> {
+  const { device } = env.ctx;
+  const { dInner, buffers } = ssdIo(device, a);
+  const l = scanLayout(a.label, env.ctx.limits, a.dState, a.layout ?? {});
+  const groups = Math.ceil(dInner / l.channelsPerWorkgroup);
+  checkLimit(a.label, 'workgroups', groups, env.ctx.limits.maxComputeWorkgroupsPerDimension);
+  const pipeline = await env.pipelines.get(ssdScanKey(a.dState, l));
+  return { label: a.label, pipeline, bindGroups: [bindGroup(device, pipeline, a.label, buffers)], workgroups: [groups] };
 }

@@ -1,8 +1,9 @@
 // The real WebGPU device every GPU test runs on (SwiftShader on machines without a GPU).
 // It FAILS, never skips, when no adapter comes: a GPU test that silently did not run is a defect.
 //
-// SwiftShader has no `shader-f16`, so `npm test` runs the GPU tests a second time on Mesa's
-// lavapipe (scripts/lavapipe.mjs), which has it, with EDGEWISE_REQUIRE_F16=1: there an adapter
+// SwiftShader has no `shader-f16`, so `npm test` runs the GPU tests that compute numbers a second
+// time on Mesa's lavapipe (scripts/test-all.mjs, scripts/lavapipe.mjs), which has it, with
+// EDGEWISE_REQUIRE_F16=1: there an adapter
 // without the feature fails every test, and the f16 paths run for real. In the SwiftShader
 // pass the f16 tests are skipped by name (`needsF16`), and the summary counts them.
 // That second pass also sets EDGEWISE_GPU_LIMITS=default: the device gets WebGPU's default

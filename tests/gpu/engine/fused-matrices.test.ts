@@ -12,15 +12,17 @@ import { readGguf } from '../../../model/gguf/reader.ts';
 import { memorySource } from '../../../model/gguf/sources.ts';
 import { FIXTURES } from '../../unit/gguf/fixtures.ts';
 import { gpuContext } from '../fixture.ts';
+import { GEMV_MAX_TOKENS } from '../../../gpu/ops/gemv.ts';
 
 async function run(name: string, fuseMatrices: boolean) {
   const ctx = await gpuContext();
   const source = memorySource(new Uint8Array(readFileSync(join(FIXTURES, name, 'model.gguf'))));
   const file = await readGguf(source);
   const tokens: number[] = JSON.parse(readFileSync(join(FIXTURES, name, 'manifest.json'), 'utf8')).tokens.slice(0, 12);
-  const session = await GpuSession.load(ctx, file, source, { contextLength: 64, chunkTokens: 8, kvF16: false, fuseMatrices }, PipelineCache.for(ctx.device));
+  const session = await GpuSession.load(ctx, file, source, { contextLength: 64, chunkTokens: 16, kvF16: false, fuseMatrices }, PipelineCache.for(ctx.device));
   try {
-    const prefill = await session.evalLogits(tokens.slice(0, -1));   // chunks of 8: the gemm path
+    // One chunk of 11 tokens, past GEMV_MAX_TOKENS: the GEMM path.
+    const prefill = await session.evalLogits(tokens.slice(0, -1));
     const before = session.encodeStats.dispatches;
     const step = await session.evalLogits(tokens.slice(-1));         // one token: the gemv path
     return { prefill, step, dispatches: session.encodeStats.dispatches - before, file };
@@ -31,6 +33,7 @@ async function run(name: string, fuseMatrices: boolean) {
 
 describe('joined Q/K/V and gate/up matrices', () => {
   it.each(['qwen3-Q4_K_M', 'llama-Q8_0', 'qwen2-F32', 'jamba-Q4_0', 'granitehybrid-Q4_K_M', 'jamba_moe-Q8_0'])('%s: same logits bit for bit, the same dispatches per decoded token', async (name) => {
+    expect(11).toBeGreaterThan(GEMV_MAX_TOKENS);
     const [joined, separate] = [await run(name, true), await run(name, false)];
     expect(joined.prefill).toEqual(separate.prefill);
     expect(joined.step).toEqual(separate.step);

@@ -4,12 +4,11 @@
 // d_state 5, 16, 128, several groups, the Granite-4.0-H-350M shape; chunk lengths and channel
 // blocks swept; two prefill chunks equal one; the chunked form equals the sequential kernel.
 import { beforeAll, describe, it } from 'vitest';
-import { PipelineCache } from '../../../gpu/pipelines.ts';
 import { prepareSsdChunk, ssdChunkLayout, type SsdChunkLayout } from '../../../gpu/ops/ssd-chunk.ts';
 import { prepareSsdScan } from '../../../gpu/ops/ssd-scan.ts';
 import type { OpEnv } from '../../../gpu/ops/common.ts';
 import { createSsdState, ssdScan } from '../../../model/reference/mamba2.ts';
-import { gpuContext } from '../fixture.ts';
+import { opEnv } from '../transformer/env.ts';
 import { expectClose, readF32, runDispatches } from '../harness.ts';
 import { TOLERANCE } from '../../tolerances.ts';
 import { gpuBuffers, makeInputs, refInputs, ssdArgs, type SsdCase } from './ssd-case.ts';
@@ -17,9 +16,8 @@ import { gpuBuffers, makeInputs, refInputs, ssdArgs, type SsdCase } from './ssd-
 let device: GPUDevice;
 let env: OpEnv;
 beforeAll(async () => {
-  const ctx = await gpuContext();
-  device = ctx.device;
-  env = { ctx, pipelines: PipelineCache.for(device) };
+  env = await opEnv();
+  device = env.ctx.device;
 });
 
 function reference(c: SsdCase, inp: ReturnType<typeof makeInputs>) {

@@ -5,7 +5,6 @@
 // equals the same tokens fed one step at a time, and two chunks equal one; scan + norm equals
 // llama.cpp's order (ungated scan, then RMSNorm of y·silu(z)).
 import { beforeAll, describe, it } from 'vitest';
-import { PipelineCache } from '../../../gpu/pipelines.ts';
 import { prepareSsdScan } from '../../../gpu/ops/ssd-scan.ts';
 import { prepareRmsNorm } from '../../../gpu/ops/rmsnorm.ts';
 import type { RowView } from '../../../gpu/ops/rows.ts';
@@ -13,7 +12,7 @@ import type { Dispatch } from '../../../gpu/dispatch.ts';
 import type { OpEnv } from '../../../gpu/ops/common.ts';
 import { rowView } from '../../../model/reference/mamba.ts';
 import { createSsdState, gatedGroupRmsNorm, groupRmsNorm, ssdScan, ssdScanStep } from '../../../model/reference/mamba2.ts';
-import { gpuContext } from '../fixture.ts';
+import { opEnv } from '../transformer/env.ts';
 import { expectClose, readF32, runDispatches, storageBuffer } from '../harness.ts';
 import { TOLERANCE } from '../../tolerances.ts';
 import { rng, uniform } from './random.ts';
@@ -22,9 +21,8 @@ import { gpuBuffers as ssdBuffers, makeInputs as makeSsdInputs, refInputs, ssdAr
 let device: GPUDevice;
 let env: OpEnv;
 beforeAll(async () => {
-  const ctx = await gpuContext();
-  device = ctx.device;
-  env = { ctx, pipelines: PipelineCache.for(device) };
+  env = await opEnv();
+  device = env.ctx.device;
 });
 
 interface Case extends SsdCase { cpw?: number; tb?: number }

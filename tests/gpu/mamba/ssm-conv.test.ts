@@ -2,12 +2,11 @@
 // awkward channel counts, strided/offset input slices, every override swept (D_CONV, WG); a
 // sequence equals the same tokens fed one step at a time, and two chunks equal one.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PipelineCache } from '../../../gpu/pipelines.ts';
 import { prepareSsmConv } from '../../../gpu/ops/ssm-conv.ts';
 import type { Dispatch } from '../../../gpu/dispatch.ts';
 import type { OpEnv } from '../../../gpu/ops/common.ts';
 import { causalConv1d, causalConv1dStep, createConvState, rowView } from '../../../model/reference/mamba.ts';
-import { gpuContext } from '../fixture.ts';
+import { opEnv } from '../transformer/env.ts';
 import { expectClose, readF32, runDispatches, storageBuffer } from '../harness.ts';
 import { TOLERANCE } from '../../tolerances.ts';
 import { columnsOf, rng, uniform } from './random.ts';
@@ -15,9 +14,8 @@ import { columnsOf, rng, uniform } from './random.ts';
 let device: GPUDevice;
 let env: OpEnv;
 beforeAll(async () => {
-  const ctx = await gpuContext();
-  device = ctx.device;
-  env = { ctx, pipelines: PipelineCache.for(device) };
+  env = await opEnv();
+  device = env.ctx.device;
 });
 
 interface Case { channels: number; dConv: number; n: number; wg: number }

@@ -3,12 +3,11 @@
 // swept (D_STATE, CPW, TB); a sequence equals the same tokens fed one step at a time, and two
 // chunks equal one (on the GPU and on the CPU reference).
 import { beforeAll, describe, it } from 'vitest';
-import { PipelineCache } from '../../../gpu/pipelines.ts';
 import { prepareSsmScan } from '../../../gpu/ops/ssm-scan.ts';
 import type { Dispatch } from '../../../gpu/dispatch.ts';
 import type { OpEnv } from '../../../gpu/ops/common.ts';
 import { createSsmState, rowView, selectiveScan, selectiveScanStep, type SelectiveScanInputs } from '../../../model/reference/mamba.ts';
-import { gpuContext } from '../fixture.ts';
+import { opEnv } from '../transformer/env.ts';
 import { expectClose, readF32, runDispatches, storageBuffer } from '../harness.ts';
 import { TOLERANCE } from '../../tolerances.ts';
 import { rng, uniform } from './random.ts';
@@ -16,9 +15,8 @@ import { rng, uniform } from './random.ts';
 let device: GPUDevice;
 let env: OpEnv;
 beforeAll(async () => {
-  const ctx = await gpuContext();
-  device = ctx.device;
-  env = { ctx, pipelines: PipelineCache.for(device) };
+  env = await opEnv();
+  device = env.ctx.device;
 });
 
 interface Case { dInner: number; dState: number; n: number; cpw?: number; tb?: number }
