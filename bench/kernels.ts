@@ -142,11 +142,13 @@ function tiledBytes(type: string, k: number, n: number): Uint8Array {
 
 interface DecodeRow {
   type: string; k: number; n: number; copies: number; workgroupSize?: number; rowsPerWorkgroup?: number;
+  /** Whether the subgroupAdd reduction ran (false: the workgroup-memory tree). */
+  subgroups: boolean;
   clock: string; us: number; gbPerS: number; fractionOfCopy: number;
 }
 
 /** One GEMV per copy, in one pass: the time per GEMV with the weights out of every cache. */
-async function timeDecodeGemv(type: string, k: number, n: number, shape?: { workgroupSize: number; rowsPerWorkgroup: number }): Promise<DecodeRow> {
+async function timeDecodeGemv(type: string, k: number, n: number, shape?: { workgroupSize: number; rowsPerWorkgroup: number }, subgroups = true): Promise<DecodeRow> {
   const id = ggmlTypeByName(type)!.id;
   const bytes = tiledBytes(type, k, n);
   const copies = Math.max(1, Math.min(MAX_COPIES, Math.ceil(ROTATE_BYTES / bytes.length)));
@@ -157,12 +159,13 @@ async function timeDecodeGemv(type: string, k: number, n: number, shape?: { work
     for (let c = 0; c < copies; c++) {
       const w = uploadWeight(device, { name: `gemv.${type}.${k}x${n}.${c}`, type: id, dims: [k, n] }, bytes);
       weights.push(w);
-      list.push(...await prepareGemv(env, { label: w.name, weight: w, x: { buffer: x }, y: { buffer: y }, ...shape }));
+      list.push(...await prepareGemv(env, { label: w.name, weight: w, x: { buffer: x }, y: { buffer: y }, ...shape, subgroups }));
     }
     const t = await timeList(device, list, cpuAdapter ? 2 : 10);
     const each = t.seconds / copies;
-    const moved = bytes.length + 4 * (k + n);
-    return { type, k, n, copies, ...shape, clock: t.clock, us: each * 1e6, gbPerS: moved / each / 1e9, fractionOfCopy: moved / each / 1e9 / copyGBps };
+    // The bytes the GPU reads: Q8_0 and Q6_K blocks are stored padded (gpu/weights.ts).
+    const moved = weightGeometry(weights[0]).rowBytes * n + 4 * (k + n);
+    return { type, k, n, copies, ...shape, subgroups: subgroups && ctx.features.subgroups, clock: t.clock, us: each * 1e6, gbPerS: moved / each / 1e9, fractionOfCopy: moved / each / 1e9 / copyGBps };
   } finally {
     for (const w of weights) for (const p of w.parts) p.buffer.destroy();
     x.destroy();
@@ -174,9 +177,11 @@ const decodeRows: DecodeRow[] = [];
 for (const [k, n] of DECODE_SHAPES) {
   for (const type of args['all-types'] ? TYPES : Q4KM_TYPES) {
     if (k % (ggmlTypeByName(type)!.blockSize) !== 0) continue;
-    const r = await timeDecodeGemv(type, k, n);
-    decodeRows.push(r);
-    console.log(`gemv ${type.padEnd(5)} ${k}x${n}: ${r.us.toFixed(1)} us ${r.gbPerS.toFixed(1)} GB/s = ${(100 * r.fractionOfCopy).toFixed(0)} % of copy (${r.copies} copies, ${r.clock})`);
+    for (const subgroups of ctx.features.subgroups ? [true, false] : [false]) {
+      const r = await timeDecodeGemv(type, k, n, undefined, subgroups);
+      decodeRows.push(r);
+      console.log(`gemv ${type.padEnd(5)} ${k}x${n}${subgroups ? ' subgroups' : ''}: ${r.us.toFixed(1)} us ${r.gbPerS.toFixed(1)} GB/s = ${(100 * r.fractionOfCopy).toFixed(0)} % of copy (${r.copies} copies, ${r.clock})`);
+    }
   }
 }
 

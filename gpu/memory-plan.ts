@@ -7,6 +7,7 @@ import { EdgewiseError } from '../model/errors.ts';
 import { activationWidths, kvFloatsPerPosition, maxExpertsUsed, recurrentStateFloats } from '../model/arch/mixer-facts.ts';
 import { MAX_HEAD_DIM } from './ops/attention-decode.ts';
 import { MAX_EXPERTS_USED } from './ops/moe-topk.ts';
+import { storedBytes } from './weights.ts';
 
 export interface MemoryPlanInput {
   readonly plan: ModelPlan;
@@ -42,7 +43,10 @@ export function planMemory(input: MemoryPlanInput): MemoryPlan {
   const { plan, file, contextLength: nCtx, chunkTokens: n } = input;
   const byName = new Map(file.tensors.map((t) => [t.name, t]));
   let weightBytes = 0;
-  for (const spec of plan.tensors) weightBytes += byName.get(spec.name)?.byteSize ?? 0;
+  for (const spec of plan.tensors) {
+    const t = byName.get(spec.name);
+    weightBytes += t ? storedBytes(t.type, t.byteSize) : 0;
+  }
 
   let kvCacheBytes = 0, recurrentStateBytes = 0, largestUnsplittableBytes = 0;
   for (const layer of plan.layers) {

@@ -1,4 +1,5 @@
-// Weight tensors on the GPU: a GGUF tensor's raw bytes (never a dequantized copy) in labelled
+// Weight tensors on the GPU: a GGUF tensor's raw bytes (never a dequantized copy; a few block
+// types padded to word-aligned blocks, see STORED_PADDING) in labelled
 // storage buffers, split by whole rows across several buffers when the tensor is larger than one
 // binding may be (Android often allows only 128 MiB per binding). Bytes stream in as chunks of
 // any length, so a multi-GB file never has to be whole in JS memory.
@@ -40,7 +41,31 @@ export function weightTypeInfo(t: WeightShape): GgmlTypeInfo {
   return info;
 }
 
-/** Row length K, row count and bytes per row of a tensor. */
+/**
+ * Block types stored in a padded, word-aligned layout on the GPU, so that every field the
+ * kernels read is a whole aligned u32 (one load, not two and a select): GGUF bytes inserted at
+ * `at`, `pad` zero bytes. Q8_0: d, 2 pad bytes, qs[32] (36 bytes, +5.9%); Q6_K: 2 pad bytes at
+ * the end (212 bytes, +1.0%). shaders/quant/decode.wgsl reads these layouts; every consumer of a
+ * weight buffer (gemv, gemm, embedding) goes through it.
+ */
+const STORED_PADDING: ReadonlyMap<number, { readonly at: number; readonly pad: number }> = new Map([
+  [8, { at: 2, pad: 2 }],
+  [14, { at: 210, pad: 2 }],
+]);
+
+/** Bytes of one stored block of the tensor's type (the GGUF block size plus any padding). */
+function storedBlockBytes(info: GgmlTypeInfo): number {
+  return info.typeSize + (STORED_PADDING.get(info.id)?.pad ?? 0);
+}
+
+/** Bytes a tensor of `ggufBytes` bytes in the file takes on the GPU (memory plans). */
+export function storedBytes(type: number, ggufBytes: number): number {
+  const padding = STORED_PADDING.get(type);
+  const info = ggmlType(type);
+  return padding && info ? (ggufBytes / info.typeSize) * (info.typeSize + padding.pad) : ggufBytes;
+}
+
+/** Row length K, row count and bytes per row of a tensor, as stored on the GPU (see STORED_PADDING). */
 export function weightGeometry(t: WeightShape): { k: number; rows: number; rowBytes: number } {
   const info = weightTypeInfo(t);
   const k = t.dims[0];
@@ -49,7 +74,7 @@ export function weightGeometry(t: WeightShape): { k: number; rows: number; rowBy
     throw new EdgewiseError('tensor-shape',
       `tensor "${t.name}": row length ${k} is not a whole number of ${info.name} blocks of ${info.blockSize}`);
   }
-  return { k, rows, rowBytes: (k / info.blockSize) * info.typeSize };
+  return { k, rows, rowBytes: (k / info.blockSize) * storedBlockBytes(info) };
 }
 
 /**
@@ -59,7 +84,7 @@ export function weightGeometry(t: WeightShape): { k: number; rows: number; rowBy
 export function weightConstants(t: WeightShape): Record<string, number> {
   const info = weightTypeInfo(t);
   const elems = info.blockSize === 1 ? 8 : info.blockSize;
-  return { WTYPE: info.id, W_BLOCK_ELEMS: elems, W_BLOCK_BYTES: (elems / info.blockSize) * info.typeSize };
+  return { WTYPE: info.id, W_BLOCK_ELEMS: elems, W_BLOCK_BYTES: (elems / info.blockSize) * storedBlockBytes(info) };
 }
 
 /** Largest byte size one weight buffer may have on this device (a multiple of 4). */
@@ -96,6 +121,9 @@ export class WeightUpload {
   private written = 0;          // bytes of the current part already written (a multiple of 4)
   private readonly carry = new Uint8Array(4);
   private carried = 0;
+  /** Padded types: the GGUF block being gathered (see STORED_PADDING). */
+  private readonly padding?: { readonly at: number; readonly pad: number; readonly block: Uint8Array };
+  private blockFill = 0;
 
   constructor(private readonly device: GPUDevice, shape: WeightShape, maxBytes: number = maxWeightBufferBytes(device.limits)) {
     const { rowBytes } = weightGeometry(shape);
@@ -111,14 +139,38 @@ export class WeightUpload {
       }),
     }));
     this.tensor = { name: shape.name, type: shape.type, dims: [...shape.dims], parts };
+    const info = weightTypeInfo(shape);
+    const padding = STORED_PADDING.get(info.id);
+    if (padding) this.padding = { ...padding, block: new Uint8Array(info.typeSize) };
   }
 
-  /** Total bytes the tensor holds. */
+  /** Total bytes the tensor holds on the GPU (padded types: more than in the GGUF file). */
   get byteLength(): number {
     return this.partBytes.reduce((a, b) => a + b, 0);
   }
 
+  /** The tensor's next GGUF bytes. */
   write(chunk: Uint8Array): void {
+    if (!this.padding) return this.writeStored(chunk);
+    const { at, pad, block } = this.padding;
+    const stored = block.length + pad;
+    const whole = Math.floor((this.blockFill + chunk.length) / block.length);
+    const out = new Uint8Array(whole * stored);
+    let i = 0;
+    for (let b = 0; b < whole; b++) {
+      const take = block.length - this.blockFill;
+      block.set(chunk.subarray(i, i + take), this.blockFill);
+      i += take;
+      this.blockFill = 0;
+      out.set(block.subarray(0, at), b * stored);
+      out.set(block.subarray(at), b * stored + at + pad);
+    }
+    block.set(chunk.subarray(i), this.blockFill);
+    this.blockFill += chunk.length - i;
+    this.writeStored(out);
+  }
+
+  private writeStored(chunk: Uint8Array): void {
     let at = 0;
     while (at < chunk.length) {
       if (this.part >= this.partBytes.length) {
@@ -147,7 +199,7 @@ export class WeightUpload {
 
   /** The uploaded tensor; throws if fewer bytes came than the tensor holds. */
   finish(): WeightTensor {
-    if (this.part < this.partBytes.length && this.partBytes[this.part] > 0) {
+    if (this.blockFill > 0 || (this.part < this.partBytes.length && this.partBytes[this.part] > 0)) {
       const got = this.partBytes.slice(0, this.part).reduce((a, b) => a + b, 0) + this.written + this.carried;
       throw new EdgewiseError('gguf-malformed', `tensor "${this.tensor.name}": got ${got} of its ${this.byteLength} bytes`);
     }

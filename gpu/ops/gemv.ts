@@ -4,6 +4,7 @@
 // three matrices reading the same x in one dispatch (Q|K|V of mixed types), or gate and up with
 // SwiGLU applied on write. Either may apply the RMSNorm of x on the way in (GemvNorm). Prepared
 // once: pipelines, uniforms and bind groups.
+import subgroupSource from '../../shaders/gemv-subgroups.wgsl';
 import source from '../../shaders/gemv.wgsl';
 import type { GpuContext } from '../device.ts';
 import { uniformBuffer, workgroupGrid, type Dispatch } from '../dispatch.ts';
@@ -33,6 +34,8 @@ interface GemvShape {
   readonly norm?: GemvNorm;
   /** Outputs times this (after the bias, before the accumulate): y = y + scale·(W x + bias). Default 1. */
   readonly scale?: number;
+  /** Reduce with subgroupAdd where the device has `subgroups` and `subgroup_id` (default); false forces the workgroup-memory tree. */
+  readonly subgroups?: boolean;
 }
 
 export interface GemvArgs extends MatmulArgs, GemvShape {}
@@ -99,6 +102,7 @@ interface Kernel {
   readonly variant: ShaderVariant;
   readonly workgroupSize?: number;
   readonly rowsPerWorkgroup?: number;
+  readonly subgroups?: boolean;
 }
 
 /** The pipeline's batch capacity for `tokens`: the next power of two (1, 2, 4, 8). */
@@ -137,7 +141,10 @@ async function prepareKernel(env: OpEnv, o: Kernel): Promise<Dispatch> {
     const c = weightConstants(s.weight);
     Object.assign(constants, { [`W${m}TYPE`]: c.WTYPE, [`W${m}_BLOCK_ELEMS`]: c.W_BLOCK_ELEMS, [`W${m}_BLOCK_BYTES`]: c.W_BLOCK_BYTES });
   });
-  const pipeline = await env.pipelines.get({ family: 'gemv', source, variant: o.variant, constants });
+  const subgroups = (o.subgroups ?? true) && env.ctx.features.subgroups && env.ctx.features.subgroupId === true;
+  const pipeline = await env.pipelines.get({
+    family: 'gemv', source: subgroups ? subgroupSource : source, variant: { ...o.variant, subgroups }, constants,
+  });
 
   const groups = (o.swiglu ? [slots[0]] : slots).map((s) => Math.ceil(s.rows / rowsPerGroup));
   const ends = groups.map((_, i) => groups.slice(0, i + 1).reduce((a, b) => a + b, 0));
@@ -184,7 +191,7 @@ export async function prepareGemv(env: OpEnv, o: GemvArgs): Promise<Dispatch[]> 
     slots: [{ buffer: part.buffer, weight: o.weight, rows: part.rows, firstByte: 0, yOffset: part.rowStart }],
     swiglu: false, bias: o.bias ? { buffer: o.bias.parts[0].buffer, offset: part.rowStart } : undefined,
     accumulate: o.accumulate ?? false, gate: o.gate, norm: o.norm, scale: o.scale, variant,
-    workgroupSize: o.workgroupSize, rowsPerWorkgroup: o.rowsPerWorkgroup,
+    workgroupSize: o.workgroupSize, rowsPerWorkgroup: o.rowsPerWorkgroup, subgroups: o.subgroups,
   })));
 }
 
@@ -205,6 +212,6 @@ export async function prepareGemvMulti(env: OpEnv, o: GemvMultiArgs): Promise<Di
   return prepareKernel(env, {
     label, k, tokens: o.tokens ?? 1, x: o.x, y: o.y, slots, swiglu: o.swiglu ?? false,
     accumulate: o.accumulate ?? false, gate: o.gate, norm: o.norm, scale: o.scale, variant: o.variant ?? {},
-    workgroupSize: o.workgroupSize, rowsPerWorkgroup: o.rowsPerWorkgroup,
+    workgroupSize: o.workgroupSize, rowsPerWorkgroup: o.rowsPerWorkgroup, subgroups: o.subgroups,
   });
 }

@@ -2,6 +2,8 @@
 // words through `fn w_word(i: u32) -> u32` (weights.wgsl: one `w: array<u32>` binding; a kernel
 // with several weight bindings defines its own). GGUF blocks are not 4-byte aligned (a Q4_0 block is 18 bytes), so every
 // field is addressed by its byte offset from the start of the binding. Little-endian throughout.
+// Fields known to be word-aligned (every block of a type whose stored block is a whole number of
+// words, weights.ts STORED_PADDING) are read with w_u32a.
 
 /** The 4 bytes at any byte offset, as a little-endian u32 (two word reads when unaligned). */
 fn w_u32(byte: u32) -> u32 {
@@ -10,6 +12,11 @@ fn w_u32(byte: u32) -> u32 {
   let lo = w_word(i);
   // A shift by 32 would be taken mod 32 in WGSL, hence the select on the aligned case.
   return select((lo >> s) | (w_word(i + 1u) << (32u - s)), lo, s == 0u);
+}
+
+/** The 4 bytes at a 4-aligned byte offset: one word read. */
+fn w_u32a(byte: u32) -> u32 {
+  return w_word(byte >> 2u);
 }
 
 /** The u16 at an even byte offset (every u16/fp16 field of every block layout is even). */

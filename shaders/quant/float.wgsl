@@ -2,10 +2,11 @@
 // lo = elements 0..3 and hi = 4..7 of the unit). Rows of any length: the kernels mask a last,
 // partial unit. `b` is the unit's byte offset. Needs bytes.wgsl.
 
+/** F32 rows are whole words. */
 fn f32_unit(b: u32) -> Unit {
   return Unit(
-    bitcast<vec4<f32>>(vec4<u32>(w_u32(b), w_u32(b + 4u), w_u32(b + 8u), w_u32(b + 12u))),
-    bitcast<vec4<f32>>(vec4<u32>(w_u32(b + 16u), w_u32(b + 20u), w_u32(b + 24u), w_u32(b + 28u))));
+    bitcast<vec4<f32>>(vec4<u32>(w_u32a(b), w_u32a(b + 4u), w_u32a(b + 8u), w_u32a(b + 12u))),
+    bitcast<vec4<f32>>(vec4<u32>(w_u32a(b + 16u), w_u32a(b + 20u), w_u32a(b + 24u), w_u32a(b + 28u))));
 }
 
 fn f16x4(a: u32, c: u32) -> vec4<f32> {

@@ -28,6 +28,6 @@ fn iq4_xs_unit(b: u32, u: u32) -> Unit {
   let ib = u >> 2u;
   let ls = ((w_u8(b + 4u + (ib >> 1u)) >> (4u * (ib & 1u))) & 15u) | (((w_u16(b + 2u) >> (2u * ib)) & 3u) << 4u);
   let s = w_f16(b) * (f32(ls) - 32.0);
-  let v = iq4_word(w_u32(b + 8u + 16u * ib + 4u * (u & 3u)));
+  let v = iq4_word(w_u32a(b + 8u + 16u * ib + 4u * (u & 3u)));
   return Unit(v.lo * s, v.hi * s);
 }

@@ -28,7 +28,7 @@ fn q2_k_unit(b: u32, u: u32) -> Unit {
   let v = u & 7u;
   let d = w_f16(b + 80u);
   let dmin = w_f16(b + 82u);
-  let q = w_u32(b + 16u + 32u * h + 4u * v);
+  let q = w_u32a(b + 16u + 32u * h + 4u * v);
   let s_lo = w_u8(b + 8u * h + 4u * jp + (v >> 2u));
   let s_hi = w_u8(b + 8u * h + 4u * jp + (v >> 2u) + 2u);
   return Unit(crumbs(q, 4u * jp) * (d * f32(s_lo & 15u)) - dmin * f32(s_lo >> 4u),
@@ -66,7 +66,7 @@ fn q4_k_unit(b: u32, u: u32) -> Unit {
   let j = u >> 3u;
   let d = w_f16(b);
   let dmin = w_f16(b + 2u);
-  let q = w_u32(b + 16u + 32u * j + 4u * (u & 7u));
+  let q = w_u32a(b + 16u + 32u * j + 4u * (u & 7u));
   let a = k4_scale_min(b, 2u * j);
   let c = k4_scale_min(b, 2u * j + 1u);
   return Unit(nibbles_lo(q) * (d * a.x) - dmin * a.y, nibbles_hi(q) * (d * c.x) - dmin * c.y);
@@ -79,8 +79,8 @@ fn q5_k_unit(b: u32, u: u32) -> Unit {
   let v = u & 7u;
   let d = w_f16(b);
   let dmin = w_f16(b + 2u);
-  let q = w_u32(b + 48u + 32u * j + 4u * v);
-  let qh = bytes4(w_u32(b + 16u + 4u * v));
+  let q = w_u32a(b + 48u + 32u * j + 4u * v);
+  let qh = bytes4(w_u32a(b + 16u + 4u * v));
   let h_lo = vec4<f32>(((qh >> vec4<u32>(2u * j)) & vec4<u32>(1u)) << vec4<u32>(4u));
   let h_hi = vec4<f32>(((qh >> vec4<u32>(2u * j + 1u)) & vec4<u32>(1u)) << vec4<u32>(4u));
   let a = k4_scale_min(b, 2u * j);
@@ -88,7 +88,7 @@ fn q5_k_unit(b: u32, u: u32) -> Unit {
   return Unit((nibbles_lo(q) + h_lo) * (d * a.x) - dmin * a.y, (nibbles_hi(q) + h_hi) * (d * c.x) - dmin * c.y);
 }
 
-// Q6_K (210 bytes): ql[128], qh[64], scales int8[16], d fp16. Unit u: h = u/16, part = (u/8)%2,
+// Q6_K (210 bytes in GGUF, stored as 212 with 2 pad bytes at the end): ql[128], qh[64], scales int8[16], d fp16. Unit u: h = u/16, part = (u/8)%2,
 // v = u%8; ql bytes 64h + 32part + 4v, qh bytes 32h + 4v; lo = elements 128h + 32part + 4v
 // (low nibbles, qh bits 2part), hi = 64 further (high nibbles, qh bits 4 + 2part).
 // x = d·scales[s]·(q − 32), s = e/16.
@@ -97,8 +97,8 @@ fn q6_k_unit(b: u32, u: u32) -> Unit {
   let part = (u >> 3u) & 1u;
   let v = u & 7u;
   let d = w_f16(b + 208u);
-  let ql = w_u32(b + 64u * h + 32u * part + 4u * v);
-  let qh = w_u32(b + 128u + 32u * h + 4u * v);
+  let ql = w_u32a(b + 64u * h + 32u * part + 4u * v);
+  let qh = w_u32a(b + 128u + 32u * h + 4u * v);
   let s = b + 192u + 8u * h + 2u * part + (v >> 2u);
   let sc_lo = f32(bitcast<i32>(w_u8(s) << 24u) >> 24u);
   let sc_hi = f32(bitcast<i32>(w_u8(s + 4u) << 24u) >> 24u);

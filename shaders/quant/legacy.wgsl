@@ -26,7 +26,7 @@ fn q4_0_unit(b: u32, u: u32) -> Unit {
 fn q4_1_unit(b: u32, u: u32) -> Unit {
   let d = w_f16(b);
   let m = w_f16(b + 2u);
-  let q = w_u32(b + 4u + 4u * u);
+  let q = w_u32a(b + 4u + 4u * u);
   return Unit(nibbles_lo(q) * d + m, nibbles_hi(q) * d + m);
 }
 
@@ -43,15 +43,15 @@ fn q5_0_unit(b: u32, u: u32) -> Unit {
 fn q5_1_unit(b: u32, u: u32) -> Unit {
   let d = w_f16(b);
   let m = w_f16(b + 2u);
-  let qh = w_u32(b + 4u);
-  let q = w_u32(b + 8u + 4u * u);
+  let qh = w_u32a(b + 4u);
+  let q = w_u32a(b + 8u + 4u * u);
   return Unit((nibbles_lo(q) + high_bits(qh, 4u * u)) * d + m,
               (nibbles_hi(q) + high_bits(qh, 16u + 4u * u)) * d + m);
 }
 
-// Q8_0 (34 bytes): d fp16, qs int8[32]. x = d·q.
+// Q8_0 (34 bytes in GGUF, stored as 36): d fp16, 2 pad bytes, qs int8[32]. x = d·q.
 fn q8_0_unit(b: u32, u: u32) -> Unit {
   let d = w_f16(b);
-  let o = b + 2u + 8u * u;
-  return Unit(sbytes4(w_u32(o)) * d, sbytes4(w_u32(o + 4u)) * d);
+  let o = b + 4u + 8u * u;
+  return Unit(sbytes4(w_u32a(o)) * d, sbytes4(w_u32a(o + 4u)) * d);
 }

@@ -28,6 +28,8 @@ export interface Case {
   slack?: number;
   f16?: boolean;
   maxBytes?: number;
+  /** gemv only: false forces the workgroup-memory reduction where the device has subgroups. */
+  subgroups?: boolean;
   /** gemm only. */
   tile?: GemmTile;
   seed?: number;
@@ -74,7 +76,7 @@ export async function checkMatmul(op: 'gemv' | 'gemm', c: Case): Promise<void> {
     gate: c.gate ? { ids: gateIds(device, c.gate, seed + 4), k: GATE_K, expert: GATE_EXPERT } : undefined,
   };
   const dispatches = op === 'gemv'
-    ? await prepareGemv(env, { ...common, workgroupSize: c.wg, rowsPerWorkgroup: c.rows })
+    ? await prepareGemv(env, { ...common, workgroupSize: c.wg, rowsPerWorkgroup: c.rows, subgroups: c.subgroups })
     : await prepareGemm(env, { ...common, tile: c.tile });
   await runDispatches(device, dispatches);
   const got = await readActivations(device, y.buffer, slack + tokens * yStride, f16);

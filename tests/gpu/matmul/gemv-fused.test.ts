@@ -33,6 +33,8 @@ interface FusedCase {
   f16?: boolean;
   wg?: number;
   rows?: number;
+  /** false forces the workgroup-memory reduction where the device has subgroups. */
+  subgroups?: boolean;
   seed?: number;
 }
 
@@ -71,7 +73,7 @@ async function checkFused(c: FusedCase): Promise<void> {
   const common = {
     label: `gemv fused ${JSON.stringify(c)}`, x: { buffer: x.buffer, offset: slack, stride: xStride }, tokens,
     y: { buffer: y.buffer, offset: slack, stride: yStride }, norm, scale: c.scale, accumulate: c.accumulate,
-    variant: { f16 }, workgroupSize: c.wg, rowsPerWorkgroup: c.rows,
+    variant: { f16 }, workgroupSize: c.wg, rowsPerWorkgroup: c.rows, subgroups: c.subgroups,
   };
   const dispatches = slots.length === 1 && !c.joined
     ? await prepareGemv(env, { ...common, weight: slots[0].weight })
@@ -121,6 +123,11 @@ describe('gemv fusions', { timeout: 600_000 }, () => {
     await checkFused({ types: ['Q4_K', 'Q4_K', 'Q6_K'], k: 512, n: [13, 3, 1], tokens: 3, seed: 5 });
   });
 
+  it('the workgroup-memory reduction (subgroups off): mixed Q|K|V with the norm, SwiGLU with the residual epilogue', async () => {
+    await checkFused({ types: ['Q4_K', 'Q8_0', 'Q6_K'], k: 768, n: [13, 3, 1], norm: true, tokens: 3, subgroups: false });
+    await checkFused({ types: ['Q6_K', 'Q4_0'], k: 256, n: [7, 7], swiglu: true, norm: true, accumulate: true, scale: 0.5, tokens: 2, subgroups: false });
+  });
+
   it('mixed types with odd K: legacy and float blocks, two or three matrices', async () => {
     await checkFused({ types: ['Q8_0', 'F16', 'Q5_1'], k: 96, n: [5, 3, 7], norm: true, tokens: 2, wg: 32 });
     await checkFused({ types: ['F32', 'BF16'], k: 45, n: [3, 1], norm: true, tokens: 2 });
@@ -144,5 +151,6 @@ describe('gemv fusions', { timeout: 600_000 }, () => {
     needsF16(await gpuContext(), test, 'the fused gemv f16 variant');
     await checkFused({ types: ['Q4_K', 'Q4_K', 'Q6_K'], k: 256, n: [64, 32, 32], norm: true, tokens: 2, f16: true });
     await checkFused({ types: ['Q4_K', 'Q6_K'], k: 512, n: [45, 45], swiglu: true, norm: true, accumulate: true, scale: 0.22, f16: true });
+    await checkFused({ types: ['Q8_0', 'Q4_K', 'Q6_K'], k: 768, n: [3, 1, 5], norm: true, tokens: 3, f16: true, subgroups: false });
   });
 });

@@ -30,6 +30,17 @@ describe('gemv', () => {
     await check({ type: 'Q4_K', k: 256, n: 2064 });
   });
 
+  // The chunked paths (32-weight chunks, quant/chunks.wgsl) with both reductions: K not a multiple
+  // of 256 where the type allows, N = 1, 3 and a large N, 1..8 tokens.
+  it.each([true, false])('Q8_0, Q4_K, Q6_K chunks, odd shapes, subgroups %s', async (subgroups) => {
+    await check({ type: 'Q8_0', k: 96, n: 1, subgroups });
+    await check({ type: 'Q8_0', k: 2080, n: 3, tokens: 3, bias: true, subgroups, seed: 4 });
+    await check({ type: 'Q4_K', k: 768, n: 3, tokens: 8, rows: 3, subgroups });
+    await check({ type: 'Q6_K', k: 768, n: 1, tokens: 2, accumulate: true, subgroups, seed: 5 });
+    await check({ type: 'Q6_K', k: 256, n: 2064, wg: 32, subgroups });
+    await check({ type: 'Q4_0', k: 96, n: 3, tokens: 2, subgroups });
+  });
+
   it('sweeps workgroup size, rows per workgroup and batch size', async () => {
     for (const wg of [1, 32, 64, 128, 256]) await check({ type: 'Q4_0', k: 512, n: 13, wg });
     for (const [rows, tokens] of [[1, 8], [3, 3], [4, 2]]) await check({ type: 'Q6_K', k: 512, n: 13, rows, tokens });
@@ -64,5 +75,6 @@ describe('gemv', () => {
   it('f16 activations, every weight type (shader-f16)', async (test) => {
     needsF16(await gpuContext(), test, 'the gemv f16 variant');
     for (const type of [...LEGACY_TYPES, ...BLOCK256_TYPES]) await check({ type, k: 512, n: 45, f16: true, bias: true, tokens: 2, seed: 11 });
+    for (const type of ['Q8_0', 'Q4_K', 'Q6_K']) await check({ type, k: 768, n: 3, f16: true, tokens: 3, subgroups: false, seed: 12 });
   });
 });

@@ -1,7 +1,7 @@
 // Weight upload: bytes streamed in chunks of awkward sizes land unchanged in labelled buffers,
 // split by whole rows when a binding limit (here artificially small) is passed.
 import { describe, expect, it } from 'vitest';
-import { planWeightParts, uploadWeight, WeightUpload } from '../../../gpu/weights.ts';
+import { planWeightParts, storedBytes, uploadWeight, weightGeometry, WeightUpload } from '../../../gpu/weights.ts';
 import { gpuContext } from '../fixture.ts';
 import { readBytes } from '../harness.ts';
 import { rng, typeId } from './data.ts';
@@ -43,6 +43,34 @@ describe('weight upload', () => {
     const whole = uploadWeight(device, shape, bytes);
     expect(whole.parts.length).toBe(1);
     expect(whole.parts[0].buffer.label).toBe('token_embd.weight');
+  });
+
+  it('stores Q8_0 and Q6_K blocks padded to whole words, streamed in chunks that split blocks', async () => {
+    const { device } = await gpuContext();
+    for (const [type, gguf, at, stored] of [['Q8_0', 34, 2, 36], ['Q6_K', 210, 210, 212]] as const) {
+      const k = type === 'Q8_0' ? 64 : 256, rows = 7, blocks = (k / (type === 'Q8_0' ? 32 : 256)) * rows;
+      const shape = { name: `blk.0.${type}.weight`, type: typeId(type), dims: [k, rows] };
+      expect(weightGeometry(shape).rowBytes * rows).toBe(blocks * stored);
+      expect(storedBytes(shape.type, blocks * gguf)).toBe(blocks * stored);
+      const bytes = randomBytes(blocks * gguf, 2);
+      const upload = new WeightUpload(device, shape, 3 * weightGeometry(shape).rowBytes);
+      for (let i = 0, n = 0; i < bytes.length; i += n, n = [1, 33, 5, 211, 2][i % 5]) upload.write(bytes.slice(i, i + n));
+      const t = upload.finish();
+      expect(t.parts.length).toBe(3);
+      const want = new Uint8Array(blocks * stored);
+      for (let b = 0; b < blocks; b++) {
+        want.set(bytes.subarray(b * gguf, b * gguf + at), b * stored);
+        want.set(bytes.subarray(b * gguf + at, (b + 1) * gguf), b * stored + at + 2);
+      }
+      for (const p of t.parts) {
+        const rowBytes = weightGeometry(shape).rowBytes;
+        const got = await readBytes(device, p.buffer, p.rows * rowBytes);
+        expect(Buffer.from(got).equals(Buffer.from(want.subarray(p.rowStart * rowBytes, (p.rowStart + p.rows) * rowBytes))), `${type} part at row ${p.rowStart}`).toBe(true);
+      }
+      const short = new WeightUpload(device, shape);
+      short.write(bytes.subarray(0, bytes.length - 1));
+      expect(() => short.finish()).toThrow(/got/);
+    }
   });
 
   it('rejects too few or too many bytes', async () => {

@@ -1,0 +1,87 @@
+// Whole-block reading of the types that dominate real models (Q8_0, Q4_K, Q6_K), for the decode
+// GEMV: a chunk is 32 weights, two runs of 16 consecutive elements (A at block-relative element
+// e0, B at e1), read as aligned words with each scale and min decoded once per chunk, so
+// Σx·min leaves the inner product: chunk·x = sA·Σ qA·xA − mA·Σ xA + sB·Σ qB·xB − mB·Σ xB.
+// Needs bytes.wgsl, legacy.wgsl and kquants.wgsl (stored layouts: weights.ts STORED_PADDING).
+//   Q8_0 (36-byte stored block): 1 chunk, the block; 8 qs words + d.
+//   Q4_K: chunk c < 8 holds qs bytes 32j + 16h.. (j = c/2, h = c%2): low nibbles are elements
+//     64j + 16h.. (sub-block 2j), high nibbles 32 further (2j + 1); 4 qs words + d, dmin, scales.
+//   Q6_K (212-byte stored block): chunk c < 8, h = c/4, p = (c/2)%2, l = 16(c%2): ql bytes
+//     64h + 32p + l.., qh bytes 128 + 32h + l..; A = low nibbles | qh bits 2p (elements
+//     128h + 32p + l..), B = high nibbles | qh bits 4 + 2p (64 further); q − 32 as a min of 32·s.
+
+/** 32 weights: q[0..3] the 16 of run A, q[4..7] of run B; s = (sA, mA, sB, mB). */
+struct Chunk {
+  q: array<vec4<f32>, 8>,
+  s: vec4<f32>,
+}
+
+fn chunked_type(t: u32) -> bool {
+  return t == 8u || t == 12u || t == 14u;
+}
+
+/** Chunks per block of a chunked type. */
+fn chunks_per_block(t: u32) -> u32 {
+  return select(8u, 1u, t == 8u);
+}
+
+/** Block-relative first elements (e0, e1) of chunk c's runs A and B. */
+fn chunk_pos(t: u32, c: u32) -> vec2<u32> {
+  switch t {
+    case 8u: { return vec2<u32>(0u, 16u); }
+    case 12u: { let e = 64u * (c >> 1u) + 16u * (c & 1u); return vec2<u32>(e, e + 32u); }
+    default: { let e = 128u * (c >> 2u) + 32u * ((c >> 1u) & 1u) + 16u * (c & 1u); return vec2<u32>(e, e + 64u); }
+  }
+}
+
+fn q8_0_chunk(b: u32) -> Chunk {
+  var r: Chunk;
+  let d = w_f16(b);
+  for (var i = 0u; i < 8u; i++) { r.q[i] = sbytes4(w_u32a(b + 4u + 4u * i)); }
+  r.s = vec4<f32>(d, 0.0, d, 0.0);
+  return r;
+}
+
+fn q4_k_chunk(b: u32, c: u32) -> Chunk {
+  var r: Chunk;
+  let j = c >> 1u;
+  let dm = unpack2x16float(w_u32a(b));
+  let o = b + 16u + 32u * j + 16u * (c & 1u);
+  for (var i = 0u; i < 4u; i++) {
+    let q = w_u32a(o + 4u * i);
+    r.q[i] = nibbles_lo(q);
+    r.q[4u + i] = nibbles_hi(q);
+  }
+  let a = k4_scale_min(b, 2u * j);
+  let e = k4_scale_min(b, 2u * j + 1u);
+  r.s = vec4<f32>(dm.x * a.x, dm.y * a.y, dm.x * e.x, dm.y * e.y);
+  return r;
+}
+
+fn q6_k_chunk(b: u32, c: u32) -> Chunk {
+  var r: Chunk;
+  let h = c >> 2u;
+  let p = (c >> 1u) & 1u;
+  let l = 16u * (c & 1u);
+  for (var i = 0u; i < 4u; i++) {
+    let ql = w_u32a(b + 64u * h + 32u * p + l + 4u * i);
+    let qh = w_u32a(b + 128u + 32u * h + l + 4u * i);
+    r.q[i] = nibbles_lo(ql) + crumbs(qh, 2u * p) * 16.0;
+    r.q[4u + i] = nibbles_hi(ql) + crumbs(qh, 4u + 2u * p) * 16.0;
+  }
+  let d = w_f16(b + 208u);
+  let s = b + 192u + 8u * h + 2u * p + (c & 1u);  // scales[16], int8, of sub-blocks A and A + 4
+  let sa = d * f32(bitcast<i32>(w_u8(s) << 24u) >> 24u);
+  let sb = d * f32(bitcast<i32>(w_u8(s + 4u) << 24u) >> 24u);
+  r.s = vec4<f32>(sa, 32.0 * sa, sb, 32.0 * sb);
+  return r;
+}
+
+/** Chunk c of the type-t block at byte b. */
+fn chunk_t(t: u32, b: u32, c: u32) -> Chunk {
+  switch t {
+    case 8u: { return q8_0_chunk(b); }
+    case 12u: { return q4_k_chunk(b, c); }
+    default: { return q6_k_chunk(b, c); }
+  }
+}
