@@ -4,16 +4,17 @@
 // A workgroup computes a TM × TN tile (tokens × rows) and steps over K by UT units (8·UT
 // elements). Each step's W tile is dequantized once into workgroup memory, where every thread of
 // the tile reuses it, and the matching X tile is loaded beside it. Workgroup memory holds two
-// steps (double buffering): step s+1 is loaded while step s is multiplied, so one barrier per K
+// steps (double buffering): step s is loaded while step s-1 is multiplied, so one barrier per K
 // step suffices (the one after the multiply; the buffer written next was last read before it).
 // A thread owns RM × RN outputs, tokens ty + i·TMT and rows tx + j·TNT: neighbouring threads read
 // neighbouring W rows from workgroup memory (no bank conflicts) and write neighbouring outputs.
 // Within a K step the elements are kept in unit order (lo run, hi run), the same for W and X,
 // so the tile never needs the format's element order.
 // `math` is the tile's element type: f16 where the op asks for it (shader-f16: half the
-// workgroup memory per element and twice the rate on most GPUs); products of 4 are summed in
-// `math`, the running sums are always f32. With GATED (an MoE expert's matrix), a tile none of
-// whose tokens chose the expert reads and writes nothing.
+// workgroup memory per element, so K steps twice as long fit); products and sums are f32, as
+// dots of 4 products rounded in f16 put a K=512 unit-scale sum past the f16 tolerance (lavapipe).
+// With GATED (an MoE expert's matrix), a tile none of whose tokens chose the expert reads and
+// writes nothing.
 #include "quant/weights.wgsl"
 
 const RM = 8u;  // tokens per thread
@@ -100,19 +101,25 @@ fn gemm(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: ve
   if (!expert_chosen(tok0, min(tok0 + TM, p.tokens))) { return; }
   var acc: array<vec4<f32>, RM>;  // [token ty + i·TMT][row tx + j·TNT]
   let steps = (p.units + UT - 1u) / UT;
-  load_step(lid, col0, tok0, 0u, 0u);
-  workgroupBarrier();
-  for (var s = 0u; s < steps; s++) {
-    let cur = s & 1u;
-    if (s + 1u < steps) { load_step(lid, col0, tok0, s + 1u, cur ^ 1u); }
-    let wb = cur * Q * TN + tx;
-    let xb = cur * Q * TM + ty;
-    for (var q = 0u; q < Q; q++) {
-      var b: array<vec4<math>, RN>;
-      for (var j = 0u; j < RN; j++) { b[j] = ws[wb + q * TN + j * TNT]; }
-      for (var i = 0u; i < RM; i++) {
-        let a = xs[xb + q * TM + i * TMT];
-        acc[i] += vec4<f32>(f32(dot(a, b[0])), f32(dot(a, b[1])), f32(dot(a, b[2])), f32(dot(a, b[3])));
+  // Runs of the step that can hold data: all of them once the row spans a step. A bound from a
+  // uniform, not the constant Q, so that CPU compilers (lavapipe, SwiftShader) keep the loop
+  // instead of unrolling Q copies of the RM × RN block; GPUs unroll it as they see fit.
+  let runs = min(Q, 2u * p.units);
+  // Step s loads buffer s & 1 and multiplies the other (step s - 1): one call site of the
+  // dequantizer, one barrier per step (the buffer loaded next was last read before it).
+  for (var s = 0u; s <= steps; s++) {
+    if (s < steps) { load_step(lid, col0, tok0, s, s & 1u); }
+    if (s > 0u) {
+      let prev = (s - 1u) & 1u;
+      let wb = prev * Q * TN + tx;
+      let xb = prev * Q * TM + ty;
+      for (var q = 0u; q < runs; q++) {
+        var b: array<vec4<f32>, RN>;
+        for (var j = 0u; j < RN; j++) { b[j] = vec4<f32>(ws[wb + q * TN + j * TNT]); }
+        for (var i = 0u; i < RM; i++) {
+          let a = vec4<f32>(xs[xb + q * TM + i * TMT]);
+          acc[i] += vec4<f32>(dot(a, b[0]), dot(a, b[1]), dot(a, b[2]), dot(a, b[3]));
+        }
       }
     }
     workgroupBarrier();
