@@ -9,7 +9,7 @@
 export interface ShaderVariant {
   readonly f16?: boolean;
   readonly subgroups?: boolean;
-  /** f16 workgroup tiles and products inside a kernel that declares `math`; needs shader-f16. */
+  /** f16 workgroup tiles (and, where a kernel says so, products) in a kernel that declares `math`; needs shader-f16. */
   readonly f16Math?: boolean;
 }
 

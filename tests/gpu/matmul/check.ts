@@ -27,7 +27,7 @@ export interface Case {
   /** Activations as a slice: extra elements before and between tokens. */
   slack?: number;
   f16?: boolean;
-  /** gemm only: f16 workgroup tiles and products with f32 activations (the f16 tolerance applies). */
+  /** gemm only: f16 workgroup tiles with f32 activations (the f16 tolerance applies). */
   f16Math?: boolean;
   maxBytes?: number;
   /** gemm only. */

@@ -85,7 +85,7 @@ describe('gemm', () => {
     for (const type of [...LEGACY_TYPES, ...BLOCK256_TYPES]) await check({ type, k: 512, n: 45, tokens: 9, f16: true, bias: true, accumulate: true, seed: 12 });
   }, SLOW);
 
-  it('f16 tiles and products with f32 activations, every weight type, odd shapes (shader-f16)', async (test) => {
+  it('f16 tiles (products and sums in f32) with f32 activations, every weight type, odd shapes (shader-f16)', async (test) => {
     needsF16(await gpuContext(), test, 'the gemm f16 tiles');
     for (const type of [...LEGACY_TYPES, ...BLOCK256_TYPES]) await check({ type, k: 512, n: 45, tokens: 71, f16Math: true, bias: true, accumulate: true, seed: 13 });
     await check({ type: 'Q5_0', k: 96, n: 3, tokens: 2048, f16Math: true, seed: 21 });
