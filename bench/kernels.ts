@@ -9,13 +9,18 @@
 // GPU timestamps where the adapter has them (gpu/profile.ts). Beside it: the cost of one empty
 // dispatch (the floor under every fused or unfused kernel) and a workgroup-shape sweep whose
 // winner per shape is reported.
-// Run: npm run bench:kernels [-- --all-types]   (bundled by bench/bundle.mjs: it imports .wgsl)
+// Prefill GEMM is measured at its real shapes (512 tokens; K and N of Qwen3-0.6B, Jamba-3B-like and
+// 4096-wide layers) with f32 and, where the adapter has shader-f16, f16 tiles, each beside the FMA
+// probe's rate of the same precision (gpu/ops/fma-probe.ts) measured in the same run. `--big` adds
+// the 151 936-row output matrix (GPU runs only: SwiftShader would take hours).
+// Run: npm run bench:kernels [-- --all-types] [-- --big]   (bundled by bench/bundle.mjs: it imports .wgsl)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { encodeDispatches, type Dispatch } from '../gpu/dispatch.ts';
 import { acquireNodeDevice } from '../gpu/node-gpu.ts';
 import { prepareEmbedding } from '../gpu/ops/embedding.ts';
-import { prepareGemm } from '../gpu/ops/gemm.ts';
+import { measureFmaRate } from '../gpu/ops/fma-probe.ts';
+import { gemmTile, prepareGemm } from '../gpu/ops/gemm.ts';
 import { prepareGemv } from '../gpu/ops/gemv.ts';
 import { PipelineCache } from '../gpu/pipelines.ts';
 import { timeList } from '../gpu/profile.ts';
@@ -90,12 +95,16 @@ interface Row {
   fractionOfCopy?: number;
 }
 
-const { values: args } = parseArgs({ options: { 'all-types': { type: 'boolean', default: false } } });
+const { values: args } = parseArgs({ options: { 'all-types': { type: 'boolean', default: false }, big: { type: 'boolean', default: false } } });
 const TYPES = ['F16', 'Q8_0', 'Q4_0', 'Q4_1', 'Q5_0', 'Q5_1', 'IQ4_NL', 'Q2_K', 'Q3_K', 'Q4_K', 'Q5_K', 'Q6_K', 'IQ4_XS', 'BF16', 'F32'];
 /** The types of a Q4_K_M file (bench/real-shapes.ts q4km): what decode reads almost all the time. */
 const Q4KM_TYPES = ['Q4_K', 'Q6_K', 'Q8_0', 'Q5_0', 'F16'];
 const SIZES: [number, number][] = cpuAdapter ? [[1024, 1024]] : [[4096, 4096], [4096, 14336], [14336, 4096]];
-const GEMM_TOKENS = cpuAdapter ? 32 : 512;
+const GEMM_TOKENS = cpuAdapter ? 64 : 512;
+/** Prefill (K, N): Qwen3-0.6B q / ffn_up / ffn_down, Jamba-3B-like FFN in and out, a 4096-wide layer. */
+const GEMM_SHAPES: [number, number][] = cpuAdapter
+  ? [[1024, 256]]
+  : [[1024, 2048], [1024, 3072], [3072, 1024], [2560, 8192], [8192, 2560], [4096, 4096], ...(args.big ? [[1024, 151936] as [number, number]] : [])];
 const REPS = cpuAdapter ? 3 : 50;
 
 /**
@@ -211,19 +220,51 @@ for (const [k, n] of SIZES) {
   for (const type of TYPES) {
     const w = randomWeight(type, k, n);
     const wBytes = weightGeometry(w).rowBytes * n;
-    const x = activations('x', GEMM_TOKENS * k), y = activations('y', Math.max(GEMM_TOKENS, 64) * Math.max(n, k));
-    const gemm = await timeDispatches(await prepareGemm(env, { label: `gemm ${w.name}`, weight: w, x: { buffer: x }, y: { buffer: y }, tokens: GEMM_TOKENS }), Math.max(1, REPS / 10));
-    rows.push({ kernel: 'gemm', type, k, n, tokens: GEMM_TOKENS, us: gemm * 1e6, gbPerS: (wBytes + 4 * GEMM_TOKENS * (k + n)) / gemm / 1e9, gflopPerS: (2 * k * n * GEMM_TOKENS) / gemm / 1e9 });
+    const y = activations('y', 64 * k);
     const ids = device.createBuffer({ label: 'ids', size: 4 * 64, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
     device.queue.writeBuffer(ids, 0, Uint32Array.from({ length: 64 }, (_, i) => (i * 7919) % n));
     const emb = await timeDispatches(await prepareEmbedding(env, { label: `embedding ${w.name}`, weight: w, ids: { buffer: ids }, tokens: 64, y: { buffer: y } }), REPS);
     rows.push({ kernel: 'embedding', type, k, n, tokens: 64, us: emb * 1e6, gbPerS: (64 * (wBytes / n + 4 * k)) / emb / 1e9, gflopPerS: 0 });
-    const last = rows.slice(-2);
+    const last = rows.slice(-1);
     console.log(`${type.padEnd(6)} ${k}x${n}: ` + last.map((r) => `${r.kernel} ${r.us.toFixed(0)} us ${r.gbPerS.toFixed(2)} GB/s ${r.gflopPerS.toFixed(1)} GFLOP/s`).join(' | '));
     for (const p of w.parts) p.buffer.destroy();
-    x.destroy();
     y.destroy();
     ids.destroy();
+  }
+}
+
+interface GemmRow {
+  type: string; k: number; n: number; tokens: number; tiles: 'f16' | 'f32'; tile: string;
+  clock: string; us: number; gflopPerS: number; fractionOfProbe: number;
+}
+
+const probes = { f32: await measureFmaRate(env, false), f16: ctx.features.f16 ? await measureFmaRate(env, true) : undefined };
+console.log(`FMA probe: f32 ${probes.f32.gflops.toFixed(1)} GFLOP/s` + (probes.f16 ? `, f16 ${probes.f16.gflops.toFixed(1)} GFLOP/s` : ''));
+const gemmRows: GemmRow[] = [];
+for (const [k, n] of GEMM_SHAPES) {
+  for (const type of args['all-types'] ? TYPES : Q4KM_TYPES) {
+    if (k % (ggmlTypeByName(type)!.blockSize) !== 0) continue;
+    const w = uploadWeight(device, { name: `gemm.${type}.${k}x${n}`, type: ggmlTypeByName(type)!.id, dims: [k, n] }, tiledBytes(type, k, n));
+    const x = activations('x', GEMM_TOKENS * k), y = activations('y', GEMM_TOKENS * n);
+    try {
+      for (const tiles of ctx.features.f16 ? ['f32', 'f16'] as const : ['f32'] as const) {
+        const f16Math = tiles === 'f16';
+        const t = gemmTile(ctx.limits, f16Math);
+        const list = await prepareGemm(env, { label: `gemm ${w.name}`, weight: w, x: { buffer: x }, y: { buffer: y }, tokens: GEMM_TOKENS, variant: { f16Math } });
+        const timing = await timeList(device, list, cpuAdapter ? 1 : 10);
+        const gflopPerS = (2 * k * n * GEMM_TOKENS) / timing.seconds / 1e9;
+        const r: GemmRow = {
+          type, k, n, tokens: GEMM_TOKENS, tiles, tile: `${t.tokens}x${t.rows}x${8 * t.units}`, clock: timing.clock,
+          us: timing.seconds * 1e6, gflopPerS, fractionOfProbe: gflopPerS / (probes[tiles] ?? probes.f32).gflops,
+        };
+        gemmRows.push(r);
+        console.log(`gemm ${type.padEnd(5)} M=${GEMM_TOKENS} K=${k} N=${n} ${tiles} tiles ${r.tile}: ${r.us.toFixed(0)} us ${gflopPerS.toFixed(1)} GFLOP/s = ${(100 * r.fractionOfProbe).toFixed(1)} % of the ${tiles} FMA probe (${r.clock})`);
+      }
+    } finally {
+      for (const p of w.parts) p.buffer.destroy();
+      x.destroy();
+      y.destroy();
+    }
   }
 }
 
@@ -237,11 +278,13 @@ writeFileSync(out, JSON.stringify({
   note: cpuAdapter
     ? 'SwiftShader (CPU Vulkan): these figures only show that the benchmark runs; they are not GPU performance figures.'
     : 'Wall-clock time of repeated dispatches in one submit (after a warm-up). GB/s counts weights + activations once.',
-  timing: `decode GEMV: median of repeated passes over ≥ ${ROTATE_BYTES >> 20} MB of weight copies (clock named per row); gemm/embedding: wall clock, ${REPS} repetitions`,
+  timing: `decode GEMV: median of repeated passes over ≥ ${ROTATE_BYTES >> 20} MB of weight copies (clock named per row); prefill GEMM: timed list (clock named per row); embedding: wall clock, ${REPS} repetitions`,
   bufferCopyGBps: copyGBps,
   dispatchOverhead: overhead,
   decodeGemv: decodeRows,
   gemvWorkgroupSweep: sweep,
+  fmaProbeGflops: { f32: probes.f32.gflops, f16: probes.f16?.gflops },
+  prefillGemm: gemmRows,
   results: rows,
 }, null, 2) + '\n');
 console.log(`wrote ${out}`);

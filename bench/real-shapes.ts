@@ -366,7 +366,7 @@ for (const spec of MODELS.filter((m) => wanted.includes(m.id))) {
     let engine: BenchResult;
     const tLoad = performance.now();
     const file = await readGguf(source);
-    const session = await GpuSession.load(ctx, file, source, { contextLength: promptTokens + genTokens + 8, chunkTokens: Math.min(256, promptTokens) });
+    const session = await GpuSession.load(ctx, file, source, { contextLength: promptTokens + genTokens + 8 });
     const loadSeconds = (performance.now() - tLoad) / 1000;
     try {
       const bos = file.metadata.get('tokenizer.ggml.bos_token_id');

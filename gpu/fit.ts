@@ -6,11 +6,11 @@ import type { FitReport } from '../engine/api.ts';
 import { EdgewiseError } from '../model/errors.ts';
 import { planModel } from '../model/arch/index.ts';
 import type { GgufFile } from '../model/gguf/types.ts';
+import { chooseChunkTokens } from './chunk-size.ts';
 import { checkMemoryPlan, formatBytes, planMemory } from './memory-plan.ts';
 
-/** A sequence's default context, and the prefill chunk activations are sized for (gpu/model.ts). */
+/** A sequence's default context (gpu/model.ts). */
 export const DEFAULT_CONTEXT = 4096;
-export const DEFAULT_CHUNK_TOKENS = 256;
 
 export interface FitInput {
   readonly contextLength?: number;
@@ -38,11 +38,12 @@ export function fitOf(file: GgufFile, input: FitInput): FitReport {
     throw e;
   }
   const contextLength = effectiveContext(plan.nCtxTrain, input.contextLength);
-  const memInput = {
-    plan, file, contextLength, chunkTokens: Math.min(DEFAULT_CHUNK_TOKENS, contextLength),
-    kvBytesPerElement: input.f16 ? 2 as const : 4 as const,
+  const sized = {
+    plan, file, contextLength, kvBytesPerElement: input.f16 ? 2 as const : 4 as const,
     limits: input.limits, memoryBudgetBytes: input.memoryBudgetBytes,
   };
+  // The chunk gpu/model.ts will choose, so that this plan is the one a load makes.
+  const memInput = { ...sized, chunkTokens: chooseChunkTokens(sized) };
   const mem = planMemory(memInput);
   try {
     checkMemoryPlan(mem, memInput);

@@ -15,8 +15,9 @@ import { storageBuffer } from './buffers.ts';
 import type { GpuContext } from './device.ts';
 import { withErrorScopes } from './error-scopes.ts';
 import { checkMemoryPlan, formatBytes, planMemory, type MemoryPlan } from './memory-plan.ts';
-import { DEFAULT_CHUNK_TOKENS, effectiveContext } from './fit.ts';
 import { BatchDecoder, type GpuBatchStep } from './batch-step.ts';
+import { chooseChunkTokens } from './chunk-size.ts';
+import { effectiveContext } from './fit.ts';
 import { GEMV_MAX_TOKENS } from './ops/gemv.ts';
 import { uploadModelWeights, type ModelWeights } from './model-weights.ts';
 import { decodePartialSize, defaultDecodeSplits } from './ops/attention-decode.ts';
@@ -34,7 +35,7 @@ export interface ModelOptions {
   readonly contextLength?: number;
   /** contextLength as it is, past the training context too (gpu/fit.ts effectiveContext). */
   readonly exactContext?: boolean;
-  /** Tokens per prefill chunk (activations are sized for it). Default 256. */
+  /** Tokens per prefill chunk (activations are sized for it). Default: chooseChunkTokens (gpu/chunk-size.ts), up to 2048. */
   readonly chunkTokens?: number;
   /** f16 KV cache where the device has shader-f16. Default true. */
   readonly kvF16?: boolean;
@@ -136,8 +137,10 @@ export class GpuModel {
     assertSupportedTensorTypes(file);
     const plan = planModel(file);
     const contextLength = effectiveContext(plan.nCtxTrain, options.contextLength, options.exactContext);
-    const chunkTokens = Math.max(1, Math.min(options.chunkTokens ?? DEFAULT_CHUNK_TOKENS, contextLength));
     const kvF16 = (options.kvF16 ?? true) && ctx.features.f16;
+    const chunkTokens = Math.max(1, Math.min(options.chunkTokens ?? chooseChunkTokens({
+      plan, file, contextLength, kvBytesPerElement: kvF16 ? 2 : 4, limits: ctx.limits, memoryBudgetBytes: options.memoryBudgetBytes,
+    }), contextLength));
     const memInput = {
       plan, file, contextLength, chunkTokens, kvBytesPerElement: kvF16 ? 2 as const : 4 as const,
       limits: ctx.limits, memoryBudgetBytes: options.memoryBudgetBytes,

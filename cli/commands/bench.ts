@@ -1,13 +1,15 @@
 // edgewise bench <model.gguf> [--prompt-tokens N] [--gen-tokens N] [--ctx N] [--chunk N] [--submit-ahead N] [--json] [--out file.json]
 // Prefill and decode speed of a model on this adapter, time to first token, planned GPU memory,
-// and the decode bandwidth floor: the bytes one decoded token must read (every weight once, the
+// prefill GFLOP/s as a fraction of the adapter's arithmetic rate (an FMA probe kernel, f16 where
+// the adapter has shader-f16 and f32, measured in the same run), and the decode bandwidth floor: the bytes one decoded token must read (every weight once, the
 // token embedding's one row, the KV cache up to the current position, the recurrent state read
 // and written) divided by the adapter's buffer-copy bandwidth, measured in the same run. Decode
 // speed is reported as a fraction of that floor (DESIGN.md, "Performance model").
 import { writeFile } from 'node:fs/promises';
 import type { AdapterSummary, GpuContext } from '../../gpu/device.ts';
 import { acquireNodeDevice } from '../../gpu/node-gpu.ts';
-import type { MemoryPlan } from '../../gpu/memory-plan.ts';
+import { formatBytes, type MemoryPlan } from '../../gpu/memory-plan.ts';
+import { measureFmaRate, type FmaRate } from '../../gpu/ops/fma-probe.ts';
 import { GpuSession } from '../../gpu/session.ts';
 import type { ModelPlan } from '../../model/arch/plan.ts';
 import { DEFAULT_SAMPLING } from '../../engine/generate.ts';
@@ -34,6 +36,20 @@ export interface BenchResult {
   readonly genTokens: number;
   readonly timeToFirstTokenMs: number;
   readonly prefillTokensPerSecond: number;
+  /**
+   * Prefill arithmetic: the matrix products' FLOPs (2 per weight per token; the output matrix
+   * for the last token only, MoE experts at their routed share) plus causal attention's QKᵀ and
+   * PV, divided by the time to first token; and that rate as a fraction of the FMA probe's rate
+   * (f16 where the adapter has shader-f16, as issue #13 sets its target, else f32).
+   */
+  readonly prefill: {
+    readonly flops: number;
+    readonly gflopPerS: number;
+    readonly probeF32: FmaRate;
+    readonly probeF16?: FmaRate;
+    readonly fractionOfMatrixRate: number;
+    readonly fractionOfF32Rate: number;
+  };
   readonly decodeTokensPerSecond: number;
   readonly weightBytes: number;
   /** The session's memory plan: what it asked the GPU for. */
@@ -87,6 +103,33 @@ export function bytesPerDecodedToken(plan: ModelPlan, file: GgufFile, memory: Me
   }
   const kvPerPosition = memory.kvCacheBytes / contextLength;
   return weights + kvPerPosition * position + 2 * memory.recurrentStateBytes;
+}
+
+/**
+ * FLOPs of prefilling `tokens` tokens: every matrix product (weights of two or more dimensions,
+ * both at least 32: not conv kernels or per-channel vectors) at 2 FLOPs per weight per token,
+ * except the token embedding (a lookup) and the output matrix (the last token's logits only);
+ * MoE expert tensors at the routed share; plus causal attention, 2 · 2 · headDim · nHead FLOPs
+ * per (query, key) pair with key ≤ query. Recurrent scans and elementwise work are left out.
+ */
+export function prefillFlops(plan: ModelPlan, tokens: number): number {
+  const expertShare = new Map<string, number>();
+  for (const l of plan.layers) {
+    if (l.ffn.kind !== 'moe') continue;
+    const t = l.ffn.tensors;
+    for (const name of [t.gateExps, t.upExps, t.downExps]) expertShare.set(name, l.ffn.nExpertUsed / l.ffn.nExpert);
+  }
+  let flops = 0;
+  for (const spec of plan.tensors) {
+    const [k, ...rest] = spec.ne;
+    const n = rest.reduce((a, b) => a * b, 1);
+    if (rest.length === 0 || k < 32 || rest[0] < 32) continue;
+    if (spec.name === plan.output) flops += 2 * k * n;
+    else if (spec.name !== plan.tokenEmbedding) flops += 2 * k * n * tokens * (expertShare.get(spec.name) ?? 1);
+  }
+  const pairs = (tokens * (tokens + 1)) / 2;
+  for (const l of plan.layers) if (l.mixer.kind === 'attention') flops += 4 * l.mixer.headDim * l.mixer.nHead * pairs;
+  return flops;
 }
 
 /** Copy bandwidth of the device, (read + write) bytes per second ÷ 1e9, timed with onSubmittedWorkDone. */
@@ -152,6 +195,11 @@ export async function runBench(session: GpuSession, file: GgufFile, o: BenchOpti
   const steps = session.encodeStats.passes - before.passes;
 
   const copy = await copyBandwidth(ctx);
+  const env = session.model.env;
+  const probeF32 = await measureFmaRate(env, false);
+  const probeF16 = ctx.features.f16 ? await measureFmaRate(env, true) : undefined;
+  const flops = prefillFlops(plan, prompt.length);
+  const gflopPerS = flops / ((t1 - t0) / 1000) / 1e9;
   // Decode steps run at positions prompt.length .. prompt.length + gen - 1: the mean KV length.
   const bytesPerToken = bytesPerDecodedToken(plan, file, session.memory, session.contextLength, prompt.length + (gen - 1) / 2);
   const decodeTokensPerSecond = gen / ((t2 - t1) / 1000);
@@ -166,6 +214,11 @@ export async function runBench(session: GpuSession, file: GgufFile, o: BenchOpti
     genTokens: gen,
     timeToFirstTokenMs: t1 - t0,
     prefillTokensPerSecond: prompt.length / ((t1 - t0) / 1000),
+    prefill: {
+      flops, gflopPerS, probeF32, probeF16,
+      fractionOfMatrixRate: gflopPerS / (probeF16 ?? probeF32).gflops,
+      fractionOfF32Rate: gflopPerS / probeF32.gflops,
+    },
     decodeTokensPerSecond,
     weightBytes: session.memory.weightBytes,
     gpuMemoryPlanned: session.memory,
@@ -187,10 +240,16 @@ const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
 export function formatBench(r: BenchResult): string {
   const a = r.adapter;
   const f = r.bandwidthFloor;
+  const m = r.gpuMemoryPlanned;
+  const p = r.prefill;
+  const probe = p.probeF16 ?? p.probeF32;
   return [
     `adapter   ${[a.vendor, a.architecture, a.device, a.description].filter(Boolean).join(' / ')} (f16 ${r.features.f16}, subgroups ${r.features.subgroups})`,
     `model     ${r.model.arch}, ${r.model.nLayer} layers, n_embd ${r.model.nEmbd}, vocab ${r.model.nVocab}, weights ${mb(r.weightBytes)}, GPU memory planned ${mb(r.gpuMemoryPlanned.totalBytes)}`,
+    `memory    weights ${formatBytes(m.weightBytes)}, KV cache ${formatBytes(m.kvCacheBytes)} (${r.contextLength}-token context), recurrent state ${formatBytes(m.recurrentStateBytes)} (×2 with its snapshot), activations ${formatBytes(m.activationBytes)} (${r.chunkTokens}-token chunks): ${formatBytes(m.totalBytes)}`,
     `prefill   ${r.promptTokens} tokens: ${r.prefillTokensPerSecond.toFixed(1)} tokens/s, time to first token ${r.timeToFirstTokenMs.toFixed(0)} ms`,
+    `matrix    prefill ${p.gflopPerS.toPrecision(3)} GFLOP/s = ${(100 * p.fractionOfMatrixRate).toFixed(1)} % of the ${probe.precision} FMA probe's ${probe.gflops.toPrecision(3)} GFLOP/s` +
+      (p.probeF16 ? ` (${(100 * p.fractionOfF32Rate).toFixed(1)} % of f32's ${p.probeF32.gflops.toPrecision(3)})` : ''),
     `decode    ${r.genTokens} tokens: ${r.decodeTokensPerSecond.toFixed(2)} tokens/s`,
     `floor     ${mb(f.bytesPerToken)} per token ÷ copy ${f.copyGBps.toFixed(1)} GB/s = ${f.floorTokensPerSecond.toFixed(1)} tokens/s; decode at ${(100 * f.fractionOfFloor).toFixed(1)} % of it`,
     `cpu       ${r.decodeCpu.dispatchesPerToken.toFixed(0)} dispatches per decoded token: ${r.decodeCpu.encodeMsPerToken.toFixed(3)} ms to submit them while the GPU waits, ${r.decodeCpu.encodeAheadMsPerToken.toFixed(3)} ms encoding ahead while it runs (${r.decodeCpu.submitAhead} steps submitted ahead)`,
@@ -203,7 +262,7 @@ export const bench: CliCommand = {
     '  --prompt-tokens N  prompt length (default 128)\n' +
     '  --gen-tokens N     tokens decoded after it (default 32)\n' +
     '  --ctx N            context length (default: prompt + generated tokens)\n' +
-    '  --chunk N          prefill chunk size (default 256)\n' +
+    '  --chunk N          prefill chunk size (default: the largest the adapter\'s limits and memory allow, up to 2048)\n' +
     '  --submit-ahead N   decode steps submitted before the previous is read back (default: the model\'s)\n' +
     '  --json             one JSON object instead of text; --out also writes it to a file',
   async run(argv) {
@@ -214,7 +273,7 @@ export const bench: CliCommand = {
     const promptTokens = intOption(values['prompt-tokens'], '--prompt-tokens', 128);
     const genTokens = intOption(values['gen-tokens'], '--gen-tokens', 32);
     const contextLength = intOption(values.ctx, '--ctx', promptTokens + genTokens + 1, 2);
-    const chunkTokens = intOption(values.chunk, '--chunk', 256);
+    const chunkTokens = values.chunk === undefined ? undefined : intOption(values.chunk, '--chunk', 0);
     const submitAhead = values['submit-ahead'] === undefined ? undefined : intOption(values['submit-ahead'], '--submit-ahead', 0, 0);
     const { source, file } = await openGguf(positionals[0]);
     try {

@@ -1,5 +1,6 @@
 // Matrix-matrix product (prefill): Y (tokens, N) = X (tokens, K) · Wᵀ (+ bias) (+ Y), W read
-// from its GGUF blocks, tiled through workgroup memory. One dispatch per weight part; prepared once.
+// from its GGUF blocks, tiled through double-buffered workgroup memory (shaders/gemm.wgsl). One
+// dispatch per weight part; prepared once. The tile is chosen from the device's limits.
 import source from '../../shaders/gemm.wgsl';
 import { bindGroup, uniformBuffer, type Dispatch } from '../dispatch.ts';
 import { weightConstants, weightGeometry } from '../weights.ts';
@@ -8,16 +9,50 @@ import { checkBias, dummyStorage, gateWords, type MatmulArgs } from './matrix-co
 import { placeRows } from './rows.ts';
 
 export interface GemmTile {
-  /** Tokens × rows per workgroup tile (multiples of 4) and 8-element units per K step. */
+  /** Tokens (a multiple of 8) × rows (a multiple of 4) per workgroup tile, and 8-element units per K step. */
   readonly tokens: number;
   readonly rows: number;
   readonly units: number;
 }
 
-export const GEMM_DEFAULT_TILE: GemmTile = { tokens: 32, rows: 32, units: 2 };
+/** Outputs per thread, tokens × rows (RM, RN in shaders/gemm.wgsl). */
+const THREAD_TOKENS = 8, THREAD_ROWS = 4;
+
+/**
+ * Tiles in order of preference. 8 × 4 outputs per thread keep 12 workgroup reads per 32 dot
+ * products; K steps of 32 elements (4 units) as llama.cpp's WebGPU and Vulkan matrix kernels use.
+ * The first fits a 32 KiB device in f16 (most desktop and Apple GPUs); the second WebGPU's
+ * default 16 KiB in f16 and 32 KiB in f32; the third 16 KiB in f32; the last anything.
+ */
+const TILES: readonly GemmTile[] = [
+  { tokens: 128, rows: 64, units: 4 },
+  { tokens: 64, rows: 64, units: 4 },
+  { tokens: 64, rows: 64, units: 2 },
+  { tokens: 32, rows: 32, units: 2 },
+  { tokens: 8, rows: 8, units: 1 },
+];
+
+/** Threads and workgroup bytes a tile needs (two K steps of W and X, 2 or 4 bytes per element). */
+export function gemmTileCost(tile: GemmTile, f16Math: boolean): { threads: number; bytes: number } {
+  return {
+    threads: (tile.tokens / THREAD_TOKENS) * (tile.rows / THREAD_ROWS),
+    bytes: 2 * (tile.tokens + tile.rows) * tile.units * 8 * (f16Math ? 2 : 4),
+  };
+}
+
+/** The largest preferred tile this device's limits allow. */
+export function gemmTile(limits: GPUSupportedLimits, f16Math: boolean): GemmTile {
+  const fits = (t: GemmTile) => {
+    const { threads, bytes } = gemmTileCost(t, f16Math);
+    return threads <= limits.maxComputeInvocationsPerWorkgroup && threads <= limits.maxComputeWorkgroupSizeX &&
+      bytes <= limits.maxComputeWorkgroupStorageSize;
+  };
+  return TILES.find(fits) ?? TILES[TILES.length - 1];
+}
 
 export interface GemmArgs extends MatmulArgs {
   readonly tokens: number;
+  /** Default: gemmTile(device limits). */
   readonly tile?: GemmTile;
 }
 
@@ -25,13 +60,16 @@ export async function prepareGemm(env: OpEnv, o: GemmArgs): Promise<Dispatch[]> 
   const { device, limits } = env.ctx;
   const { label } = o;
   const { k, rows: n, rowBytes } = weightGeometry(o.weight);
-  const tile = o.tile ?? GEMM_DEFAULT_TILE;
-  const threads = (tile.tokens / 4) * (tile.rows / 4);
-  const sharedBytes = (tile.tokens + tile.rows) * tile.units * 32;
-  if (tile.tokens % 4 || tile.rows % 4 || !(tile.units >= 1) || threads > limits.maxComputeInvocationsPerWorkgroup || sharedBytes > limits.maxComputeWorkgroupStorageSize) {
+  const variant = o.variant ?? {};
+  const f16Math = variant.f16Math ?? false;
+  if ((variant.f16 || f16Math) && !env.ctx.features.f16) {
+    throw opError(label, 'the f16 gemm needs shader-f16, which this device lacks; use the f32 variant');
+  }
+  const tile = o.tile ?? gemmTile(limits, f16Math);
+  const { threads, bytes: sharedBytes } = gemmTileCost(tile, f16Math);
+  if (tile.tokens % THREAD_TOKENS || tile.rows % THREAD_ROWS || !(tile.units >= 1) || threads > limits.maxComputeInvocationsPerWorkgroup || sharedBytes > limits.maxComputeWorkgroupStorageSize) {
     throw opError(label, `gemm tile ${JSON.stringify(tile)} needs ${threads} threads and ${sharedBytes} bytes of workgroup memory; this device allows ${limits.maxComputeInvocationsPerWorkgroup} and ${limits.maxComputeWorkgroupStorageSize}`);
   }
-  const variant = o.variant ?? {};
   const actBytes = variant.f16 ? 2 : 4;
   const x = placeRows(label, 'x', o.x, o.tokens, k, actBytes);
   const y = placeRows(label, 'y', o.y, o.tokens, n, actBytes);

@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatTemplateFromGguf } from '../../../model/chat/template.ts';
+import { prefillFlops } from '../../../cli/commands/bench.ts';
+import { planModel } from '../../../model/arch/index.ts';
 import { readGguf } from '../../../model/gguf/reader.ts';
 import { memorySource } from '../../../model/gguf/sources.ts';
 import { tokenizerFromGguf } from '../../../model/tokenizer/tokenizer.ts';
@@ -144,6 +146,13 @@ describe('edgewise logits / generate / bench (built CLI on the GPU)', () => {
     expect(typeof b.adapter.vendor).toBe('string');
     expect(typeof b.features.f16).toBe('boolean');
     for (const k of ['timeToFirstTokenMs', 'prefillTokensPerSecond', 'decodeTokensPerSecond']) expect(b[k], k).toBeGreaterThan(0);
+    // Prefill arithmetic beside the FMA probe measured in the same run.
+    const p = b.prefill;
+    expect(p.flops).toBe(prefillFlops(planModel(file), 24));
+    expect(p.gflopPerS).toBeCloseTo(p.flops / (b.timeToFirstTokenMs / 1000) / 1e9, 6);
+    expect(p.probeF32.gflops).toBeGreaterThan(0);
+    expect(p.probeF16 !== undefined).toBe(b.features.f16);
+    expect(p.fractionOfMatrixRate).toBeCloseTo(p.gflopPerS / (p.probeF16 ?? p.probeF32).gflops, 9);
     const f = b.bandwidthFloor;
     // The untied embedding table is read one row per token; everything else once, plus state.
     expect(f.bytesPerToken).toBeGreaterThan(b.weightBytes - file.tensors.find((t) => t.name === 'token_embd.weight')!.byteSize);

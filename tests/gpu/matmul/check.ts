@@ -1,7 +1,7 @@
 // The shared check of the matrix kernels (gemv, gemm): random weights of a type quantized by
 // model/quant, random activations (optionally a slice with gaps), run on the real device, compared
 // with model/reference/matmul.ts; the gaps and the elements before the slice must stay untouched.
-import { GEMM_DEFAULT_TILE, prepareGemm, type GemmTile } from '../../../gpu/ops/gemm.ts';
+import { gemmTile, prepareGemm, type GemmTile } from '../../../gpu/ops/gemm.ts';
 import { prepareGemv } from '../../../gpu/ops/gemv.ts';
 import { PipelineCache } from '../../../gpu/pipelines.ts';
 import { uploadWeight } from '../../../gpu/weights.ts';
@@ -27,6 +27,8 @@ export interface Case {
   /** Activations as a slice: extra elements before and between tokens. */
   slack?: number;
   f16?: boolean;
+  /** gemm only: f16 workgroup tiles with f32 activations (the f16 tolerance applies). */
+  f16Math?: boolean;
   maxBytes?: number;
   /** gemv only: false forces the workgroup-memory reduction where the device has subgroups. */
   subgroups?: boolean;
@@ -72,7 +74,7 @@ export async function checkMatmul(op: 'gemv' | 'gemm', c: Case): Promise<void> {
   const common = {
     label: `${op} ${c.type} ${c.k}x${c.n}`, weight: w.gpu,
     x: { buffer: x.buffer, offset: slack, stride: xStride }, y: { buffer: y.buffer, offset: slack, stride: yStride }, tokens,
-    bias, accumulate: c.accumulate, variant: { f16 },
+    bias, accumulate: c.accumulate, variant: { f16, f16Math: c.f16Math },
     gate: c.gate ? { ids: gateIds(device, c.gate, seed + 4), k: GATE_K, expert: GATE_EXPERT } : undefined,
   };
   const dispatches = op === 'gemv'
@@ -90,11 +92,11 @@ export async function checkMatmul(op: 'gemv' | 'gemm', c: Case): Promise<void> {
   const what = `${op} ${JSON.stringify(c)}`;
   // Gated: the kernel works per workgroup, on all of its tokens (gemv: every token; gemm: a tile)
   // when any of them chose the expert; a group where none did leaves y as it was.
-  const group = op === 'gemv' ? tokens : (c.tile ?? GEMM_DEFAULT_TILE).tokens;
+  const group = op === 'gemv' ? tokens : (c.tile ?? gemmTile(ctx.limits, c.f16Math ?? false)).tokens;
   const groupChose = (t: number) => !c.gate || c.gate.slice(t - (t % group), t - (t % group) + group).some(Boolean);
   for (let t = 0; t < tokens; t++) {
     const row = got.subarray(slack + t * yStride, slack + t * yStride + c.n);
-    if (groupChose(t)) expectClose(row, want.subarray(t * c.n, (t + 1) * c.n), f16 ? TOLERANCE.f16 : TOLERANCE.f32, `${what} token ${t}`);
+    if (groupChose(t)) expectClose(row, want.subarray(t * c.n, (t + 1) * c.n), f16 || c.f16Math ? TOLERANCE.f16 : TOLERANCE.f32, `${what} token ${t}`);
     else expectClose(row, y.seen.subarray(slack + t * yStride, slack + t * yStride + c.n), { abs: 0, rel: 0 }, `${what} token ${t} (expert not chosen: untouched)`);
     // The slack between token rows must be untouched.
     expectClose(got.subarray(slack + t * yStride + c.n, slack + (t + 1) * yStride), y.seen.subarray(slack + t * yStride + c.n, slack + (t + 1) * yStride), { abs: 0, rel: 0 }, `${what} gap ${t}`);
