@@ -9,6 +9,7 @@
 import type { AttentionMixer, DenseFfn, LayerPlan, Mamba1Mixer, Mamba2Mixer, ModelPlan, MoeFfn } from '../model/arch/plan.ts';
 import type { Dispatch } from './dispatch.ts';
 import { expertName, type ModelWeights } from './model-weights.ts';
+import type { WeightTensor } from './weights.ts';
 import { prepareAttentionDecode, defaultDecodeSplits } from './ops/attention-decode.ts';
 import { prepareAttentionPrefill } from './ops/attention-prefill.ts';
 import type { OpEnv } from './ops/common.ts';
@@ -27,7 +28,7 @@ import type { RowView } from './ops/rows.ts';
 import { prepareSsdChunk } from './ops/ssd-chunk.ts';
 import { prepareSsdScan } from './ops/ssd-scan.ts';
 import { prepareSsmConv } from './ops/ssm-conv.ts';
-import { prepareSsmScan } from './ops/ssm-scan.ts';
+import { BC_NORM_MAX, prepareSsmScan } from './ops/ssm-scan.ts';
 import type { LayerState } from './sequence-state.ts';
 
 /** Which logits a pass computes: none (a prefill chunk before the last), the last row's, or every row's. */
@@ -141,10 +142,10 @@ export class ForwardBuilder {
    * SwiGLU on write), when the pass is a decode and each matrix lies in one weight buffer;
    * false when the caller must fall back to one matmul per matrix.
    */
-  private matmulMulti(label: string, input: BlockInput, y: RowView, slots: readonly GemvSlot[], o: { swiglu?: boolean; gate?: ExpertGate } = {}): boolean {
+  private matmulMulti(label: string, input: BlockInput, y: RowView, slots: readonly GemvSlot[], o: { swiglu?: boolean; gate?: ExpertGate; bias?: WeightTensor } = {}): boolean {
     if (this.n > GEMV_MAX_TOKENS) return false;
     if (!slots.every((s) => gemvSlotPart(s.weight, s.rowStart ?? 0, s.rows ?? s.weight.dims.slice(1).reduce((a, b) => a * b, 1) - (s.rowStart ?? 0)))) return false;
-    this.add(prepareGemvMulti(this.env, { label, x: input.x, y, slots, tokens: this.n, norm: this.gemvNorm(input.norm), swiglu: o.swiglu, gate: o.gate }));
+    this.add(prepareGemvMulti(this.env, { label, x: input.x, y, slots, tokens: this.n, norm: this.gemvNorm(input.norm), swiglu: o.swiglu, gate: o.gate, bias: o.bias }));
     return true;
   }
 
@@ -196,12 +197,14 @@ export class ForwardBuilder {
     const t = m.tensors;
     const qkv = this.w.joined(t.q);
     const a = { buffer: s.a, offset: 0, stride };
+    // Biases: none, or all three joined into one q|k|v vector for the one-dispatch GEMV.
     const biased = t.qBias || t.kBias || t.vBias;
+    const qkvBias = t.qBias ? this.w.joined(t.qBias) : undefined;
     if (qkv) {
       this.matmul(qkv.name, input.x, a, { norm: input.norm });
-    } else if (biased || !this.matmulMulti(`${t.q}+${t.k}+${t.v}`, input, a, [
+    } else if ((biased && !qkvBias) || !this.matmulMulti(`${t.q}+${t.k}+${t.v}`, input, a, [
       { weight: this.w.get(t.q), yOffset: 0 }, { weight: this.w.get(t.k), yOffset: qw }, { weight: this.w.get(t.v), yOffset: qw + kw },
-    ])) {
+    ], { bias: qkvBias })) {
       this.matmul(t.q, input.x, { buffer: s.a, offset: 0, stride }, { bias: t.qBias, norm: input.norm });
       this.matmul(t.k, input.x, { buffer: s.a, offset: qw, stride }, { bias: t.kBias, norm: input.norm });
       this.matmul(t.v, input.x, { buffer: s.a, offset: qw + kw, stride }, { bias: t.vBias, norm: input.norm });
@@ -240,8 +243,11 @@ export class ForwardBuilder {
       state: lane.layers[index].recurrent![0].live, y: rowsDown({ buffer: s.b, offset: 0, stride: m.dInner }, lane.row, m.dInner),
     })));
     this.matmul(t.x, { buffer: s.b, stride: m.dInner }, { buffer: s.c, stride: dbcWidth });
-    if (m.dtBcNorm !== 'none') {
-      // dt, B and C normed in place in one dispatch.
+    // Decoding with Jamba's weighted norms, the norms cost no dispatch: the dt GEMV norms dt on
+    // its way in and the scan norms B and C (weights in its uniform). Otherwise dt, B and C are
+    // normed in place in one dispatch.
+    const fused = this.n <= GEMV_MAX_TOKENS && m.dtBcNorm === 'weighted' && m.dState <= BC_NORM_MAX;
+    if (m.dtBcNorm !== 'none' && !fused) {
       const w = (name: string | undefined) => (m.dtBcNorm === 'weighted' && name ? this.vec(name) : undefined);
       this.add(prepareRmsNormSlices(env, {
         label: `${label}.dt_b_c_norm`, y: { buffer: s.c, offset: 0, stride: dbcWidth }, nTokens: n, eps: this.plan.normEps,
@@ -252,13 +258,14 @@ export class ForwardBuilder {
         ],
       }));
     }
-    this.matmul(t.dt, { buffer: s.c, offset: 0, stride: dbcWidth }, { buffer: s.d, stride: m.dInner });
+    this.matmul(t.dt, { buffer: s.c, offset: 0, stride: dbcWidth }, { buffer: s.d, stride: m.dInner }, { norm: fused ? t.dtNorm : undefined });
+    const bcNorm = fused ? { b: this.w.host.get(t.bNorm!)!, c: this.w.host.get(t.cNorm!)!, eps: this.plan.normEps } : undefined;
     this.perLane(label, (lane, l) => this.add(prepareSsmScan(env, {
       label: `${l}.ssm_scan`, dInner: m.dInner, dState: m.dState, nTokens: lane.n,
       xy: rowsDown({ buffer: s.b, stride: m.dInner }, lane.row, m.dInner), dt: rowsDown({ buffer: s.d, stride: m.dInner }, lane.row, m.dInner),
       B: rowsDown({ buffer: s.c, offset: m.dtRank, stride: dbcWidth }, lane.row, dbcWidth), C: rowsDown({ buffer: s.c, offset: m.dtRank + m.dState, stride: dbcWidth }, lane.row, dbcWidth),
       z: rowsDown({ buffer: s.a, offset: m.dInner, stride: 2 * m.dInner }, lane.row, 2 * m.dInner),
-      A: this.vec(t.a), D: this.vec(t.d), dtBias: this.vec(t.dtBias), state: lane.layers[index].recurrent![1].live,
+      A: this.vec(t.a), D: this.vec(t.d), dtBias: this.vec(t.dtBias), state: lane.layers[index].recurrent![1].live, bcNorm,
     })));
     this.residual(t.out, { buffer: s.b, stride: m.dInner }, scale, label);
   }

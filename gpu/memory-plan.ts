@@ -8,6 +8,7 @@ import { activationWidths, kvFloatsPerPosition, maxExpertsUsed, recurrentStateFl
 import { MAX_HEAD_DIM } from './ops/attention-decode.ts';
 import { MAX_EXPERTS_USED } from './ops/moe-topk.ts';
 import { storedBytes } from './weights.ts';
+import { biasGroups } from './model-weights.ts';
 
 export interface MemoryPlanInput {
   readonly plan: ModelPlan;
@@ -47,6 +48,8 @@ export function planMemory(input: MemoryPlanInput): MemoryPlan {
     const t = byName.get(spec.name);
     weightBytes += t ? storedBytes(t.type, t.byteSize) : 0;
   }
+  // Q|K|V biases are uploaded a second time as one vector (gpu/model-weights.ts).
+  for (const g of biasGroups(plan, file)) for (const name of g) weightBytes += byName.get(name)!.byteSize;
 
   let kvCacheBytes = 0, recurrentStateBytes = 0, largestUnsplittableBytes = 0;
   for (const layer of plan.layers) {

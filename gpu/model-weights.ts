@@ -8,7 +8,9 @@
 // of a dense FFN, of an MoE layer's shared expert and of each of its experts (gate|up per token).
 // One matrix product then does the work of three or two, with the same output layout, so a
 // decoded token needs fewer dispatches. Only matrices of one type and row length, without
-// biases, are joined.
+// biases, are joined. Biased Q, K and V (Qwen2) keep their matrices apart, and their three bias
+// vectors are uploaded a second time as one q|k|v vector (a few KB a layer), so that the decode
+// GEMV that computes Q, K and V in one dispatch adds all three biases.
 import type { ModelPlan } from '../model/arch/plan.ts';
 import { EdgewiseError } from '../model/errors.ts';
 import type { ByteSource, GgufFile, GgufTensorInfo } from '../model/gguf/types.ts';
@@ -60,6 +62,16 @@ export function fusionGroups(plan: ModelPlan, file: GgufFile): string[][] {
   return groups;
 }
 
+/** Attention layers' [q, k, v] biases, uploaded once more as one vector (see the header). */
+export function biasGroups(plan: ModelPlan, file: GgufFile): string[][] {
+  const infos = new Map(file.tensors.map((t) => [t.name, t]));
+  return plan.layers.flatMap(({ mixer: m }) => {
+    if (m.kind !== 'attention') return [];
+    const names = [m.tensors.qBias, m.tensors.kBias, m.tensors.vBias];
+    return names.every((n) => n && infos.get(n)?.type === 0 && infos.get(n)!.dims.length === 1) ? [names as string[]] : [];
+  });
+}
+
 /** Stacked expert tensors whose per-expert slices the upload joins: [gate_exps, up_exps] pairs. */
 export function expertFusionGroups(plan: ModelPlan, file: GgufFile): string[][] {
   const infos = new Map(file.tensors.map((t) => [t.name, t]));
@@ -95,7 +107,8 @@ export async function uploadModelWeights(
     if (!info) throw new EdgewiseError('tensor-missing', `the model file has no tensor ${s.name}`);
     return info;
   });
-  const total = specs.reduce((a, t) => a + t.byteSize, 0);
+  const biases = options.fuse === false ? [] : biasGroups(plan, file).map((g) => ({ name: fusedName(g), first: g[0], members: g.map((n) => infos.get(n)!) }));
+  const total = specs.reduce((a, t) => a + t.byteSize, 0) + biases.reduce((a, b) => a + b.members.reduce((n, t) => n + t.byteSize, 0), 0);
   const tensors = new Map<string, WeightTensor>();
   const joined = new Map<string, WeightTensor>();
   const host = new Map<string, Float32Array>();
@@ -154,6 +167,13 @@ export async function uploadModelWeights(
         const bytes = await source.read(info.offset, info.byteSize);
         host.set(info.name, new Float32Array(bytes.slice().buffer));
       }
+    }
+    for (const b of biases) {
+      const up = new WeightUpload(device, { name: b.name, type: 0, dims: [b.members.reduce((a, t) => a + t.dims[0], 0)] }, options.maxPartBytes);
+      for (const t of b.members) await copy(up, t.offset, t.byteSize);
+      const t = up.finish();
+      tensors.set(t.name, t);
+      joined.set(b.first, t);
     }
   } catch (e) {
     for (const t of tensors.values()) for (const p of t.parts) p.buffer.destroy();

@@ -148,7 +148,13 @@ export class GpuModel {
     const memory = planMemory(memInput);
     checkMemoryPlan(memory, memInput);
 
-    const hostTensors = plan.layers.flatMap((l) => (l.mixer.kind === 'attention' && l.mixer.rope.freqFactors ? [l.mixer.rope.freqFactors] : []));
+    // Small vectors that graph.ts packs into uniforms: RoPE frequency factors, and Jamba's B/C
+    // norm weights (the decode scan norms B and C itself).
+    const hostTensors = plan.layers.flatMap(({ mixer: m }) => {
+      if (m.kind === 'attention') return m.rope.freqFactors ? [m.rope.freqFactors] : [];
+      if (m.kind === 'mamba1' && m.tensors.bNorm && m.tensors.cNorm) return [m.tensors.bNorm, m.tensors.cNorm];
+      return [];
+    });
     let weights: ModelWeights | undefined;
     let scratch: Scratch | undefined;
     // Every buffer made here is freed when anything fails, the GPU's out-of-memory included.

@@ -19,6 +19,8 @@
 //   rsqrt(Σx²/k + eps): y = (W (x⊙g))·rsqrt(mean(x²) + eps), which equals W·rmsnorm(x)⊙g.
 // - out_scale: y = y + scale·(W x + bias), a residual branch's scale in the residual add's
 //   epilogue, or the logits' scale.
+// - bias with SLOTS > 1: one vector holding every slot's biases at the slots' y offsets (Qwen2's
+//   Q|K|V biases, joined at upload), so biased Q, K and V still take one dispatch.
 // - SWIGLU (SLOTS = 2): a workgroup computes rows r of slot 0 (gate) and of slot 1 (up) and
 //   writes silu(gate)·up at row r, llama.cpp's silu x/(1 + e^−x).
 #include "quant/decode.wgsl"
@@ -27,7 +29,7 @@
 override WG: u32 = 64u;
 override ROWS: u32 = 1u;        // ≤ MAX_ROWS
 override TOKENS: u32 = 1u;      // capacity, ≤ MAX_TOKENS; p.tokens ≤ TOKENS are real (one pipeline per capacity 1, 2, 4, 8)
-override HAS_BIAS: bool = false;    // SLOTS = 1 only
+override HAS_BIAS: bool = false;    // not with SWIGLU; with SLOTS > 1 one vector laid out as the outputs (q|k|v biases)
 override ACCUMULATE: bool = false;  // y = y + W x (residual add in place)
 override NORM: bool = false;
 override SLOTS: u32 = 1u;
@@ -71,7 +73,7 @@ struct Params {
 @group(0) @binding(1) var<storage, read> w0: array<u32>;         // slot 0: (n, row_bytes) raw GGUF bytes
 @group(0) @binding(2) var<storage, read> x: array<act>;          // (TOKENS, k) at x_offset, stride x_stride
 @group(0) @binding(3) var<storage, read_write> y: array<act>;    // (TOKENS, ·) rows at each slot's y offset, stride y_stride
-@group(0) @binding(4) var<storage, read> bias: array<f32>;       // (n) at bias_offset; F32 GGUF tensor
+@group(0) @binding(4) var<storage, read> bias: array<f32>;       // (n) at bias_offset, outputs in y-offset order; F32
 @group(0) @binding(6) var<storage, read> norm_w: array<f32>;     // (k) NORM: the RMSNorm weight
 @group(0) @binding(7) var<storage, read> w1: array<u32>;         // slot 1 (slot 0's buffer again when unused)
 @group(0) @binding(8) var<storage, read> w2: array<u32>;         // slot 2 (likewise)
@@ -218,7 +220,7 @@ fn gemv_main(lid: u32, wg: vec3<u32>) {
       if (NORM) { scale = inverseSqrt(red[((count * ROWS) * TOKENS + t) * WG] / f32(p.k) + p.eps); }
       var v = red[i * WG] * scale;
       if (SWIGLU) { v = silu(v) * (red[(ROWS * TOKENS + i) * WG] * scale); }
-      if (HAS_BIAS) { v += bias[p.bias_offset + row]; }
+      if (HAS_BIAS) { v += bias[p.bias_offset + p.slot[first].w - p.slot[0].w + row]; }
       v *= p.out_scale;
       let j = p.slot[first].w + t * p.y_stride + row;
       if (ACCUMULATE) { v += f32(y[j]); }

@@ -7,6 +7,9 @@
 // workgroup memory, then lane s < TB sums token t0 + s: two barriers per TB tokens.
 // y is written over x (same rows): x of a token is read by every lane before the barrier that
 // precedes its y being written.
+// With BC_NORM (Jamba's decode step) B and C arrive as ssm_x wrote them and are RMS-normed here,
+// each lane summing the D_STATE squares of its token's row itself, and weighted by ssm_b_norm /
+// ssm_c_norm from the uniform: the dt/B/C norm dispatch goes away (dt is normed by the dt GEMV).
 // Prefill uses this same sequential form on purpose. Mamba-1's decay exp(dt·A[c, s]) differs per
 // channel AND state lane, so the chunked SSD form (which needs one scalar decay per head to turn
 // the chunk into C·Bᵀ matmuls) does not apply, and a parallel (Blelloch) scan over a chunk does
@@ -19,6 +22,8 @@
 override D_STATE: u32 = 16;  // lanes per channel
 override CPW: u32 = 4;       // channels per workgroup; D_STATE·CPW invocations
 override TB: u32 = 16;       // tokens per reduction round; TB ≤ D_STATE
+override BC_NORM: bool = false;
+const BC_NORM_MAX = 64u;     // the most D_STATE lanes BC_NORM's weights have room for
 
 struct Params {
   n_tokens: u32,
@@ -33,6 +38,8 @@ struct Params {
   c_stride: u32,
   z_offset: u32,
   z_stride: u32,
+  eps: f32,                                  // BC_NORM
+  bc_w: array<vec4<f32>, BC_NORM_MAX / 2u>,  // BC_NORM: ssm_b_norm in [0, BC_NORM_MAX), ssm_c_norm after
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -46,6 +53,20 @@ struct Params {
 @group(0) @binding(8) var<storage, read_write> state: array<f32>; // (d_inner, D_STATE)
 
 #include "scan-reduce.wgsl"
+
+fn bc_weight(i: u32) -> f32 {
+  return p.bc_w[i / 4u][i % 4u];
+}
+
+/** 1 / RMS of the D_STATE values of B or C starting at `row`. */
+fn bc_inv_rms(row: u32) -> f32 {
+  var ss = 0.0;
+  for (var i = 0u; i < D_STATE; i++) {
+    let v = bc[row + i];
+    ss += v * v;
+  }
+  return inverseSqrt(ss / f32(D_STATE) + p.eps);
+}
 
 // grid: (ceil(d_inner / CPW))
 @compute @workgroup_size(D_STATE, CPW)
@@ -70,8 +91,16 @@ fn ssm_scan(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid
       if (live) {
         let delta = softplus(dt[p.dt_offset + t * p.dt_stride + c] + bias);
         let xv = xy[p.xy_offset + t * p.xy_stride + c];
-        h = h * exp(delta * a_cs) + delta * xv * bc[p.b_offset + t * p.b_stride + s];
-        part = h * bc[p.c_offset + t * p.c_stride + s];
+        let b_row = p.b_offset + t * p.b_stride;
+        let c_row = p.c_offset + t * p.c_stride;
+        var bv = bc[b_row + s];
+        var cv = bc[c_row + s];
+        if (BC_NORM) {
+          bv *= bc_inv_rms(b_row) * bc_weight(s);
+          cv *= bc_inv_rms(c_row) * bc_weight(BC_NORM_MAX + s);
+        }
+        h = h * exp(delta * a_cs) + delta * xv * bv;
+        part = h * cv;
       }
       scan_put(i, j, s, part);
     }

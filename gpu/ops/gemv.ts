@@ -58,6 +58,9 @@ export interface GemvMultiArgs extends GemvShape {
   readonly slots: readonly GemvSlot[];
   /** Two slots (gate, up) of equal rows: y row r = silu(gate row r)·(up row r). */
   readonly swiglu?: boolean;
+  /** One F32 vector of biases laid out as the outputs: value j is added to the output at slot 0's
+   *  y offset + j (Q|K|V biases joined at upload, gpu/model-weights.ts). Not with swiglu. */
+  readonly bias?: WeightTensor;
   readonly accumulate?: boolean;
   readonly gate?: ExpertGate;
   readonly variant?: ShaderVariant;
@@ -209,8 +212,15 @@ export async function prepareGemvMulti(env: OpEnv, o: GemvMultiArgs): Promise<Di
     return { buffer: part.buffer, weight: s.weight, rows, firstByte: (rowStart - part.rowStart) * g.rowBytes, yOffset: s.yOffset };
   });
   if (o.swiglu && slots[0].rows !== slots[1].rows) throw opError(label, `SwiGLU gate has ${slots[0].rows} rows, up ${slots[1].rows}`);
+  if (o.bias) {
+    if (o.swiglu) throw opError(label, 'a bias with SwiGLU on write is not supported');
+    const first = Math.min(...slots.map((s) => s.yOffset));
+    if (slots[0].yOffset !== first) throw opError(label, 'with a bias, matrix 0 must write the first outputs');
+    checkBias(label, o.bias, Math.max(...slots.map((s) => s.yOffset + s.rows)) - first);
+  }
   return prepareKernel(env, {
     label, k, tokens: o.tokens ?? 1, x: o.x, y: o.y, slots, swiglu: o.swiglu ?? false,
+    bias: o.bias ? { buffer: o.bias.parts[0].buffer, offset: 0 } : undefined,
     accumulate: o.accumulate ?? false, gate: o.gate, norm: o.norm, scale: o.scale, variant: o.variant ?? {},
     workgroupSize: o.workgroupSize, rowsPerWorkgroup: o.rowsPerWorkgroup, subgroups: o.subgroups,
   });

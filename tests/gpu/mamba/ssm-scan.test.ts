@@ -2,14 +2,15 @@
 // state, awkward sizes, B/C/z/dt as strided slices of fused projection outputs, every override
 // swept (D_STATE, CPW, TB); a sequence equals the same tokens fed one step at a time, and two
 // chunks equal one (on the GPU and on the CPU reference).
-import { beforeAll, describe, it } from 'vitest';
-import { prepareSsmScan } from '../../../gpu/ops/ssm-scan.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BC_NORM_MAX, prepareSsmScan } from '../../../gpu/ops/ssm-scan.ts';
 import type { Dispatch } from '../../../gpu/dispatch.ts';
 import type { OpEnv } from '../../../gpu/ops/common.ts';
 import { createSsmState, rowView, selectiveScan, selectiveScanStep, type SelectiveScanInputs } from '../../../model/reference/mamba.ts';
 import { opEnv } from '../transformer/env.ts';
 import { expectClose, readF32, runDispatches, storageBuffer } from '../harness.ts';
 import { TOLERANCE } from '../../tolerances.ts';
+import { rmsNorm } from '../../../model/reference/norm.ts';
 import { rng, uniform } from './random.ts';
 
 let device: GPUDevice;
@@ -19,7 +20,9 @@ beforeAll(async () => {
   device = env.ctx.device;
 });
 
-interface Case { dInner: number; dState: number; n: number; cpw?: number; tb?: number }
+/** bcNorm: B and C RMS-normed and weighted inside the scan (Jamba's decode step). */
+interface Case { dInner: number; dState: number; n: number; cpw?: number; tb?: number; bcNorm?: boolean }
+const EPS = 1e-6;
 
 /**
  * Inputs laid out as the Mamba-1 layer produces them: xz = ssm_in output (n, 2·d_inner) = [x | z]
@@ -37,6 +40,7 @@ function makeInputs(c: Case, seed: number) {
     xz, dbc, dt, bcStride, dtRank, A,
     D: uniform(r, c.dInner), dtBias: uniform(r, c.dInner, -1, 1),
     state0: uniform(r, c.dInner * c.dState, -1, 1),
+    bW: uniform(r, c.dState, 0.5, 1.5), cW: uniform(r, c.dState, -1.5, 1.5),
   };
 }
 type Inputs = ReturnType<typeof makeInputs>;
@@ -44,10 +48,17 @@ type Inputs = ReturnType<typeof makeInputs>;
 /** The reference's view of tokens [from, from + count). */
 function refInputs(c: Case, inp: Inputs, from: number): SelectiveScanInputs {
   const w = 2 * c.dInner;
+  // B or C of every token from `from` on, RMS-normed where the case asks the scan to.
+  const bc = (at: number, weight: Float32Array) => {
+    if (!c.bcNorm) return rowView(inp.dbc, inp.bcStride, from * inp.bcStride + at);
+    const rows = new Float32Array((c.n - from) * c.dState);
+    for (let t = from; t < c.n; t++) rows.set(inp.dbc.subarray(t * inp.bcStride + at, t * inp.bcStride + at + c.dState), (t - from) * c.dState);
+    return rmsNorm(rows, c.dState, EPS, weight);
+  };
   return {
     x: rowView(inp.xz, w, from * w), z: rowView(inp.xz, w, from * w + c.dInner),
     dt: rowView(inp.dt, c.dInner, from * c.dInner),
-    B: rowView(inp.dbc, inp.bcStride, from * inp.bcStride + inp.dtRank), C: rowView(inp.dbc, inp.bcStride, from * inp.bcStride + inp.dtRank + c.dState),
+    B: bc(inp.dtRank, inp.bW), C: bc(inp.dtRank + c.dState, inp.cW),
     A: inp.A, D: inp.D, dtBias: inp.dtBias,
   };
 }
@@ -79,6 +90,7 @@ function prepare(c: Case, inp: Inputs, g: Gpu, from: number, count: number): Pro
     z: { buffer: g.xz, offset: from * w + c.dInner, stride: w },
     A: g.A, D: g.D, dtBias: g.dtBias, state: g.state,
     layout: { channelsPerWorkgroup: c.cpw, tokensPerRound: c.tb },
+    bcNorm: c.bcNorm ? { b: inp.bW, c: inp.cW, eps: EPS } : undefined,
   });
 }
 
@@ -99,11 +111,16 @@ const CASES: Case[] = [
   { dInner: 2048 + 16, dState: 16, n: 1 },
   { dInner: 45, dState: 128, n: 45, cpw: 2, tb: 2 },
   { dInner: 1000, dState: 128, n: 3 },
+  // B and C normed in the scan: one token (the decode step), a batch of lanes' worth, odd sizes, d_state at BC_NORM_MAX.
+  { dInner: 45, dState: 16, n: 1, bcNorm: true },
+  { dInner: 2048 + 16, dState: 16, n: 3, cpw: 2, tb: 2, bcNorm: true },
+  { dInner: 45, dState: 5, n: 7, cpw: 3, tb: 5, bcNorm: true },
+  { dInner: 70, dState: BC_NORM_MAX, n: 2, bcNorm: true },
 ];
 
 describe('ssm-scan vs CPU reference', () => {
   for (const c of CASES) {
-    it(`d_inner ${c.dInner}, d_state ${c.dState}, n ${c.n}, CPW ${c.cpw ?? 'default'}, TB ${c.tb ?? 'default'}: y and state`, async () => {
+    it(`d_inner ${c.dInner}, d_state ${c.dState}, n ${c.n}, CPW ${c.cpw ?? 'default'}, TB ${c.tb ?? 'default'}${c.bcNorm ? ', B/C normed' : ''}: y and state`, async () => {
       const inp = makeInputs(c, c.dInner * 7 + c.dState + c.n);
       const g = gpuBuffers(c, inp, 'seq');
       await runDispatches(device, [await prepare(c, inp, g, 0, c.n)]);
@@ -112,6 +129,15 @@ describe('ssm-scan vs CPU reference', () => {
       expectClose(await readF32(device, g.state, c.dInner * c.dState), want.state, TOLERANCE.f32Transcendental, 'ssm state');
     });
   }
+});
+
+it('B/C norm refuses a d_state past its uniform and weights of the wrong length', async () => {
+  const c: Case = { dInner: 8, dState: BC_NORM_MAX + 1, n: 1, bcNorm: true };
+  const inp = makeInputs(c, 3);
+  await expect(prepare(c, inp, gpuBuffers(c, inp, 'big'), 0, 1)).rejects.toThrow(/d_state up to 64/);
+  const d: Case = { dInner: 8, dState: 16, n: 1, bcNorm: true };
+  const short = { ...makeInputs(d, 4), bW: new Float32Array(15) };
+  await expect(prepare(d, short, gpuBuffers(d, short, 'short'), 0, 1)).rejects.toThrow(/15 and 16 values/);
 });
 
 describe('ssm-scan: sequence = steps = two chunks', () => {

@@ -35,6 +35,8 @@ interface FusedCase {
   rows?: number;
   /** false forces the workgroup-memory reduction where the device has subgroups. */
   subgroups?: boolean;
+  /** One bias vector laid out as the outputs (Q|K|V biases joined). */
+  bias?: boolean;
   seed?: number;
 }
 
@@ -68,6 +70,8 @@ async function checkFused(c: FusedCase): Promise<void> {
   const y = activationBuffer(device, 'y', randomF32(slack + tokens * yStride, seed + 2), f16);
   const g = randomF32(c.k, seed + 3);
   const norm = c.norm ? { weight: storageBuffer(device, 'norm', g), eps: EPS } : undefined;
+  const biasValues = randomF32(width, seed + 4);
+  const bias = c.bias ? uploadWeight(device, { name: 'test.bias', type: 0, dims: [width] }, new Uint8Array(biasValues.buffer)) : undefined;
 
   const env = { ctx, pipelines: PipelineCache.for(device) };
   const common = {
@@ -76,8 +80,8 @@ async function checkFused(c: FusedCase): Promise<void> {
     variant: { f16 }, workgroupSize: c.wg, rowsPerWorkgroup: c.rows, subgroups: c.subgroups,
   };
   const dispatches = slots.length === 1 && !c.joined
-    ? await prepareGemv(env, { ...common, weight: slots[0].weight })
-    : [await prepareGemvMulti(env, { ...common, slots, swiglu: c.swiglu })];
+    ? await prepareGemv(env, { ...common, weight: slots[0].weight, bias })
+    : [await prepareGemvMulti(env, { ...common, slots, swiglu: c.swiglu, bias })];
   expect(dispatches.length).toBe(1);
   await runDispatches(device, dispatches);
   const got = await readActivations(device, y.buffer, slack + tokens * yStride, f16);
@@ -91,7 +95,8 @@ async function checkFused(c: FusedCase): Promise<void> {
     const parts = c.swiglu ? [swiglu(outs[0], outs[1])] : outs;
     parts.forEach((o, m) => o.forEach((v, i) => {
       const j = slack + t * yStride + slots[m].yOffset + i;
-      want[j] = (c.accumulate ? want[j] : 0) + v * (c.scale ?? 1);
+      const b = c.bias ? biasValues[slots[m].yOffset + i] : 0;
+      want[j] = (c.accumulate ? want[j] : 0) + (v + b) * (c.scale ?? 1);
     }));
   }
   expectClose(got, want, f16 ? TOLERANCE.f16 : TOLERANCE.f32, common.label);
@@ -131,6 +136,13 @@ describe('gemv fusions', { timeout: 600_000 }, () => {
   it('mixed types with odd K: legacy and float blocks, two or three matrices', async () => {
     await checkFused({ types: ['Q8_0', 'F16', 'Q5_1'], k: 96, n: [5, 3, 7], norm: true, tokens: 2, wg: 32 });
     await checkFused({ types: ['F32', 'BF16'], k: 45, n: [3, 1], norm: true, tokens: 2 });
+  });
+
+  it('biased Q|K|V of mixed types in one dispatch (Qwen2): one bias vector laid out as the outputs', async () => {
+    await checkFused({ types: ['Q4_K', 'Q4_K', 'Q6_K'], k: 256, n: [64, 32, 32], norm: true, bias: true });
+    await checkFused({ types: ['Q8_0', 'F16', 'Q5_1'], k: 96, n: [5, 3, 7], tokens: 3, bias: true, subgroups: false, seed: 7 });
+    await checkFused({ types: ['Q8_0', 'Q8_0', 'Q8_0'], k: 64, n: [16, 8, 8], joined: true, norm: true, tokens: 2, bias: true, accumulate: true, scale: 0.5 });
+    await expect(checkFused({ types: ['Q4_0', 'Q4_0'], k: 96, n: [3, 3], swiglu: true, bias: true })).rejects.toThrow(/bias with SwiGLU/);
   });
 
   it('Q|K|V joined in one tensor: row ranges of one binding', async () => {
