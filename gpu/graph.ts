@@ -106,11 +106,7 @@ export class ForwardBuilder {
 
   async build(): Promise<Dispatch[]> {
     const { plan, s, n, env } = this;
-    const E = plan.nEmbd;
-    this.add(prepareEmbedding(env, { label: 'embd', weight: this.w.get(plan.tokenEmbedding), ids: { buffer: s.ids }, tokens: n, y: { buffer: s.x } }));
-    if (plan.embeddingScale !== 1) {
-      this.add(prepareElementwise(env, { label: 'embd.scale', kind: 'scale_inplace', nRows: n, width: E, y: { buffer: s.x }, scale: plan.embeddingScale }));
-    }
+    this.add(prepareEmbedding(env, { label: 'embd', weight: this.w.get(plan.tokenEmbedding), ids: { buffer: s.ids }, tokens: n, y: { buffer: s.x }, scale: plan.embeddingScale }));
     for (const layer of plan.layers) this.layer(layer);
     if (this.mode !== 'none') this.output();
     await Promise.all(this.jobs);

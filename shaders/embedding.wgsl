@@ -1,6 +1,7 @@
 // Embedding lookup: out[t, :] = row ids[t] of the table W, dequantized (any type of
 // quant/weights.wgsl). W has ne {k, n_vocab}; a split table is one dispatch per part, each
 // writing only the tokens whose row it holds. One invocation per (8-element unit, token).
+// Every value is multiplied by p.scale (Granite's embedding multiplier; 1 for most models).
 #include "quant/weights.wgsl"
 
 override WG: u32 = 64u;
@@ -15,6 +16,7 @@ struct Params {
   ids_offset: u32, // elements
   y_offset: u32,   // elements
   y_stride: u32,   // elements between tokens
+  scale: f32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -31,9 +33,11 @@ fn embedding(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (row >= p.rows) { return; }
   let r = w_row_unit(row * p.row_bytes, g);
   let v = w_mask(r, p.k);
+  let lo = v.lo * p.scale;
+  let hi = v.hi * p.scale;
   let base = p.y_offset + t * p.y_stride;
   for (var i = 0u; i < 4u; i++) {
-    if (r.e.x + i < p.k) { y[base + r.e.x + i] = act(v.lo[i]); }
-    if (r.e.y + i < p.k) { y[base + r.e.y + i] = act(v.hi[i]); }
+    if (r.e.x + i < p.k) { y[base + r.e.x + i] = act(lo[i]); }
+    if (r.e.y + i < p.k) { y[base + r.e.y + i] = act(hi[i]); }
   }
 }

@@ -16,6 +16,8 @@ export interface EmbeddingArgs {
   readonly tokens: number;
   /** (tokens, K); stride defaults to K. */
   readonly y: RowView;
+  /** Every value times this (an embedding multiplier). Default 1. */
+  readonly scale?: number;
   readonly variant?: ShaderVariant;
   readonly workgroupSize?: number;
 }
@@ -35,7 +37,7 @@ export async function prepareEmbedding(env: OpEnv, o: EmbeddingArgs): Promise<Di
     const partLabel = o.weight.parts.length > 1 ? `${label}[${i}]` : label;
     const params = uniformBuffer(device, `${partLabel}/params`, packUniform(partLabel, [
       ['u32', k], ['u32', units], ['u32', rowBytes], ['u32', part.rowStart], ['u32', part.rows], ['u32', o.tokens],
-      ['u32', ids.offset], ['u32', y.offset], ['u32', y.stride],
+      ['u32', ids.offset], ['u32', y.offset], ['u32', y.stride], ['f32', o.scale ?? 1],
     ]));
     return {
       label: partLabel,

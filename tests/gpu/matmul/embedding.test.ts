@@ -19,6 +19,8 @@ interface Case {
   maxBytes?: number;
   wg?: number;
   f16?: boolean;
+  /** The embedding multiplier (Granite). */
+  scale?: number;
 }
 
 async function check(c: Case): Promise<number> {
@@ -33,11 +35,13 @@ async function check(c: Case): Promise<number> {
   const idsBuffer = storageBuffer(device, 'ids', Uint32Array.from([7, ...ids]));
   const dispatches = await prepareEmbedding({ ctx, pipelines: PipelineCache.for(device) }, {
     label: `embedding ${c.type}`, weight: w.gpu, ids: { buffer: idsBuffer, offset: 1 }, tokens: c.tokens,
-    y: { buffer: y.buffer, offset: slack, stride }, variant: { f16 }, workgroupSize: c.wg,
+    y: { buffer: y.buffer, offset: slack, stride }, variant: { f16 }, workgroupSize: c.wg, scale: c.scale,
   });
   await runDispatches(device, dispatches);
   const got = await readActivations(device, y.buffer, slack + c.tokens * stride, f16);
-  const want = embeddingRows(w.ref, ids);
+  // An f32 product is correctly rounded on the GPU, as Math.fround of the exact product is here.
+  const scale = Math.fround(c.scale ?? 1);
+  const want = embeddingRows(w.ref, ids).map((v) => Math.fround(v * scale));
   const seenWant = f16 ? Float32Array.from(activationBuffer(device, 'round', want, true).seen) : want;
   const what = `embedding ${JSON.stringify(c)}`;
   for (let t = 0; t < c.tokens; t++) {
@@ -59,6 +63,11 @@ describe('embedding', () => {
     await check({ type: 'F16', k: 13, vocab: 7, tokens: 3, slack: 2 });
     await check({ type: 'BF16', k: 4, vocab: 1000, tokens: 9, wg: 1 });
     await check({ type: 'Q8_0', k: 1024, vocab: 300, tokens: 17, wg: 256 });
+  });
+
+  it('times the embedding multiplier, bit-exact', async () => {
+    await check({ type: 'Q4_K', k: 512, vocab: 45, tokens: 5, scale: 12 });
+    await check({ type: 'F32', k: 13, vocab: 7, tokens: 3, slack: 2, scale: 0.3 });
   });
 
   it('a table split across buffers', async () => {
