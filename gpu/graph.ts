@@ -145,11 +145,14 @@ export class ForwardBuilder {
     return true;
   }
 
-  /** x += scale · (W in): straight into the residual stream when unscaled or decoding (the GEMV scales). */
-  private residual(weight: string, input: RowView, scale: number, label: string, bias?: string): void {
+  /**
+   * x += scale · (W in): straight into the residual stream when unscaled or decoding (the GEMV
+   * scales). `norm` (decoding only): RMSNorm of `in` with that weight, fused into the GEMV.
+   */
+  private residual(weight: string, input: RowView, scale: number, label: string, bias?: string, norm?: string): void {
     const { s, n } = this;
     if (scale === 1 || n <= GEMV_MAX_TOKENS) {
-      this.matmul(weight, input, { buffer: s.x }, { accumulate: true, bias, scale: scale === 1 ? undefined : scale });
+      this.matmul(weight, input, { buffer: s.x }, { accumulate: true, bias, scale: scale === 1 ? undefined : scale, norm });
       return;
     }
     this.matmul(weight, input, { buffer: s.tmp }, { bias });
@@ -289,6 +292,11 @@ export class ForwardBuilder {
         y: rowsDown({ buffer: s.c, offset: 0, stride: m.dInner }, lane.row, m.dInner),
       }));
     });
+    // The gated output's RMSNorm: with one group, decoding, the out GEMV takes it on its input.
+    if (m.nGroup === 1 && n <= GEMV_MAX_TOKENS) {
+      this.residual(t.out, { buffer: s.c, stride: m.dInner }, scale, label, undefined, t.norm);
+      return;
+    }
     const groupLen = m.dInner / m.nGroup;
     this.add(prepareRmsNorm(env, {
       label: `${label}.ssm_norm`, y: { buffer: s.c }, weight: this.vec(t.norm), nGroups: m.nGroup,
