@@ -81,6 +81,17 @@ export interface BenchResult {
   };
 }
 
+/** The share of each stacked MoE expert tensor a token uses: the k of n experts the router chooses. */
+function expertShares(plan: ModelPlan): Map<string, number> {
+  const share = new Map<string, number>();
+  for (const l of plan.layers) {
+    if (l.ffn.kind !== 'moe') continue;
+    const t = l.ffn.tensors;
+    for (const name of [t.gateExps, t.upExps, t.downExps]) share.set(name, l.ffn.nExpertUsed / l.ffn.nExpert);
+  }
+  return share;
+}
+
 /**
  * Bytes one decode step at `position` reads: every weight the plan uploads, except the token
  * embedding of an untied model (one row is looked up) and MoE expert tensors (the chosen k of n
@@ -90,12 +101,7 @@ export interface BenchResult {
 export function bytesPerDecodedToken(plan: ModelPlan, file: GgufFile, memory: MemoryPlan, contextLength: number, position: number): number {
   const byName = new Map(file.tensors.map((t) => [t.name, t.byteSize]));
   // A decoded token reads the chosen experts' slices of a stacked expert tensor, no more.
-  const expertShare = new Map<string, number>();
-  for (const l of plan.layers) {
-    if (l.ffn.kind !== 'moe') continue;
-    const t = l.ffn.tensors;
-    for (const name of [t.gateExps, t.upExps, t.downExps]) expertShare.set(name, l.ffn.nExpertUsed / l.ffn.nExpert);
-  }
+  const expertShare = expertShares(plan);
   let weights = 0;
   for (const spec of plan.tensors) {
     const bytes = byName.get(spec.name) ?? 0;
@@ -113,12 +119,7 @@ export function bytesPerDecodedToken(plan: ModelPlan, file: GgufFile, memory: Me
  * per (query, key) pair with key ≤ query. Recurrent scans and elementwise work are left out.
  */
 export function prefillFlops(plan: ModelPlan, tokens: number): number {
-  const expertShare = new Map<string, number>();
-  for (const l of plan.layers) {
-    if (l.ffn.kind !== 'moe') continue;
-    const t = l.ffn.tensors;
-    for (const name of [t.gateExps, t.upExps, t.downExps]) expertShare.set(name, l.ffn.nExpertUsed / l.ffn.nExpert);
-  }
+  const expertShare = expertShares(plan);
   let flops = 0;
   for (const spec of plan.tensors) {
     const [k, ...rest] = spec.ne;
