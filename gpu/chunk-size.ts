@@ -4,7 +4,6 @@
 // The chunk is bounded by what one binding may hold (every activation buffer is (chunk, width),
 // and the all-rows logits buffer (chunk, n_vocab)) and by the memory plan's budget when known.
 import type { ModelPlan } from '../model/arch/plan.ts';
-import type { GgufFile } from '../model/gguf/types.ts';
 import { activationWidths, maxExpertsUsed } from '../model/arch/mixer-facts.ts';
 import { planMemory, type MemoryPlanInput } from './memory-plan.ts';
 
@@ -12,14 +11,8 @@ export const MAX_CHUNK_TOKENS = 2048;
 /** Candidates are multiples of this (the GEMM's token tiles are 64 or 128 tokens). */
 const CHUNK_STEP = 64;
 
-export interface ChunkInput {
-  readonly plan: ModelPlan;
-  readonly file: GgufFile;
-  readonly contextLength: number;
-  readonly kvBytesPerElement: 2 | 4;
-  readonly limits: MemoryPlanInput['limits'];
-  readonly memoryBudgetBytes?: number;
-}
+/** What the memory plan takes, less the chunk this chooses. */
+export type ChunkInput = Omit<MemoryPlanInput, 'chunkTokens'>;
 
 /** Floats per token row of the widest buffer sized by the chunk (gpu/model.ts createScratch, logits.all). */
 export function widestChunkRow(plan: ModelPlan): number {

@@ -155,7 +155,7 @@ export class ForwardBuilder {
       this.matmul(weight, input, { buffer: s.x }, { accumulate: true, bias, scale: scale === 1 ? undefined : scale, norm });
       return;
     }
-    this.matmul(weight, input, { buffer: s.tmp }, { bias });
+    this.matmul(weight, input, { buffer: s.tmp }, { bias, norm });  // a norm here throws: it needs the GEMV
     this.add(prepareElementwise(this.env, { label: `${label}.residual`, kind: 'add_inplace', nRows: n, width: this.plan.nEmbd, y: { buffer: s.x }, b: { buffer: s.tmp }, scale }));
   }
 

@@ -60,9 +60,8 @@ function storedBlockBytes(info: GgmlTypeInfo): number {
 
 /** Bytes a tensor of `ggufBytes` bytes in the file takes on the GPU (memory plans). */
 export function storedBytes(type: number, ggufBytes: number): number {
-  const padding = STORED_PADDING.get(type);
   const info = ggmlType(type);
-  return padding && info ? (ggufBytes / info.typeSize) * (info.typeSize + padding.pad) : ggufBytes;
+  return info && STORED_PADDING.has(type) ? (ggufBytes / info.typeSize) * storedBlockBytes(info) : ggufBytes;
 }
 
 /** Row length K, row count and bytes per row of a tensor, as stored on the GPU (see STORED_PADDING). */
