@@ -28,6 +28,11 @@ fn w_u8(byte: u32) -> u32 {
   return (w_word(byte >> 2u) >> ((byte & 3u) * 8u)) & 0xffu;
 }
 
+/** Signed byte (int8) at any byte offset, as f32. */
+fn w_i8(byte: u32) -> f32 {
+  return f32(bitcast<i32>(w_u8(byte) << 24u) >> 24u);
+}
+
 /** IEEE half at an even byte offset, widened to f32. */
 fn w_f16(byte: u32) -> f32 {
   return unpack2x16float(w_u16(byte)).x;

@@ -71,8 +71,8 @@ fn q6_k_chunk(b: u32, c: u32) -> Chunk {
   }
   let d = w_f16(b + 208u);
   let s = b + 192u + 8u * h + 2u * p + (c & 1u);  // scales[16], int8, of sub-blocks A and A + 4
-  let sa = d * f32(bitcast<i32>(w_u8(s) << 24u) >> 24u);
-  let sb = d * f32(bitcast<i32>(w_u8(s + 4u) << 24u) >> 24u);
+  let sa = d * w_i8(s);
+  let sb = d * w_i8(s + 4u);
   r.s = vec4<f32>(sa, 32.0 * sa, sb, 32.0 * sb);
   return r;
 }

@@ -100,8 +100,8 @@ fn q6_k_unit(b: u32, u: u32) -> Unit {
   let ql = w_u32a(b + 64u * h + 32u * part + 4u * v);
   let qh = w_u32a(b + 128u + 32u * h + 4u * v);
   let s = b + 192u + 8u * h + 2u * part + (v >> 2u);
-  let sc_lo = f32(bitcast<i32>(w_u8(s) << 24u) >> 24u);
-  let sc_hi = f32(bitcast<i32>(w_u8(s + 4u) << 24u) >> 24u);
+  let sc_lo = w_i8(s);
+  let sc_hi = w_i8(s + 4u);
   let lo = nibbles_lo(ql) + crumbs(qh, 2u * part) * 16.0 - 32.0;
   let hi = nibbles_hi(ql) + crumbs(qh, 4u + 2u * part) * 16.0 - 32.0;
   return Unit(lo * (d * sc_lo), hi * (d * sc_hi));
