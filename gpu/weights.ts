@@ -44,13 +44,18 @@ export function weightTypeInfo(t: WeightShape): GgmlTypeInfo {
 /**
  * Block types stored in a padded, word-aligned layout on the GPU, so that every field the
  * kernels read is a whole aligned u32 (one load, not two and a select): GGUF bytes inserted at
- * `at`, `pad` zero bytes. Q8_0: d, 2 pad bytes, qs[32] (36 bytes, +5.9%); Q6_K: 2 pad bytes at
- * the end (212 bytes, +1.0%). shaders/quant/decode.wgsl reads these layouts; every consumer of a
- * weight buffer (gemv, gemm, embedding) goes through it.
+ * `at`, `pad` zero bytes. The blocks that start with one fp16 d get 2 pad bytes after it: Q4_0
+ * and IQ4_NL (d, pad, qs[16]: 20 bytes, +11%), Q5_0 (d, pad, qh, qs[16]: 24 bytes, +9.1%), Q8_0
+ * (d, pad, qs[32]: 36 bytes, +5.9%); Q6_K: 2 pad bytes at the end (212 bytes, +1.0%). Q4_1 (20),
+ * Q5_1 (24) and the other K-quants are whole words already. shaders/quant/decode.wgsl reads these
+ * layouts; every consumer of a weight buffer (gemv, gemm, embedding) goes through it.
  */
 const STORED_PADDING: ReadonlyMap<number, { readonly at: number; readonly pad: number }> = new Map([
+  [2, { at: 2, pad: 2 }],
+  [6, { at: 2, pad: 2 }],
   [8, { at: 2, pad: 2 }],
   [14, { at: 210, pad: 2 }],
+  [20, { at: 2, pad: 2 }],
 ]);
 
 /** Bytes of one stored block of the tensor's type (the GGUF block size plus any padding). */

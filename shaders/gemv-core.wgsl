@@ -1,8 +1,8 @@
 // Matrix-vector product for decode: y = W x (+ bias) (+ y) for a batch of p.tokens ≤ 8 tokens,
 // W read straight from its GGUF blocks (any type of quant/decode.wgsl). A workgroup computes
 // ROWS output rows for every token: its WG threads stride over the row's 32-weight chunks
-// (Q8_0, Q4_K, Q6_K: quant/chunks.wgsl, scales decoded once per chunk, aligned word loads) or
-// 8-element units (every other type), then reduce over K: gemv.wgsl in workgroup memory (a tree
+// (every block type but Q2_K, Q3_K and IQ4_XS: quant/chunks.wgsl, scales decoded once per chunk,
+// aligned word loads) or 8-element units (those three and the float types), then reduce over K: gemv.wgsl in workgroup memory (a tree
 // of log2(WG) steps; WG is a power of two), gemv-subgroups.wgsl with subgroupAdd. Each of those
 // two files holds the entry point, `fn reduce_partials` and this core.
 // W has ne {k, n}: row r is the k contiguous elements of output r. With GATED (an MoE expert's

@@ -1,11 +1,16 @@
-// Whole-block reading of the types that dominate real models (Q8_0, Q4_K, Q6_K), for the decode
-// GEMV: a chunk is 32 weights, two runs of 16 consecutive elements (A at block-relative element
-// e0, B at e1), read as aligned words with each scale and min decoded once per chunk, so
-// Σx·min leaves the inner product: chunk·x = sA·Σ qA·xA − mA·Σ xA + sB·Σ qB·xB − mB·Σ xB.
-// Needs bytes.wgsl, legacy.wgsl and kquants.wgsl (stored layouts: weights.ts STORED_PADDING).
-//   Q8_0 (36-byte stored block): 1 chunk, the block; 8 qs words + d.
-//   Q4_K: chunk c < 8 holds qs bytes 32j + 16h.. (j = c/2, h = c%2): low nibbles are elements
-//     64j + 16h.. (sub-block 2j), high nibbles 32 further (2j + 1); 4 qs words + d, dmin, scales.
+// Whole-block reading for the decode GEMV of every block type but Q2_K, Q3_K and IQ4_XS: a chunk
+// is 32 weights, two runs of 16 consecutive elements (A at block-relative element e0, B at e1),
+// read as aligned words with each scale and min decoded once per chunk, so Σx·min leaves the
+// inner product: chunk·x = sA·Σ qA·xA − mA·Σ xA + sB·Σ qB·xB − mB·Σ xB.
+// Needs bytes.wgsl, legacy.wgsl, iquants.wgsl and kquants.wgsl (stored layouts: weights.ts
+// STORED_PADDING).
+//   32-element types, 1 chunk per block, A = elements 0.., B = 16..: Q4_0 / IQ4_NL (20-byte
+//     stored block: d, pad, qs[16]; A low nibbles, B high), Q4_1 (d, m, qs), Q5_0 (24-byte stored
+//     block: d, pad, qh, qs; bit 4 of element e is qh bit e), Q5_1 (d, m, qh, qs), Q8_0 (36-byte
+//     stored block: d, pad, qs[32]).
+//   Q4_K / Q5_K: chunk c < 8 holds qs bytes 32j + 16h.. (j = c/2, h = c%2): low nibbles are
+//     elements 64j + 16h.. (sub-block 2j), high nibbles 32 further (2j + 1); 4 qs words + d,
+//     dmin, scales; Q5_K adds qh bytes 16h.., bit 2j (A) and 2j + 1 (B).
 //   Q6_K (212-byte stored block): chunk c < 8, h = c/4, p = (c/2)%2, l = 16(c%2): ql bytes
 //     64h + 32p + l.., qh bytes 128 + 32h + l..; A = low nibbles | qh bits 2p (elements
 //     128h + 32p + l..), B = high nibbles | qh bits 4 + 2p (64 further); q − 32 as a min of 32·s.
@@ -17,19 +22,22 @@ struct Chunk {
 }
 
 fn chunked_type(t: u32) -> bool {
-  return t == 8u || t == 12u || t == 14u;
+  switch t {
+    case 2u, 3u, 6u, 7u, 8u, 20u, 12u, 13u, 14u: { return true; }
+    default: { return false; }
+  }
 }
 
-/** Chunks per block of a chunked type. */
+/** Chunks per block of a chunked type: 1 for the 32-element blocks, 8 for the K-quants. */
 fn chunks_per_block(t: u32) -> u32 {
-  return select(8u, 1u, t == 8u);
+  return select(1u, 8u, t >= 12u && t <= 14u);
 }
 
 /** Block-relative first elements (e0, e1) of chunk c's runs A and B. */
 fn chunk_pos(t: u32, c: u32) -> vec2<u32> {
   switch t {
-    case 8u: { return vec2<u32>(0u, 16u); }
-    case 12u: { let e = 64u * (c >> 1u) + 16u * (c & 1u); return vec2<u32>(e, e + 32u); }
+    case 2u, 3u, 6u, 7u, 8u, 20u: { return vec2<u32>(0u, 16u); }
+    case 12u, 13u: { let e = 64u * (c >> 1u) + 16u * (c & 1u); return vec2<u32>(e, e + 32u); }
     default: { let e = 128u * (c >> 2u) + 32u * ((c >> 1u) & 1u) + 16u * (c & 1u); return vec2<u32>(e, e + 64u); }
   }
 }
@@ -42,19 +50,94 @@ fn q8_0_chunk(b: u32) -> Chunk {
   return r;
 }
 
-fn q4_k_chunk(b: u32, c: u32) -> Chunk {
+/** The 4-bit chunk of a 32-element block whose qs[16] start at byte o: A low nibbles, B high. */
+fn nibble_chunk(o: u32) -> Chunk {
   var r: Chunk;
-  let j = c >> 1u;
-  let dm = unpack2x16float(w_u32a(b));
-  let o = b + 16u + 32u * j + 16u * (c & 1u);
   for (var i = 0u; i < 4u; i++) {
     let q = w_u32a(o + 4u * i);
     r.q[i] = nibbles_lo(q);
     r.q[4u + i] = nibbles_hi(q);
   }
+  return r;
+}
+
+fn q4_0_chunk(b: u32) -> Chunk {
+  var r = nibble_chunk(b + 4u);
+  let d = w_f16(b);
+  r.s = vec4<f32>(d, 8.0 * d, d, 8.0 * d);
+  return r;
+}
+
+fn q4_1_chunk(b: u32) -> Chunk {
+  var r = nibble_chunk(b + 4u);
+  let dm = unpack2x16float(w_u32a(b));
+  r.s = vec4<f32>(dm.x, -dm.y, dm.x, -dm.y);
+  return r;
+}
+
+/** Q5_0 / Q5_1: the nibbles at o + 4 with bit 4 from the qh word at o. */
+fn q5_chunk(o: u32) -> Chunk {
+  var r = nibble_chunk(o + 4u);
+  let qh = w_u32a(o);
+  for (var i = 0u; i < 4u; i++) {
+    r.q[i] += high_bits(qh, 4u * i);
+    r.q[4u + i] += high_bits(qh, 16u + 4u * i);
+  }
+  return r;
+}
+
+fn q5_0_chunk(b: u32) -> Chunk {
+  var r = q5_chunk(b + 4u);
+  let d = w_f16(b);
+  r.s = vec4<f32>(d, 16.0 * d, d, 16.0 * d);
+  return r;
+}
+
+fn q5_1_chunk(b: u32) -> Chunk {
+  var r = q5_chunk(b + 4u);
+  let dm = unpack2x16float(w_u32a(b));
+  r.s = vec4<f32>(dm.x, -dm.y, dm.x, -dm.y);
+  return r;
+}
+
+fn iq4_nl_chunk(b: u32) -> Chunk {
+  var r: Chunk;
+  for (var i = 0u; i < 4u; i++) {
+    let v = iq4_word(w_u32a(b + 4u + 4u * i));
+    r.q[i] = v.lo;
+    r.q[4u + i] = v.hi;
+  }
+  let d = w_f16(b);
+  r.s = vec4<f32>(d, 0.0, d, 0.0);
+  return r;
+}
+
+/** Q4_K / Q5_K scales and mins of chunk c's sub-blocks 2j and 2j + 1 (j = c/2) as Chunk.s. */
+fn k4_chunk_scales(b: u32, c: u32) -> vec4<f32> {
+  let j = c >> 1u;
+  let dm = unpack2x16float(w_u32a(b));
   let a = k4_scale_min(b, 2u * j);
   let e = k4_scale_min(b, 2u * j + 1u);
-  r.s = vec4<f32>(dm.x * a.x, dm.y * a.y, dm.x * e.x, dm.y * e.y);
+  return vec4<f32>(dm.x * a.x, dm.y * a.y, dm.x * e.x, dm.y * e.y);
+}
+
+fn q5_k_chunk(b: u32, c: u32) -> Chunk {
+  var r: Chunk;
+  let j = c >> 1u;
+  let o = b + 48u + 32u * j + 16u * (c & 1u);
+  for (var i = 0u; i < 4u; i++) {
+    let q = w_u32a(o + 4u * i);
+    let qh = w_u32a(b + 16u + 16u * (c & 1u) + 4u * i);
+    r.q[i] = nibbles_lo(q) + k5_high_bits(qh, 2u * j);
+    r.q[4u + i] = nibbles_hi(q) + k5_high_bits(qh, 2u * j + 1u);
+  }
+  r.s = k4_chunk_scales(b, c);
+  return r;
+}
+
+fn q4_k_chunk(b: u32, c: u32) -> Chunk {
+  var r = nibble_chunk(b + 16u + 32u * (c >> 1u) + 16u * (c & 1u));
+  r.s = k4_chunk_scales(b, c);
   return r;
 }
 
@@ -80,8 +163,14 @@ fn q6_k_chunk(b: u32, c: u32) -> Chunk {
 /** Chunk c of the type-t block at byte b. */
 fn chunk_t(t: u32, b: u32, c: u32) -> Chunk {
   switch t {
+    case 2u: { return q4_0_chunk(b); }
+    case 3u: { return q4_1_chunk(b); }
+    case 6u: { return q5_0_chunk(b); }
+    case 7u: { return q5_1_chunk(b); }
     case 8u: { return q8_0_chunk(b); }
+    case 20u: { return iq4_nl_chunk(b); }
     case 12u: { return q4_k_chunk(b, c); }
+    case 13u: { return q5_k_chunk(b, c); }
     default: { return q6_k_chunk(b, c); }
   }
 }

@@ -14,10 +14,10 @@ fn iq4_word(q: u32) -> Unit {
   return Unit(iq4_lookup(bytes4(q & 0x0f0f0f0fu)), iq4_lookup(bytes4((q >> 4u) & 0x0f0f0f0fu)));
 }
 
-// IQ4_NL (18 bytes): d fp16, qs[16]. x = d·kvalues[q].
+// IQ4_NL (18 bytes in GGUF, stored as 20): d fp16, 2 pad bytes, qs[16]. x = d·kvalues[q].
 fn iq4_nl_unit(b: u32, u: u32) -> Unit {
   let d = w_f16(b);
-  let v = iq4_word(w_u32(b + 2u + 4u * u));
+  let v = iq4_word(w_u32a(b + 4u + 4u * u));
   return Unit(v.lo * d, v.hi * d);
 }
 

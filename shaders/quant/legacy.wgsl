@@ -15,10 +15,10 @@ fn high_bits(qh: u32, k: u32) -> vec4<f32> {
   return vec4<f32>(((vec4<u32>(qh) >> (vec4<u32>(k) + vec4<u32>(0u, 1u, 2u, 3u))) & vec4<u32>(1u)) << vec4<u32>(4u));
 }
 
-// Q4_0 (18 bytes): d fp16, qs[16]. x = d·(q − 8).
+// Q4_0 (18 bytes in GGUF, stored as 20): d fp16, 2 pad bytes, qs[16]. x = d·(q − 8).
 fn q4_0_unit(b: u32, u: u32) -> Unit {
   let d = w_f16(b);
-  let q = w_u32(b + 2u + 4u * u);
+  let q = w_u32a(b + 4u + 4u * u);
   return Unit((nibbles_lo(q) - 8.0) * d, (nibbles_hi(q) - 8.0) * d);
 }
 
@@ -30,11 +30,11 @@ fn q4_1_unit(b: u32, u: u32) -> Unit {
   return Unit(nibbles_lo(q) * d + m, nibbles_hi(q) * d + m);
 }
 
-// Q5_0 (22 bytes): d fp16, qh u32, qs[16]. x = d·(q − 16).
+// Q5_0 (22 bytes in GGUF, stored as 24): d fp16, 2 pad bytes, qh u32, qs[16]. x = d·(q − 16).
 fn q5_0_unit(b: u32, u: u32) -> Unit {
   let d = w_f16(b);
-  let qh = w_u32(b + 2u);
-  let q = w_u32(b + 6u + 4u * u);
+  let qh = w_u32a(b + 4u);
+  let q = w_u32a(b + 8u + 4u * u);
   return Unit((nibbles_lo(q) + high_bits(qh, 4u * u) - 16.0) * d,
               (nibbles_hi(q) + high_bits(qh, 16u + 4u * u) - 16.0) * d);
 }

@@ -32,13 +32,18 @@ describe('gemv', () => {
 
   // The chunked paths (32-weight chunks, quant/chunks.wgsl) with both reductions: K not a multiple
   // of 256 where the type allows, N = 1, 3 and a large N, 1..8 tokens.
-  it.each([true, false])('Q8_0, Q4_K, Q6_K chunks, odd shapes, subgroups %s', async (subgroups) => {
+  it.each([true, false])('32-weight chunks of every chunked type, odd shapes, subgroups %s', async (subgroups) => {
     await check({ type: 'Q8_0', k: 96, n: 1, subgroups });
     await check({ type: 'Q8_0', k: 2080, n: 3, tokens: 3, bias: true, subgroups, seed: 4 });
     await check({ type: 'Q4_K', k: 768, n: 3, tokens: 8, rows: 3, subgroups });
     await check({ type: 'Q6_K', k: 768, n: 1, tokens: 2, accumulate: true, subgroups, seed: 5 });
     await check({ type: 'Q6_K', k: 256, n: 2064, wg: 32, subgroups });
     await check({ type: 'Q4_0', k: 96, n: 3, tokens: 2, subgroups });
+    await check({ type: 'Q4_1', k: 160, n: 1, tokens: 3, accumulate: true, subgroups, seed: 6 });
+    await check({ type: 'Q5_0', k: 96, n: 5, tokens: 8, rows: 3, subgroups, seed: 7 });
+    await check({ type: 'Q5_1', k: 2080, n: 3, bias: true, subgroups, seed: 8 });
+    await check({ type: 'IQ4_NL', k: 96, n: 3, tokens: 2, subgroups, seed: 9 });
+    await check({ type: 'Q5_K', k: 768, n: 3, tokens: 5, rows: 2, subgroups, seed: 10 });
   });
 
   it('sweeps workgroup size, rows per workgroup and batch size', async () => {
@@ -59,9 +64,9 @@ describe('gemv', () => {
 
   it('a weight split across buffers gives the same answer', async () => {
     const { device } = await gpuContext();
-    const split = randomWeight(device, 'Q4_0', 64, 45, 3, 4 * 36 + 2);
+    const split = randomWeight(device, 'Q4_0', 64, 45, 3, 4 * 40 + 2);
     expect(split.gpu.parts.length).toBeGreaterThan(1);
-    await check({ type: 'Q4_0', k: 64, n: 45, seed: 3, maxBytes: 4 * 36 + 2, bias: true, tokens: 2 });
+    await check({ type: 'Q4_0', k: 64, n: 45, seed: 3, maxBytes: 4 * 40 + 2, bias: true, tokens: 2 });
     await check({ type: 'Q6_K', k: 256, n: 10, maxBytes: 3 * 210, accumulate: true });
   });
 

@@ -13,42 +13,44 @@ function randomBytes(n: number, seed: number): Uint8Array {
 
 describe('weight upload', () => {
   it('plans even parts of whole rows within the limit (padded to words)', () => {
-    const shape = { name: 'blk.0.ffn_up.weight', type: typeId('Q4_0'), dims: [64, 45] };  // 36-byte rows
+    const shape = { name: 'blk.0.ffn_up.weight', type: typeId('Q4_0'), dims: [64, 45] };  // 2 blocks of 18 bytes, stored as 20
     expect(planWeightParts(shape, 1 << 30)).toEqual([{ rowStart: 0, rows: 45 }]);
-    const parts = planWeightParts(shape, 10 * 36 + 3);
+    const parts = planWeightParts(shape, 10 * 40 + 3);
     expect(parts.map((p) => p.rows)).toEqual([9, 9, 9, 9, 9]);
-    expect(() => planWeightParts(shape, 35)).toThrow(/one row is 36 bytes/);
+    expect(() => planWeightParts(shape, 39)).toThrow(/one row is 40 bytes/);
     expect(() => planWeightParts({ ...shape, dims: [48, 2] }, 1 << 20)).toThrow(/not a whole number of Q4_0 blocks/);
     expect(() => planWeightParts({ ...shape, type: typeId('IQ2_XXS'), dims: [256, 2] }, 1 << 20)).toThrow(/cannot read/);
   });
 
   it('streams chunks of any size into split, labelled buffers, byte for byte', async () => {
     const { device } = await gpuContext();
-    const shape = { name: 'token_embd.weight', type: typeId('Q5_0'), dims: [32, 37] };  // 22-byte rows
-    const bytes = randomBytes(22 * 37, 1);
-    const upload = new WeightUpload(device, shape, 5 * 22);
+    const shape = { name: 'token_embd.weight', type: typeId('Q3_K'), dims: [256, 37] };  // 110-byte rows, stored as they are
+    const bytes = randomBytes(110 * 37, 1);
+    const upload = new WeightUpload(device, shape, 5 * 110);
     for (let at = 0, i = 0; at < bytes.length; i++) {
       const n = [1, 3, 7, 64, 2, 5][i % 6];
       upload.write(bytes.slice(at, at + n));
       at += n;
     }
     const t = upload.finish();
-    // 110 bytes allowed → 108 after word padding → 4 rows of 22 per part.
+    // 550 bytes allowed → 548 after word padding → 4 rows of 110 per part.
     expect(t.parts.map((p) => p.rows)).toEqual([4, 4, 4, 4, 4, 4, 4, 4, 4, 1]);
     expect(t.parts.map((p) => p.buffer.label)).toEqual(t.parts.map((_, i) => `token_embd.weight[${i}]`));
     for (const p of t.parts) {
-      const got = await readBytes(device, p.buffer, p.rows * 22);
-      expect(Buffer.from(got).equals(Buffer.from(bytes.subarray(p.rowStart * 22, (p.rowStart + p.rows) * 22))), `part at row ${p.rowStart}`).toBe(true);
+      const got = await readBytes(device, p.buffer, p.rows * 110);
+      expect(Buffer.from(got).equals(Buffer.from(bytes.subarray(p.rowStart * 110, (p.rowStart + p.rows) * 110))), `part at row ${p.rowStart}`).toBe(true);
     }
     const whole = uploadWeight(device, shape, bytes);
     expect(whole.parts.length).toBe(1);
     expect(whole.parts[0].buffer.label).toBe('token_embd.weight');
   });
 
-  it('stores Q8_0 and Q6_K blocks padded to whole words, streamed in chunks that split blocks', async () => {
+  it('stores Q4_0, Q5_0, IQ4_NL, Q8_0 and Q6_K blocks padded to whole words, streamed in chunks that split blocks', async () => {
     const { device } = await gpuContext();
-    for (const [type, gguf, at, stored] of [['Q8_0', 34, 2, 36], ['Q6_K', 210, 210, 212]] as const) {
-      const k = type === 'Q8_0' ? 64 : 256, rows = 7, blocks = (k / (type === 'Q8_0' ? 32 : 256)) * rows;
+    const padded = [['Q4_0', 18, 2, 20], ['Q5_0', 22, 2, 24], ['IQ4_NL', 18, 2, 20], ['Q8_0', 34, 2, 36], ['Q6_K', 210, 210, 212]] as const;
+    for (const [type, gguf, at, stored] of padded) {
+      const block = type === 'Q6_K' ? 256 : 32;
+      const k = 2 * block, rows = 7, blocks = 2 * rows;
       const shape = { name: `blk.0.${type}.weight`, type: typeId(type), dims: [k, rows] };
       expect(weightGeometry(shape).rowBytes * rows).toBe(blocks * stored);
       expect(storedBytes(shape.type, blocks * gguf)).toBe(blocks * stored);
