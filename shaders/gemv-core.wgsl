@@ -118,6 +118,40 @@ fn silu(v: f32) -> f32 {
 
 var<private> ss: array<f32, MAX_TOKENS>;  // NORM: this thread's share of Σx² per token
 
+/** A chunk's 32 activations of one token (runs A and B, normed with NORM) and the sum of each run. */
+struct ChunkX {
+  a: array<vec4<f32>, 4>,
+  b: array<vec4<f32>, 4>,
+  sums: vec2<f32>,
+}
+
+/**
+ * Token t's activations at the chunk's runs e = (e0, e1), from x; adds their squares to ss[t]
+ * where sum_squares (NORM: once per token and chunk). A row past p.tokens reads the last real
+ * one (in bounds); its sums are never written.
+ */
+fn chunk_x(t: u32, e: vec2<u32>, sum_squares: bool) -> ChunkX {
+  var r: ChunkX;
+  let base = p.x_offset + min(t, p.tokens - 1u) * p.x_stride;
+  for (var i = 0u; i < 4u; i++) {
+    var xa = x4(base + e.x + 4u * i);
+    var xb = x4(base + e.y + 4u * i);
+    if (NORM && sum_squares) { ss[t] += dot(xa, xa) + dot(xb, xb); }
+    if (NORM) { xa *= g4(e.x + 4u * i); xb *= g4(e.y + 4u * i); }
+    r.a[i] = xa;
+    r.b[i] = xb;
+    r.sums += vec2<f32>(dot(xa, vec4<f32>(1.0)), dot(xb, vec4<f32>(1.0)));
+  }
+  return r;
+}
+
+/** chunk·x = sA·Σ qA·xA − mA·Σ xA + sB·Σ qB·xB − mB·Σ xB (quant/chunks.wgsl). */
+fn chunk_dot(w: Chunk, xc: ChunkX) -> f32 {
+  var d = vec2<f32>();
+  for (var i = 0u; i < 4u; i++) { d += vec2<f32>(dot(w.q[i], xc.a[i]), dot(w.q[4u + i], xc.b[i])); }
+  return dot(w.s, vec4<f32>(d.x, xc.sums.x, d.y, xc.sums.y) * vec4<f32>(1.0, -1.0, 1.0, -1.0));
+}
+
 /**
  * This thread's partial sums of rows row0.. of slot m, per token. Called with a literal m, so that
  * once inlined the slot's type switch folds to one format, as with a single-type pipeline.
@@ -135,21 +169,21 @@ fn slot_dot(m: u32, row0: u32, units: u32, lid: u32, sum_squares: bool) -> array
     for (var c = lid; c < units / 4u; c += WG) {
       let b = c / per;
       let e = chunk_pos(t_m, c % per) + vec2<u32>(b * blk.x);
-      for (var r = 0u; r < ROWS; r++) {
-        let row = min(row0 + r, s.x - 1u);
-        let w = chunk_t(t_m, s.z + row * s.y + b * blk.y, c % per);
-        for (var t = 0u; t < TOKENS; t++) {
-          // A row past p.tokens reads the last real one (in bounds); its sums are never written.
-          let base = p.x_offset + min(t, p.tokens - 1u) * p.x_stride;
-          var d = vec4<f32>();  // (Σ qA·xA, Σ xA, Σ qB·xB, Σ xB)
-          for (var i = 0u; i < 4u; i++) {
-            var xa = x4(base + e.x + 4u * i);
-            var xb = x4(base + e.y + 4u * i);
-            if (NORM && sum_squares && r == 0u) { ss[t] += dot(xa, xa) + dot(xb, xb); }
-            if (NORM) { xa *= g4(e.x + 4u * i); xb *= g4(e.y + 4u * i); }
-            d += vec4<f32>(dot(w.q[i], xa), dot(xa, vec4<f32>(1.0)), dot(w.q[4u + i], xb), dot(xb, vec4<f32>(1.0)));
+      let w_at = s.z + b * blk.y;
+      if (TOKENS == 1u) {
+        // Decode: the chunk's 32 activations are read (and normed, and summed) once, then serve
+        // every row, so the loads per row are the weight words alone.
+        let xc = chunk_x(0u, e, sum_squares);
+        for (var r = 0u; r < ROWS; r++) {
+          acc[r * MAX_TOKENS] += chunk_dot(chunk_t(t_m, w_at + min(row0 + r, s.x - 1u) * s.y, c % per), xc);
+        }
+      } else {
+        // A batch: each row's chunk is decoded once and serves every token.
+        for (var r = 0u; r < ROWS; r++) {
+          let w = chunk_t(t_m, w_at + min(row0 + r, s.x - 1u) * s.y, c % per);
+          for (var t = 0u; t < TOKENS; t++) {
+            acc[r * MAX_TOKENS + t] += chunk_dot(w, chunk_x(t, e, sum_squares && r == 0u));
           }
-          acc[r * MAX_TOKENS + t] += dot(w.s, d * vec4<f32>(1.0, -1.0, 1.0, -1.0));
         }
       }
     }
