@@ -148,7 +148,7 @@ fn chunk_x(t: u32, e: vec2<u32>, sum_squares: bool) -> ChunkX {
 /** chunk·x = sA·Σ qA·xA − mA·Σ xA + sB·Σ qB·xB − mB·Σ xB (quant/chunks.wgsl). */
 fn chunk_dot(w: Chunk, xc: ChunkX) -> f32 {
   var d = vec2<f32>();
-  for (var i = 0u; i < 4u; i++) { d += vec2<f32>(dot(w.q[i], xc.a[i]), dot(w.q[4u + i], xc.b[i])); }
+  for (var i = 0u; i < 4u; i++) { d += vec2<f32>(dot(sbytes4(w.q[i]), xc.a[i]), dot(sbytes4(w.q[4u + i]), xc.b[i])); }
   return dot(w.s, vec4<f32>(d.x, xc.sums.x, d.y, xc.sums.y) * vec4<f32>(1.0, -1.0, 1.0, -1.0));
 }
 

@@ -49,6 +49,12 @@ fn sbytes4(q: u32) -> vec4<f32> {
   return vec4<f32>(v);
 }
 
+/** Four integers in −128..127 (held as f32) packed as signed bytes, lowest lane first. */
+fn pack_i8x4(v: vec4<f32>) -> u32 {
+  let b = bitcast<vec4<u32>>(vec4<i32>(v)) & vec4<u32>(0xffu);
+  return b.x | (b.y << 8u) | (b.z << 16u) | (b.w << 24u);
+}
+
 /**
  * One "unit" of a weight row: 8 dequantized values as two runs of 4 consecutive elements
  * (lo at block-relative element e0, hi at e1). Every format is read in units; see weights.wgsl.

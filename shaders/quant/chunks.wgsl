@@ -1,7 +1,7 @@
 // Whole-block reading for the decode GEMV of every block type but Q2_K, Q3_K and IQ4_XS: a chunk
 // is 32 weights, two runs of 16 consecutive elements (A at block-relative element e0, B at e1),
 // read as aligned words with each scale and min decoded once per chunk, so Σx·min leaves the
-// inner product: chunk·x = sA·Σ qA·xA − mA·Σ xA + sB·Σ qB·xB − mB·Σ xB.
+// inner product: chunk·x = sA·Σ qA·xA − mA·Σ xA + sB·Σ qB·xB − mB·Σ xB, the q as 8-bit integers.
 // Needs bytes.wgsl, legacy.wgsl, iquants.wgsl and kquants.wgsl (stored layouts: weights.ts
 // STORED_PADDING).
 //   32-element types, 1 chunk per block, A = elements 0.., B = 16..: Q4_0 / IQ4_NL (20-byte
@@ -15,9 +15,14 @@
 //     64h + 32p + l.., qh bytes 128 + 32h + l..; A = low nibbles | qh bits 2p (elements
 //     128h + 32p + l..), B = high nibbles | qh bits 4 + 2p (64 further); q − 32 as a min of 32·s.
 
-/** 32 weights: q[0..3] the 16 of run A, q[4..7] of run B; s = (sA, mA, sB, mB). */
+/**
+ * 32 weights as 8-bit integers, four to a word (lowest byte first): q[0..3] the 16 of run A,
+ * q[4..7] of run B; weight = s·q − m with s = (sA, mA, sB, mB). Every chunked type's integers fit
+ * a signed byte (Q8_0 −128..127, the others 0..63), so the words serve both the f32 dot product
+ * (sbytes4) and the packed integer one (dot4I8Packed) against 8-bit activations.
+ */
 struct Chunk {
-  q: array<vec4<f32>, 8>,
+  q: array<u32, 8>,
   s: vec4<f32>,
 }
 
@@ -42,10 +47,12 @@ fn chunk_pos(t: u32, c: u32) -> vec2<u32> {
   }
 }
 
+const LO4 = 0x0f0f0f0fu;
+
 fn q8_0_chunk(b: u32) -> Chunk {
   var r: Chunk;
   let d = w_f16(b);
-  for (var i = 0u; i < 8u; i++) { r.q[i] = sbytes4(w_u32a(b + 4u + 4u * i)); }
+  for (var i = 0u; i < 8u; i++) { r.q[i] = w_u32a(b + 4u + 4u * i); }
   r.s = vec4<f32>(d, 0.0, d, 0.0);
   return r;
 }
@@ -55,8 +62,8 @@ fn nibble_chunk(o: u32) -> Chunk {
   var r: Chunk;
   for (var i = 0u; i < 4u; i++) {
     let q = w_u32a(o + 4u * i);
-    r.q[i] = nibbles_lo(q);
-    r.q[4u + i] = nibbles_hi(q);
+    r.q[i] = q & LO4;
+    r.q[4u + i] = (q >> 4u) & LO4;
   }
   return r;
 }
@@ -75,13 +82,19 @@ fn q4_1_chunk(b: u32) -> Chunk {
   return r;
 }
 
-/** Q5_0 / Q5_1: the nibbles at o + 4 with bit 4 from the qh word at o. */
+/** Bits 0..3 of h moved to bit 4 of each byte: a word's four fifth bits. */
+fn fifth_bits(h: u32) -> u32 {
+  return ((h & 1u) << 4u) | ((h & 2u) << 11u) | ((h & 4u) << 18u) | ((h & 8u) << 25u);
+}
+
+/** Q5_0 / Q5_1: the nibbles at o + 4 with bit 4 of element e from bit e of the qh word at o. */
 fn q5_chunk(o: u32) -> Chunk {
-  var r = nibble_chunk(o + 4u);
+  var r: Chunk;
   let qh = w_u32a(o);
   for (var i = 0u; i < 4u; i++) {
-    r.q[i] += high_bits(qh, 4u * i);
-    r.q[4u + i] += high_bits(qh, 16u + 4u * i);
+    let q = w_u32a(o + 4u + 4u * i);
+    r.q[i] = (q & LO4) | fifth_bits(qh >> (4u * i));
+    r.q[4u + i] = ((q >> 4u) & LO4) | fifth_bits(qh >> (16u + 4u * i));
   }
   return r;
 }
@@ -100,12 +113,13 @@ fn q5_1_chunk(b: u32) -> Chunk {
   return r;
 }
 
+/** IQ4_NL: the table's values (−127..113) packed as signed bytes. */
 fn iq4_nl_chunk(b: u32) -> Chunk {
   var r: Chunk;
   for (var i = 0u; i < 4u; i++) {
     let v = iq4_word(w_u32a(b + 4u + 4u * i));
-    r.q[i] = v.lo;
-    r.q[4u + i] = v.hi;
+    r.q[i] = pack_i8x4(v.lo);
+    r.q[4u + i] = pack_i8x4(v.hi);
   }
   let d = w_f16(b);
   r.s = vec4<f32>(d, 0.0, d, 0.0);
@@ -121,6 +135,12 @@ fn k4_chunk_scales(b: u32, c: u32) -> vec4<f32> {
   return vec4<f32>(dm.x * a.x, dm.y * a.y, dm.x * e.x, dm.y * e.y);
 }
 
+fn q4_k_chunk(b: u32, c: u32) -> Chunk {
+  var r = nibble_chunk(b + 16u + 32u * (c >> 1u) + 16u * (c & 1u));
+  r.s = k4_chunk_scales(b, c);
+  return r;
+}
+
 fn q5_k_chunk(b: u32, c: u32) -> Chunk {
   var r: Chunk;
   let j = c >> 1u;
@@ -128,15 +148,9 @@ fn q5_k_chunk(b: u32, c: u32) -> Chunk {
   for (var i = 0u; i < 4u; i++) {
     let q = w_u32a(o + 4u * i);
     let qh = w_u32a(b + 16u + 16u * (c & 1u) + 4u * i);
-    r.q[i] = nibbles_lo(q) + k5_high_bits(qh, 2u * j);
-    r.q[4u + i] = nibbles_hi(q) + k5_high_bits(qh, 2u * j + 1u);
+    r.q[i] = (q & LO4) | (((qh >> (2u * j)) & 0x01010101u) << 4u);
+    r.q[4u + i] = ((q >> 4u) & LO4) | (((qh >> (2u * j + 1u)) & 0x01010101u) << 4u);
   }
-  r.s = k4_chunk_scales(b, c);
-  return r;
-}
-
-fn q4_k_chunk(b: u32, c: u32) -> Chunk {
-  var r = nibble_chunk(b + 16u + 32u * (c >> 1u) + 16u * (c & 1u));
   r.s = k4_chunk_scales(b, c);
   return r;
 }
@@ -149,8 +163,8 @@ fn q6_k_chunk(b: u32, c: u32) -> Chunk {
   for (var i = 0u; i < 4u; i++) {
     let ql = w_u32a(b + 64u * h + 32u * p + l + 4u * i);
     let qh = w_u32a(b + 128u + 32u * h + l + 4u * i);
-    r.q[i] = nibbles_lo(ql) + crumbs(qh, 2u * p) * 16.0;
-    r.q[4u + i] = nibbles_hi(ql) + crumbs(qh, 4u + 2u * p) * 16.0;
+    r.q[i] = (ql & LO4) | (((qh >> (2u * p)) & 0x03030303u) << 4u);
+    r.q[4u + i] = ((ql >> 4u) & LO4) | (((qh >> (4u + 2u * p)) & 0x03030303u) << 4u);
   }
   let d = w_f16(b + 208u);
   let s = b + 192u + 8u * h + 2u * p + (c & 1u);  // scales[16], int8, of sub-blocks A and A + 4
