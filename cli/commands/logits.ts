@@ -9,6 +9,7 @@ import { acquireNodeDevice } from '../../gpu/node-gpu.ts';
 import { GpuSession } from '../../gpu/session.ts';
 import { planModel } from '../../model/arch/index.ts';
 import { UsageError, intList, parse, type CliCommand } from '../args.ts';
+import { cliGemvTuning } from '../gemv-tuning.ts';
 import { intOption, openGguf } from '../open-model.ts';
 
 export const logits: CliCommand = {
@@ -28,7 +29,9 @@ export const logits: CliCommand = {
       const bad = tokens.find((t) => t >= nVocab);
       if (bad !== undefined) throw new UsageError(`token ${bad} is outside the vocabulary (0..${nVocab - 1})`);
       const ctx = await acquireNodeDevice();
-      const session = await GpuSession.load(ctx, file, source, { contextLength: Math.max(2, tokens.length), chunkTokens: chunk, kvF16: false });
+      const session = await GpuSession.load(ctx, file, source, {
+        contextLength: Math.max(2, tokens.length), chunkTokens: chunk, kvF16: false, gemvTuning: cliGemvTuning(),
+      });
       try {
         const out = await session.evalLogits(tokens);
         // Float32Array is host-endian; every platform Dawn runs on is little-endian.
