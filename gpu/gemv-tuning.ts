@@ -127,7 +127,7 @@ export function gemvClasses(matrices: readonly WeightTensor[]): GemvClass[] {
 }
 
 /** Shapes this device can run as asked (prepareGemv would shrink a larger one to fit). */
-function fits(env: OpEnv, s: GemvWorkgroupShape): boolean {
+export function gemvShapeFits(env: OpEnv, s: GemvWorkgroupShape): boolean {
   const l = env.ctx.limits;
   return s.workgroupSize <= l.maxComputeInvocationsPerWorkgroup && s.workgroupSize <= l.maxComputeWorkgroupSizeX &&
     s.workgroupSize * s.rowsPerWorkgroup * 4 <= l.maxComputeWorkgroupStorageSize;
@@ -201,7 +201,7 @@ export async function tuneGemvShapes(env: OpEnv, matrices: readonly WeightTensor
     const t = (options.timer ?? gpuCandidateTimer)(env, c, options.reps ?? DEFAULT_REPS);
     try {
       // A class no candidate runs for keeps the default, stored too, so that it is not timed again.
-      const best = (await chooseGemvShape(t, (s) => fits(env, s)))?.shape ?? otherwise;
+      const best = (await chooseGemvShape(t, (s) => gemvShapeFits(env, s)))?.shape ?? otherwise;
       table.set(cls, best);
       shapes.push(row(c, best, 'tuned'));
       timed++;
