@@ -10,7 +10,9 @@
 // is among them, so the winner is never slower as measured). Each is one pass of GEMVs over up
 // to LIST_BYTES of the class's matrices (more than a GPU's last-level cache, so that the cache
 // does not flatter), timed as the benchmarks time (gpu/profile.ts: timestamps where the adapter
-// has them), median of `reps` after a warm-up.
+// has them), median of `reps` after a warm-up. A class whose matrices all fit in the cache is
+// timed warm, unlike in decode; copies to make up the bytes would cost GPU memory at the moment
+// the model has just taken what the device allows, so its shapes are compared warm.
 // Cost, estimated (not yet measured on a GPU): at most MAX_CLASSES classes × 6 shapes × 4 passes
 // of ≤ 64 MiB: about 150 passes of 0.1–0.6 ms at 100–600 GB/s plus a submit each, 0.1–0.2 s;
 // and 6 pipelines compiled per class (the 4 and then the 2 of a step at once), tens of ms each.

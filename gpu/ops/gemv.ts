@@ -21,7 +21,8 @@ export const GEMV_MAX_SLOTS = 3;
  * Version of the decode GEMV kernel as its speed is concerned: part of the key under which a
  * tuned workgroup shape is cached per adapter (gpu/gemv-tuning-cache.ts). Bump it whenever
  * shaders/gemv*.wgsl, the chunk/unit readers they include, or the way prepareKernel maps a shape
- * onto the kernel changes, so that every adapter tunes the new kernel afresh.
+ * onto the kernel changes, so that every adapter tunes the new kernel afresh
+ * (tests/unit/gpu/gemv-kernel-version.test.ts pins it to a hash of the WGSL).
  */
 export const GEMV_KERNEL_VERSION = 1;
 
