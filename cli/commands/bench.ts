@@ -289,10 +289,11 @@ export const bench: CliCommand = {
     const contextLength = intOption(values.ctx, '--ctx', promptTokens + genTokens + 1, 2);
     const chunkTokens = values.chunk === undefined ? undefined : intOption(values.chunk, '--chunk', 0);
     const submitAhead = values['submit-ahead'] === undefined ? undefined : intOption(values['submit-ahead'], '--submit-ahead', 0, 0);
+    const gemvTuning = cliGemvTuning();
     const { source, file } = await openGguf(positionals[0]);
     try {
       const ctx = await acquireNodeDevice();
-      const session = await GpuSession.load(ctx, file, source, { contextLength, chunkTokens, submitAhead, gemvTuning: cliGemvTuning() });
+      const session = await GpuSession.load(ctx, file, source, { contextLength, chunkTokens, submitAhead, gemvTuning });
       try {
         const bos = file.metadata.get('tokenizer.ggml.bos_token_id');
         const result = await runBench(session, file, { promptTokens: Math.min(promptTokens, session.contextLength - 1), genTokens, warmup: true },

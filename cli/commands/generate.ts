@@ -163,8 +163,9 @@ export const generate: CliCommand = {
       ...(o.prompt !== undefined ? { prompt: o.prompt } : {}),
     });
 
+    const gemvTuning = cliGemvTuning();
     const { source, file } = await openGguf(positionals[0]);
-    const backend = new GpuBackend(() => acquireNodeDevice(), { gemvTuning: cliGemvTuning() });
+    const backend = new GpuBackend(() => acquireNodeDevice(), { gemvTuning });
     const runtime = new EngineRuntime(backend, { maxSequences: batch?.length });
     try {
       await runtime.load(source, file, () => {}, { id: positionals[0], contextLength, exactContext: contextLength !== undefined });

@@ -23,6 +23,7 @@ export const logits: CliCommand = {
     const tokens = intList(values.tokens, '--tokens');
     if (tokens.length === 0) throw new UsageError('--tokens needs at least one id');
     const chunk = intOption(values.chunk, '--chunk', 256);
+    const gemvTuning = cliGemvTuning();
     const { source, file } = await openGguf(positionals[0]);
     try {
       const nVocab = planModel(file).nVocab;
@@ -30,7 +31,7 @@ export const logits: CliCommand = {
       if (bad !== undefined) throw new UsageError(`token ${bad} is outside the vocabulary (0..${nVocab - 1})`);
       const ctx = await acquireNodeDevice();
       const session = await GpuSession.load(ctx, file, source, {
-        contextLength: Math.max(2, tokens.length), chunkTokens: chunk, kvF16: false, gemvTuning: cliGemvTuning(),
+        contextLength: Math.max(2, tokens.length), chunkTokens: chunk, kvF16: false, gemvTuning,
       });
       try {
         const out = await session.evalLogits(tokens);
