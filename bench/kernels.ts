@@ -7,8 +7,8 @@
 // Decode GEMV is measured the way a token meets it: at the real shapes of the target models, and
 // over enough distinct copies of each weight (≥ 256 MB in all) that no cache holds them, timed by
 // GPU timestamps where the adapter has them (gpu/profile.ts). Beside it: the cost of one empty
-// dispatch (the floor under every fused or unfused kernel) and a workgroup-shape sweep whose
-// winner per shape is reported.
+// dispatch (the floor under every fused or unfused kernel) and, per shape, the workgroup shape the
+// load-time tuner (gpu/gemv-tuning.ts) picks there, beside the default's time.
 // Prefill GEMM is measured at its real shapes (512 tokens; K and N of Qwen3-0.6B, Jamba-3B-like and
 // 4096-wide layers) with f32 and, where the adapter has shader-f16, f16 tiles, each beside the FMA
 // probe's rate of the same precision (gpu/ops/fma-probe.ts) measured in the same run. `--big` adds
@@ -21,7 +21,8 @@ import { acquireNodeDevice } from '../gpu/node-gpu.ts';
 import { prepareEmbedding } from '../gpu/ops/embedding.ts';
 import { measureFmaRate } from '../gpu/ops/fma-probe.ts';
 import { gemmTile, prepareGemm } from '../gpu/ops/gemm.ts';
-import { prepareGemv } from '../gpu/ops/gemv.ts';
+import { chooseGemvShape, gemvShapeFits, gpuCandidateTimer } from '../gpu/gemv-tuning.ts';
+import { defaultGemvShape, prepareGemv } from '../gpu/ops/gemv.ts';
 import { PipelineCache } from '../gpu/pipelines.ts';
 import { timeList } from '../gpu/profile.ts';
 import { prepareElementwise } from '../gpu/ops/elementwise.ts';
@@ -150,33 +151,38 @@ function tiledBytes(type: string, k: number, n: number): Uint8Array {
 }
 
 interface DecodeRow {
-  type: string; k: number; n: number; copies: number; workgroupSize?: number; rowsPerWorkgroup?: number;
+  type: string; k: number; n: number; copies: number;
   /** Whether the subgroupAdd reduction ran (false: the workgroup-memory tree). */
   subgroups: boolean;
   clock: string; us: number; gbPerS: number; fractionOfCopy: number;
 }
 
-/** One GEMV per copy, in one pass: the time per GEMV with the weights out of every cache. */
-async function timeDecodeGemv(type: string, k: number, n: number, shape?: { workgroupSize: number; rowsPerWorkgroup: number }, subgroups = true): Promise<DecodeRow> {
+/** Enough copies of a k × n weight (≥ ROTATE_BYTES in all) that no cache holds them across a pass. */
+function uploadCopies(type: string, k: number, n: number): WeightTensor[] {
   const id = ggmlTypeByName(type)!.id;
   const bytes = tiledBytes(type, k, n);
   const copies = Math.max(1, Math.min(MAX_COPIES, Math.ceil(ROTATE_BYTES / bytes.length)));
+  return Array.from({ length: copies }, (_, c) => uploadWeight(device, { name: `gemv.${type}.${k}x${n}.${c}`, type: id, dims: [k, n] }, bytes));
+}
+
+function destroyAll(weights: readonly WeightTensor[]): void {
+  for (const w of weights) for (const p of w.parts) p.buffer.destroy();
+}
+
+/** One GEMV per copy, in one pass: the time per GEMV with the weights out of every cache. */
+async function timeDecodeGemv(type: string, k: number, n: number, subgroups = true): Promise<DecodeRow> {
+  const weights = uploadCopies(type, k, n);
   const x = activations('x', k), y = activations('y', n);
-  const weights: WeightTensor[] = [];
   const list: Dispatch[] = [];
   try {
-    for (let c = 0; c < copies; c++) {
-      const w = uploadWeight(device, { name: `gemv.${type}.${k}x${n}.${c}`, type: id, dims: [k, n] }, bytes);
-      weights.push(w);
-      list.push(...await prepareGemv(env, { label: w.name, weight: w, x: { buffer: x }, y: { buffer: y }, ...shape, subgroups }));
-    }
+    for (const w of weights) list.push(...await prepareGemv(env, { label: w.name, weight: w, x: { buffer: x }, y: { buffer: y }, subgroups }));
     const t = await timeList(device, list, cpuAdapter ? 2 : 10);
-    const each = t.seconds / copies;
+    const each = t.seconds / weights.length;
     // The bytes the GPU reads: Q8_0 and Q6_K blocks are stored padded (gpu/weights.ts).
     const moved = weightGeometry(weights[0]).rowBytes * n + 4 * (k + n);
-    return { type, k, n, copies, ...shape, subgroups: subgroups && ctx.features.subgroups, clock: t.clock, us: each * 1e6, gbPerS: moved / each / 1e9, fractionOfCopy: moved / each / 1e9 / copyGBps };
+    return { type, k, n, copies: weights.length, subgroups: subgroups && ctx.features.subgroups, clock: t.clock, us: each * 1e6, gbPerS: moved / each / 1e9, fractionOfCopy: moved / each / 1e9 / copyGBps };
   } finally {
-    for (const w of weights) for (const p of w.parts) p.buffer.destroy();
+    destroyAll(weights);
     x.destroy();
     y.destroy();
   }
@@ -187,31 +193,46 @@ for (const [k, n] of DECODE_SHAPES) {
   for (const type of args['all-types'] ? TYPES : Q4KM_TYPES) {
     if (k % (ggmlTypeByName(type)!.blockSize) !== 0) continue;
     for (const subgroups of ctx.features.subgroups ? [true, false] : [false]) {
-      const r = await timeDecodeGemv(type, k, n, undefined, subgroups);
+      const r = await timeDecodeGemv(type, k, n, subgroups);
       decodeRows.push(r);
       console.log(`gemv ${type.padEnd(5)} ${k}x${n}${subgroups ? ' subgroups' : ''}: ${r.us.toFixed(1)} us ${r.gbPerS.toFixed(1)} GB/s = ${(100 * r.fractionOfCopy).toFixed(0)} % of copy (${r.copies} copies, ${r.clock})`);
     }
   }
 }
 
-/** Workgroup shapes for Q4_K at each decode shape: the winner per shape. */
-const sweep: DecodeRow[] = [];
+interface SweepRow {
+  type: string; k: number; n: number; copies: number; workgroupSize: number; rowsPerWorkgroup: number;
+  clock: string; us: number; gbPerS: number; defaultUs: number;
+}
+
+/**
+ * The load-time tuner's choice (gpu/gemv-tuning.ts: its candidates, timer and chooser) for Q4_K at
+ * each decode shape, over the copies above rather than one model's matrices, beside the time of
+ * defaultGemvShape: what tuning gains at that shape.
+ */
+const sweep: SweepRow[] = [];
 const SWEEP_SHAPES = cpuAdapter ? [] : DECODE_SHAPES.filter(([k]) => k % 256 === 0);
 for (const [k, n] of SWEEP_SHAPES) {
-  const tried: DecodeRow[] = [];
-  for (const workgroupSize of [32, 64, 128, 256]) {
-    for (const rowsPerWorkgroup of [1, 2, 4]) {
-      try {
-        tried.push(await timeDecodeGemv('Q4_K', k, n, { workgroupSize, rowsPerWorkgroup }));
-      } catch (e) {
-        console.log(`sweep Q4_K ${k}x${n} wg ${workgroupSize} rows ${rowsPerWorkgroup}: ${(e as Error).message}`);
-      }
+  const weights = uploadCopies('Q4_K', k, n);
+  const rowBytes = weightGeometry(weights[0]).rowBytes;
+  const timer = gpuCandidateTimer(env, { type: weights[0].type, k, bytes: rowBytes * n * weights.length, matrices: weights }, 10);
+  try {
+    const best = await chooseGemvShape(timer, (s) => gemvShapeFits(env, s));
+    if (!best) {
+      console.log(`sweep Q4_K ${k}x${n}: no candidate ran`);
+      continue;
     }
-  }
-  tried.sort((a, b) => a.us - b.us);
-  if (tried[0]) {
-    sweep.push(tried[0]);
-    console.log(`sweep Q4_K ${k}x${n}: best ${tried[0].workgroupSize} threads x ${tried[0].rowsPerWorkgroup} rows, ${tried[0].gbPerS.toFixed(1)} GB/s`);
+    const fallback = await (await timer.prepare(defaultGemvShape(ctx)))();
+    const each = best.seconds / weights.length;
+    const r: SweepRow = {
+      type: 'Q4_K', k, n, copies: weights.length, ...best.shape, clock: ctx.features.timestamps ? 'gpu-timestamps' : 'wall-clock',
+      us: each * 1e6, gbPerS: (rowBytes * n + 4 * (k + n)) / each / 1e9, defaultUs: (fallback / weights.length) * 1e6,
+    };
+    sweep.push(r);
+    console.log(`sweep Q4_K ${k}x${n}: best ${r.workgroupSize} threads x ${r.rowsPerWorkgroup} rows, ${r.us.toFixed(1)} us ${r.gbPerS.toFixed(1)} GB/s (default ${r.defaultUs.toFixed(1)} us)`);
+  } finally {
+    timer.destroy();
+    destroyAll(weights);
   }
 }
 

@@ -21,6 +21,8 @@ export interface AdapterSummary {
   readonly architecture: string;
   readonly device: string;
   readonly description: string;
+  /** The adapter says it is a software fallback (SwiftShader, lavapipe: the CPU, not a GPU). */
+  readonly fallback: boolean;
 }
 
 export const WEBGPU_BROWSERS =
@@ -46,6 +48,7 @@ export function summarizeAdapter(info: GPUAdapterInfo): AdapterSummary {
     architecture: info.architecture ?? '',
     device: info.device ?? '',
     description: info.description ?? '',
+    fallback: info.isFallbackAdapter ?? false,
   };
 }
 

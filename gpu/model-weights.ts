@@ -24,6 +24,8 @@ export interface ModelWeights {
   get(name: string): WeightTensor;
   /** The joined tensor whose first member is `first` (see the header), if it was joined. */
   joined(first: string): WeightTensor | undefined;
+  /** Every uploaded tensor, as the kernels see it (experts split, matrices joined). */
+  list(): WeightTensor[];
   /** The raw f32 values of a small F32 tensor, read back from the file (e.g. rope factors). */
   readonly host: ReadonlyMap<string, Float32Array>;
   readonly bytes: number;
@@ -186,6 +188,7 @@ export async function uploadModelWeights(
       return t;
     },
     joined: (first) => joined.get(first),
+    list: () => [...tensors.values()],
     host,
     bytes: total,
     destroy() {

@@ -18,6 +18,7 @@ import { checkMemoryPlan, formatBytes, planMemory, type MemoryPlan } from './mem
 import { BatchDecoder, type GpuBatchStep } from './batch-step.ts';
 import { chooseChunkTokens } from './chunk-size.ts';
 import { effectiveContext } from './fit.ts';
+import { tuneGemvShapes, type GemvTuning, type GemvTuningOptions, type GemvTuningReport } from './gemv-tuning.ts';
 import { GEMV_MAX_TOKENS } from './ops/gemv.ts';
 import { uploadModelWeights, type ModelWeights } from './model-weights.ts';
 import { decodePartialSize, defaultDecodeSplits } from './ops/attention-decode.ts';
@@ -26,6 +27,7 @@ import { prepareLogitMask, type PreparedLogitMask } from './ops/logit-mask.ts';
 import { MAX_TOP_K, prepareSample, type PreparedSample } from './ops/sample.ts';
 import { createStepBuffer } from './ops/step.ts';
 import type { Scratch } from './graph.ts';
+import type { WeightTensor } from './weights.ts';
 import { PipelineCache } from './pipelines.ts';
 import { GpuSequence } from './sequence.ts';
 import { INITIAL_KV_POSITIONS, SequenceState } from './sequence-state.ts';
@@ -57,6 +59,8 @@ export interface ModelOptions {
   readonly memoryBudgetBytes?: number;
   /** Positions a new sequence's KV cache holds before it first grows (default INITIAL_KV_POSITIONS). */
   readonly kvInitialPositions?: number;
+  /** The decode GEMV's workgroup shapes: tuned on this adapter at load, or cached (gpu/gemv-tuning.ts). */
+  readonly gemvTuning?: GemvTuningOptions;
   readonly onProgress?: (p: { phase: 'upload' | 'compile'; done: number; total: number }) => void;
 }
 
@@ -101,6 +105,8 @@ export function submitAheadDepth(requested: number | undefined, memory: MemoryPl
 
 export class GpuModel {
   readonly env: OpEnv;
+  /** Where the decode GEMV's workgroup shapes came from, and which they are. */
+  readonly gemvTuning: GemvTuningReport;
   readonly encodeStats: EncodeStats = {
     passes: 0, dispatches: 0, ms: 0, aheadMs: 0, aheadSteps: 0, submittedAhead: 0, discardedAhead: 0, batches: 0, batchedSteps: 0, lastBatchDispatches: 0,
   };
@@ -126,9 +132,11 @@ export class GpuModel {
     readonly submitAhead: number,
     private readonly kvInitialPositions: number,
     pipelines: PipelineCache,
+    gemv: GemvTuning,
     private readonly memoryBudgetBytes?: number,
   ) {
-    this.env = { ctx, pipelines };
+    this.env = { ctx, pipelines, gemvShapes: gemv.table };
+    this.gemvTuning = gemv.report;
     ctx.device.lost.then((info) => { this.lostReason = info.message || info.reason || 'unknown'; });
   }
 
@@ -157,6 +165,7 @@ export class GpuModel {
     });
     let weights: ModelWeights | undefined;
     let scratch: Scratch | undefined;
+    let gemv: GemvTuning | undefined;
     // Every buffer made here is freed when anything fails, the GPU's out-of-memory included.
     const failure = { what: `loading this ${plan.arch} model`, needs: formatBytes(memory.totalBytes) };
     await withErrorScopes(ctx.device, failure, async () => {
@@ -165,12 +174,13 @@ export class GpuModel {
         onProgress: (p) => options.onProgress?.({ phase: 'upload', done: p.done, total: p.total }),
       });
       scratch = createScratch(ctx.device, plan, chunkTokens, contextLength);
+      gemv = await tuneGemvShapes({ ctx, pipelines }, decodeMatrices(plan, weights), options.gemvTuning);
     }, () => {
       weights?.destroy();
       if (scratch) for (const b of Object.values(scratch)) b.destroy();
     });
     return new GpuModel(ctx, plan, memory, weights!, scratch!, contextLength, chunkTokens, kvF16, options.encodeAhead ?? true,
-      submitAheadDepth(options.submitAhead, memory), options.kvInitialPositions ?? INITIAL_KV_POSITIONS, pipelines, options.memoryBudgetBytes);
+      submitAheadDepth(options.submitAhead, memory), options.kvInitialPositions ?? INITIAL_KV_POSITIONS, pipelines, gemv!, options.memoryBudgetBytes);
   }
 
   get vocabSize(): number {
@@ -289,6 +299,15 @@ export class GpuModel {
     this.batchDecoder?.destroy();
     void this.logitMaskPrep?.then((m) => m.bitset.destroy(), () => undefined);
   }
+}
+
+/**
+ * The weights decode multiplies by (GEMV): matrices with rows of at least 32 and at least 32 of
+ * them (not conv kernels or per-channel vectors), except an untied token embedding (a lookup).
+ */
+function decodeMatrices(plan: ModelPlan, weights: ModelWeights): WeightTensor[] {
+  return weights.list().filter((t) => t.dims.length >= 2 && t.dims[0] >= 32 && t.dims.slice(1).reduce((a, b) => a * b, 1) >= 32 &&
+    !(t.name === plan.tokenEmbedding && !plan.tied));
 }
 
 function createScratch(device: GPUDevice, plan: ModelPlan, chunkTokens: number, contextLength: number): Scratch {

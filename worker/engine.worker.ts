@@ -9,11 +9,13 @@ import { GpuBackend } from '../gpu/backend.ts';
 import { memoryBudgetBytes } from '../gpu/memory-budget.ts';
 import { createEngine } from './engine.ts';
 import { serializeError } from './errors.ts';
+import { idbGemvTuningCache } from './storage/tuning-cache.ts';
 
 declare const __EDGEWISE_HUB_BASE__: string | undefined;
 
 const engine = createEngine({ hubBase: typeof __EDGEWISE_HUB_BASE__ === 'string' && __EDGEWISE_HUB_BASE__ ? __EDGEWISE_HUB_BASE__ : undefined, runtime: new EngineRuntime(new GpuBackend(() => acquireDevice(navigator.gpu), {
   memoryBudgetBytes: memoryBudgetBytes((navigator as Navigator & { deviceMemory?: number }).deviceMemory),
+  gemvTuning: { cache: idbGemvTuningCache() },
 })) });
 
 /** Every method of `api`, rethrowing failures as SerializedError. */

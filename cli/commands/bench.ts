@@ -8,6 +8,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { AdapterSummary, GpuContext } from '../../gpu/device.ts';
 import { acquireNodeDevice } from '../../gpu/node-gpu.ts';
+import type { GemvTuningReport } from '../../gpu/gemv-tuning.ts';
 import { formatBytes, type MemoryPlan } from '../../gpu/memory-plan.ts';
 import { measureFmaRate, type FmaRate } from '../../gpu/ops/fma-probe.ts';
 import { GpuSession } from '../../gpu/session.ts';
@@ -15,6 +16,7 @@ import type { ModelPlan } from '../../model/arch/plan.ts';
 import { DEFAULT_SAMPLING } from '../../engine/generate.ts';
 import type { GgufFile } from '../../model/gguf/types.ts';
 import { parse, type CliCommand } from '../args.ts';
+import { cliGemvTuning } from '../gemv-tuning.ts';
 import { intOption, openGguf } from '../open-model.ts';
 
 const GREEDY = { ...DEFAULT_SAMPLING, temperature: 0, repetitionPenalty: 1 };
@@ -79,6 +81,8 @@ export interface BenchResult {
     readonly dispatchesPerToken: number; readonly encodeMsPerToken: number; readonly encodeAheadMsPerToken: number;
     readonly submitAhead: number;
   };
+  /** The decode GEMV's workgroup shapes in use, and whether they came from the cache, a tuning at load (its ms) or the defaults. */
+  readonly gemv: GemvTuningReport;
 }
 
 /** The share of each stacked MoE expert tensor a token uses: the k of n experts the router chooses. */
@@ -233,10 +237,18 @@ export async function runBench(session: GpuSession, file: GgufFile, o: BenchOpti
       encodeAheadMsPerToken: median(cpu.aheadMs),
       submitAhead: session.model.submitAhead,
     },
+    gemv: session.model.gemvTuning,
   };
 }
 
 const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+
+function formatGemv(g: GemvTuningReport): string {
+  const from = g.source === 'default' ? `defaults (${g.reason})` : g.source === 'cache' ? 'cached for this adapter' : `tuned at load in ${g.ms.toFixed(0)} ms (${g.clock})`;
+  const shapes = g.shapes.map((s) => `${s.type} K=${s.k} ${s.workgroupSize}×${s.rowsPerWorkgroup}`);
+  return `${from}: ${[...shapes, `other ${g.otherwise.workgroupSize}×${g.otherwise.rowsPerWorkgroup}`].join(', ')}` +
+    (g.cacheError ? `; not cached: ${g.cacheError}` : '');
+}
 
 export function formatBench(r: BenchResult): string {
   const a = r.adapter;
@@ -253,6 +265,7 @@ export function formatBench(r: BenchResult): string {
       (p.probeF16 ? ` (${(100 * p.fractionOfF32Rate).toFixed(1)} % of f32's ${p.probeF32.gflops.toPrecision(3)})` : ''),
     `decode    ${r.genTokens} tokens: ${r.decodeTokensPerSecond.toFixed(2)} tokens/s`,
     `floor     ${mb(f.bytesPerToken)} per token ÷ copy ${f.copyGBps.toFixed(1)} GB/s = ${f.floorTokensPerSecond.toFixed(1)} tokens/s; decode at ${(100 * f.fractionOfFloor).toFixed(1)} % of it`,
+    `gemv      threads×rows per workgroup ${formatGemv(r.gemv)}`,
     `cpu       ${r.decodeCpu.dispatchesPerToken.toFixed(0)} dispatches per decoded token: ${r.decodeCpu.encodeMsPerToken.toFixed(3)} ms to submit them while the GPU waits, ${r.decodeCpu.encodeAheadMsPerToken.toFixed(3)} ms encoding ahead while it runs (${r.decodeCpu.submitAhead} steps submitted ahead)`,
   ].join('\n');
 }
@@ -276,10 +289,11 @@ export const bench: CliCommand = {
     const contextLength = intOption(values.ctx, '--ctx', promptTokens + genTokens + 1, 2);
     const chunkTokens = values.chunk === undefined ? undefined : intOption(values.chunk, '--chunk', 0);
     const submitAhead = values['submit-ahead'] === undefined ? undefined : intOption(values['submit-ahead'], '--submit-ahead', 0, 0);
+    const gemvTuning = cliGemvTuning();
     const { source, file } = await openGguf(positionals[0]);
     try {
       const ctx = await acquireNodeDevice();
-      const session = await GpuSession.load(ctx, file, source, { contextLength, chunkTokens, submitAhead });
+      const session = await GpuSession.load(ctx, file, source, { contextLength, chunkTokens, submitAhead, gemvTuning });
       try {
         const bos = file.metadata.get('tokenizer.ggml.bos_token_id');
         const result = await runBench(session, file, { promptTokens: Math.min(promptTokens, session.contextLength - 1), genTokens, warmup: true },

@@ -14,6 +14,7 @@ import { EngineRuntime } from '../../engine/runtime.ts';
 import type { GenerateRequest, GenerateResult, SamplingOptions } from '../../engine/api.ts';
 import { EdgewiseError } from '../../model/errors.ts';
 import { UsageError, intList, numberOption, parse, type CliCommand } from '../args.ts';
+import { cliGemvTuning } from '../gemv-tuning.ts';
 import { intOption, openGguf } from '../open-model.ts';
 
 /** llama.cpp's CLI defaults where ours would differ: no repetition penalty unless asked. */
@@ -162,8 +163,9 @@ export const generate: CliCommand = {
       ...(o.prompt !== undefined ? { prompt: o.prompt } : {}),
     });
 
+    const gemvTuning = cliGemvTuning();
     const { source, file } = await openGguf(positionals[0]);
-    const backend = new GpuBackend(() => acquireNodeDevice());
+    const backend = new GpuBackend(() => acquireNodeDevice(), { gemvTuning });
     const runtime = new EngineRuntime(backend, { maxSequences: batch?.length });
     try {
       await runtime.load(source, file, () => {}, { id: positionals[0], contextLength, exactContext: contextLength !== undefined });

@@ -9,6 +9,7 @@ import { acquireNodeDevice } from '../../gpu/node-gpu.ts';
 import { GpuSession } from '../../gpu/session.ts';
 import { planModel } from '../../model/arch/index.ts';
 import { UsageError, intList, parse, type CliCommand } from '../args.ts';
+import { cliGemvTuning } from '../gemv-tuning.ts';
 import { intOption, openGguf } from '../open-model.ts';
 
 export const logits: CliCommand = {
@@ -22,13 +23,16 @@ export const logits: CliCommand = {
     const tokens = intList(values.tokens, '--tokens');
     if (tokens.length === 0) throw new UsageError('--tokens needs at least one id');
     const chunk = intOption(values.chunk, '--chunk', 256);
+    const gemvTuning = cliGemvTuning();
     const { source, file } = await openGguf(positionals[0]);
     try {
       const nVocab = planModel(file).nVocab;
       const bad = tokens.find((t) => t >= nVocab);
       if (bad !== undefined) throw new UsageError(`token ${bad} is outside the vocabulary (0..${nVocab - 1})`);
       const ctx = await acquireNodeDevice();
-      const session = await GpuSession.load(ctx, file, source, { contextLength: Math.max(2, tokens.length), chunkTokens: chunk, kvF16: false });
+      const session = await GpuSession.load(ctx, file, source, {
+        contextLength: Math.max(2, tokens.length), chunkTokens: chunk, kvF16: false, gemvTuning,
+      });
       try {
         const out = await session.evalLogits(tokens);
         // Float32Array is host-endian; every platform Dawn runs on is little-endian.

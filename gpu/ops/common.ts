@@ -6,10 +6,13 @@ import { EdgewiseError } from '../../model/errors.ts';
 import type { GpuContext } from '../device.ts';
 import { workgroupGrid } from '../dispatch.ts';
 import type { PipelineCache } from '../pipelines.ts';
+import type { GemvShapeTable } from './gemv.ts';
 
 export interface OpEnv {
   readonly ctx: GpuContext;
   readonly pipelines: PipelineCache;
+  /** The decode GEMV's workgroup shapes tuned for this adapter and model (gpu/gemv-tuning.ts), if any. */
+  readonly gemvShapes?: GemvShapeTable;
 }
 
 /** What an op throws for an argument or shape it rejects: one line naming the op's label. */

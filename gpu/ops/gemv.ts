@@ -17,6 +17,14 @@ import { placeRows, type RowView } from './rows.ts';
 export const GEMV_MAX_TOKENS = 8;
 export const GEMV_MAX_ROWS = 4;
 export const GEMV_MAX_SLOTS = 3;
+/**
+ * Version of the decode GEMV kernel as its speed is concerned: part of the key under which a
+ * tuned workgroup shape is cached per adapter (gpu/gemv-tuning-cache.ts). Bump it whenever
+ * shaders/gemv*.wgsl, the chunk/unit readers they include, or the way prepareKernel maps a shape
+ * onto the kernel changes, so that every adapter tunes the new kernel afresh
+ * (tests/unit/gpu/gemv-kernel-version.test.ts pins it to a hash of the WGSL).
+ */
+export const GEMV_KERNEL_VERSION = 2;
 
 /** RMSNorm of x fused into the product: y = (W (x⊙weight))·rsqrt(mean(x²) + eps). */
 export interface GemvNorm {
@@ -25,10 +33,26 @@ export interface GemvNorm {
   readonly eps: number;
 }
 
+/** A workgroup's threads (a power of two) and the output rows it computes (1..GEMV_MAX_ROWS). */
+export interface GemvWorkgroupShape {
+  readonly workgroupSize: number;
+  readonly rowsPerWorkgroup: number;
+}
+
+/**
+ * Workgroup shapes tuned for this adapter (gpu/gemv-tuning.ts) by gemvClassKey of the weight type
+ * and row length K; a product of several matrices looks up its first. defaultGemvShape where absent.
+ */
+export type GemvShapeTable = ReadonlyMap<string, GemvWorkgroupShape>;
+
+export function gemvClassKey(type: number, k: number): string {
+  return `${type}:${k}`;
+}
+
 interface GemvShape {
   /** 1..GEMV_MAX_TOKENS (default 1). */
   readonly tokens?: number;
-  /** Threads per workgroup (power of two) and output rows per workgroup (1..4); see defaultGemvShape. */
+  /** Threads per workgroup (power of two) and output rows per workgroup (1..4); default env.gemvShapes, else defaultGemvShape. */
   readonly workgroupSize?: number;
   readonly rowsPerWorkgroup?: number;
   readonly norm?: GemvNorm;
@@ -71,7 +95,7 @@ export interface GemvMultiArgs extends GemvShape {
  * so few threads per workgroup: 16 threads × 4 rows ran 1024×1024 Q4_0 in ~45-65 ms against
  * ~350 ms for 128 × 2 (this machine, noisy). GPUs: 64 threads × 4 rows, not yet tuned on one.
  */
-export function defaultGemvShape(ctx: GpuContext): { workgroupSize: number; rowsPerWorkgroup: number } {
+export function defaultGemvShape(ctx: GpuContext): GemvWorkgroupShape {
   return ctx.adapterInfo.architecture === 'swiftshader' ? { workgroupSize: 16, rowsPerWorkgroup: 4 } : { workgroupSize: 64, rowsPerWorkgroup: 4 };
 }
 
@@ -116,7 +140,7 @@ export function gemvTokenCapacity(tokens: number): number {
 async function prepareKernel(env: OpEnv, o: Kernel): Promise<Dispatch> {
   const { device, limits } = env.ctx;
   const { label, k, tokens, slots } = o;
-  const shape = defaultGemvShape(env.ctx);
+  const shape = env.gemvShapes?.get(gemvClassKey(slots[0].weight.type, k)) ?? defaultGemvShape(env.ctx);
   const rowsPerGroup = o.rowsPerWorkgroup ?? shape.rowsPerWorkgroup;
   if (!(tokens >= 1 && tokens <= GEMV_MAX_TOKENS)) throw opError(label, `gemv of ${tokens} tokens; use 1..${GEMV_MAX_TOKENS} (gemm for more)`);
   if (!(rowsPerGroup >= 1 && rowsPerGroup <= GEMV_MAX_ROWS)) throw opError(label, `gemv rowsPerWorkgroup ${rowsPerGroup} not in 1..${GEMV_MAX_ROWS}`);

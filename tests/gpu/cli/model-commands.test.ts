@@ -145,6 +145,9 @@ describe('edgewise logits / generate / bench (built CLI on the GPU)', () => {
     expect(b.gpuMemoryPlanned.totalBytes).toBeGreaterThan(b.weightBytes);
     expect(typeof b.adapter.vendor).toBe('string');
     expect(typeof b.features.f16).toBe('boolean');
+    // The GEMV shapes in use: this CPU adapter keeps the defaults, untimed (gpu/gemv-tuning.ts).
+    expect(b.gemv).toMatchObject({ source: 'default', reason: 'CPU adapter', otherwise: { workgroupSize: 16, rowsPerWorkgroup: 4 } });
+    expect(b.gemv.shapes.map((s: { type: string; from: string }) => [s.type, s.from])).toContainEqual(['Q4_K', 'default']);
     for (const k of ['timeToFirstTokenMs', 'prefillTokensPerSecond', 'decodeTokensPerSecond']) expect(b[k], k).toBeGreaterThan(0);
     // Prefill arithmetic beside the FMA probe measured in the same run.
     const p = b.prefill;
