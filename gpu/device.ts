@@ -12,6 +12,8 @@ export interface GpuContext {
     readonly timestamps: boolean;
     /** WGSL's `subgroup_id` builtin (a language feature newer than `subgroups` itself). */
     readonly subgroupId?: boolean;
+    /** WGSL's packed_4x8_integer_dot_product (dot4I8Packed): the GEMV's 8-bit activation path. */
+    readonly int8Dot?: boolean;
   };
   readonly limits: GPUSupportedLimits;
 }
@@ -87,6 +89,7 @@ export async function acquireDevice(gpu: GPU | undefined, options: AcquireOption
       subgroups: device.features.has('subgroups'),
       subgroupId: device.features.has('subgroups') && (gpu.wgslLanguageFeatures?.has('subgroup_id') ?? false),
       timestamps: device.features.has('timestamp-query'),
+      int8Dot: (gpu.wgslLanguageFeatures?.has('packed_4x8_integer_dot_product') ?? false) && !disabled.has('packed_4x8_integer_dot_product'),
     },
     limits: device.limits,
   };

@@ -71,7 +71,7 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> w0: array<u32>;         // slot 0: (n, row_bytes) raw GGUF bytes
-@group(0) @binding(2) var<storage, read> x: array<act>;          // (TOKENS, k) at x_offset, stride x_stride
+@group(0) @binding(2) var<storage, read> x: array<x_elem>;       // (TOKENS, k) at x_offset, stride x_stride; X_INT8: 8-bit blocks (below)
 @group(0) @binding(3) var<storage, read_write> y: array<act>;    // (TOKENS, ·) rows at each slot's y offset, stride y_stride
 @group(0) @binding(4) var<storage, read> bias: array<f32>;       // (n) at bias_offset, outputs in y-offset order; F32
 @group(0) @binding(6) var<storage, read> norm_w: array<f32>;     // (k) NORM: the RMSNorm weight
@@ -152,6 +152,46 @@ fn chunk_dot(w: Chunk, xc: ChunkX) -> f32 {
   return dot(w.s, vec4<f32>(d.x, xc.sums.x, d.y, xc.sums.y) * vec4<f32>(1.0, -1.0, 1.0, -1.0));
 }
 
+// X_INT8 (variant int8Dot): x holds quantize-q8.wgsl's blocks, 12 words per 32 elements (8 words
+// of signed bytes, d, d·Σq of each half), offsets and strides still counted in elements (multiples
+// of 32). A chunk's run of 16 lies in one half of one block, so chunk·x takes two packed integer
+// dot products of 4 words each: sA·dA·Σ qA·xqA − mA·(dA·Σ xqA) + the same for B. Chunked types only.
+struct ChunkXQ {
+  a: vec4<u32>,
+  b: vec4<u32>,
+  d: vec2<f32>,     // the blocks' d of runs A and B
+  sums: vec2<f32>,  // d·Σq of runs A and B
+}
+
+/** Word i of x as 32 bits (X_INT8; the conversion keeps the float variants compiling). */
+fn x_word(i: u32) -> u32 {
+  return u32(x[i]);
+}
+
+/** The 8-bit run of 16 at element `at` (a multiple of 16): its 4 words, d and d·Σq. */
+fn xq_run(at: u32) -> ChunkXQ {
+  var r: ChunkXQ;
+  let block = (at >> 5u) * 12u;
+  let w = block + ((at & 31u) >> 2u);
+  r.a = vec4<u32>(x_word(w), x_word(w + 1u), x_word(w + 2u), x_word(w + 3u));
+  r.d.x = bitcast<f32>(x_word(block + 8u));
+  r.sums.x = bitcast<f32>(x_word(block + 9u + ((at >> 4u) & 1u)));
+  return r;
+}
+
+fn chunk_xq(t: u32, e: vec2<u32>) -> ChunkXQ {
+  let base = p.x_offset + min(t, p.tokens - 1u) * p.x_stride;
+  let a = xq_run(base + e.x);
+  let b = xq_run(base + e.y);
+  return ChunkXQ(a.a, b.a, vec2<f32>(a.d.x, b.d.x), vec2<f32>(a.sums.x, b.sums.x));
+}
+
+fn chunk_dot_q(w: Chunk, xq: ChunkXQ) -> f32 {
+  let ia = dot_i8x4(w.q[0], xq.a.x) + dot_i8x4(w.q[1], xq.a.y) + dot_i8x4(w.q[2], xq.a.z) + dot_i8x4(w.q[3], xq.a.w);
+  let ib = dot_i8x4(w.q[4], xq.b.x) + dot_i8x4(w.q[5], xq.b.y) + dot_i8x4(w.q[6], xq.b.z) + dot_i8x4(w.q[7], xq.b.w);
+  return w.s.x * xq.d.x * f32(ia) - w.s.y * xq.sums.x + w.s.z * xq.d.y * f32(ib) - w.s.w * xq.sums.y;
+}
+
 /**
  * This thread's partial sums of rows row0.. of slot m, per token. Called with a literal m, so that
  * once inlined the slot's type switch folds to one format, as with a single-type pipeline.
@@ -170,7 +210,12 @@ fn slot_dot(m: u32, row0: u32, units: u32, lid: u32, sum_squares: bool) -> array
       let b = c / per;
       let e = chunk_pos(t_m, c % per) + vec2<u32>(b * blk.x);
       let w_at = s.z + b * blk.y;
-      if (TOKENS == 1u) {
+      if (TOKENS == 1u && X_INT8) {
+        let xq = chunk_xq(0u, e);
+        for (var r = 0u; r < ROWS; r++) {
+          acc[r * MAX_TOKENS] += chunk_dot_q(chunk_t(t_m, w_at + min(row0 + r, s.x - 1u) * s.y, c % per), xq);
+        }
+      } else if (TOKENS == 1u) {
         // Decode: the chunk's 32 activations are read (and normed, and summed) once, then serve
         // every row, so the loads per row are the weight words alone.
         let xc = chunk_x(0u, e, sum_squares);
@@ -182,7 +227,11 @@ fn slot_dot(m: u32, row0: u32, units: u32, lid: u32, sum_squares: bool) -> array
         for (var r = 0u; r < ROWS; r++) {
           let w = chunk_t(t_m, w_at + min(row0 + r, s.x - 1u) * s.y, c % per);
           for (var t = 0u; t < TOKENS; t++) {
-            acc[r * MAX_TOKENS + t] += chunk_dot(w, chunk_x(t, e, sum_squares && r == 0u));
+            if (X_INT8) {
+              acc[r * MAX_TOKENS + t] += chunk_dot_q(w, chunk_xq(t, e));
+            } else {
+              acc[r * MAX_TOKENS + t] += chunk_dot(w, chunk_x(t, e, sum_squares && r == 0u));
+            }
           }
         }
       }

@@ -2,8 +2,9 @@
 // tokens, W read from its GGUF blocks (shaders/gemv.wgsl). prepareGemv: one matrix, one dispatch
 // per weight part (a split tensor's parts cover consecutive output rows). prepareGemvMulti: up to
 // three matrices reading the same x in one dispatch (Q|K|V of mixed types), or gate and up with
-// SwiGLU applied on write. Either may apply the RMSNorm of x on the way in (GemvNorm). Prepared
-// once: pipelines, uniforms and bind groups.
+// SwiGLU applied on write. Either may apply the RMSNorm of x on the way in (GemvNorm), or read x
+// as 8-bit blocks (variant.int8Dot, from prepareQuantizeQ8) with the packed integer dot product.
+// Prepared once: pipelines, uniforms and bind groups.
 import subgroupSource from '../../shaders/gemv-subgroups.wgsl';
 import source from '../../shaders/gemv.wgsl';
 import type { GpuContext } from '../device.ts';
@@ -12,11 +13,16 @@ import type { ShaderVariant } from '../wgsl-variant.ts';
 import { weightConstants, weightGeometry, type WeightPart, type WeightTensor } from '../weights.ts';
 import { checkWithin, opError, packUniform, type OpEnv } from './common.ts';
 import { checkBias, dummyStorage, gateWords, type ExpertGate, type MatmulArgs } from './matrix-common.ts';
-import { placeRows, type RowView } from './rows.ts';
+import { ggmlType } from '../../model/quant/types.ts';
+import { Q8_BLOCK_ELEMENTS, q8Bytes } from './quantize-q8.ts';
+import { placeRows, type PlacedRows, type RowView } from './rows.ts';
 
 export const GEMV_MAX_TOKENS = 8;
 export const GEMV_MAX_ROWS = 4;
 export const GEMV_MAX_SLOTS = 3;
+/** Weight types read in 32-weight chunks (shaders/quant/chunks.wgsl chunked_type): the ones the
+ *  8-bit activation path (variant.int8Dot) takes. */
+const CHUNKED_TYPES: ReadonlySet<number> = new Set([2, 3, 6, 7, 8, 20, 12, 13, 14]);
 /**
  * Version of the decode GEMV kernel as its speed is concerned: part of the key under which a
  * tuned workgroup shape is cached per adapter (gpu/gemv-tuning-cache.ts). Bump it whenever
@@ -132,6 +138,21 @@ interface Kernel {
   readonly subgroups?: boolean;
 }
 
+/**
+ * With variant.int8Dot x is quantize-q8 blocks (gpu/ops/quantize-q8.ts): whole blocks only, every
+ * matrix of a chunked type, no fused norm (the quantize step norms instead).
+ */
+function placeQ8(label: string, o: Kernel): PlacedRows {
+  const bad = o.slots.find((s) => !CHUNKED_TYPES.has(s.weight.type));
+  if (bad) throw opError(label, `8-bit activations need a weight type read in 32-weight chunks; "${bad.weight.name}" is ${ggmlType(bad.weight.type)?.name ?? bad.weight.type}`);
+  if (o.norm) throw opError(label, 'a fused norm with 8-bit activations: norm them when they are quantized (prepareQuantizeQ8)');
+  const x = placeRows(label, 'x', o.x, o.tokens, o.k, q8Bytes(Q8_BLOCK_ELEMENTS) / Q8_BLOCK_ELEMENTS);
+  if (x.offset % Q8_BLOCK_ELEMENTS || (o.tokens > 1 && x.stride % Q8_BLOCK_ELEMENTS)) {
+    throw opError(label, `8-bit activations at offset ${x.offset}, stride ${x.stride}: both must be whole blocks of ${Q8_BLOCK_ELEMENTS}`);
+  }
+  return x;
+}
+
 /** The pipeline's batch capacity for `tokens`: the next power of two (1, 2, 4, 8). */
 export function gemvTokenCapacity(tokens: number): number {
   return 2 ** Math.ceil(Math.log2(tokens));
@@ -152,7 +173,8 @@ async function prepareKernel(env: OpEnv, o: Kernel): Promise<Dispatch> {
   while (wg > 1 && wg * partials * capacity * 4 > limits.maxComputeWorkgroupStorageSize) wg /= 2;
 
   const actBytes = o.variant.f16 ? 2 : 4;
-  const x = placeRows(label, 'x', o.x, tokens, k, actBytes);
+  if (o.variant.int8Dot && !env.ctx.features.int8Dot) throw opError(label, "8-bit activations need WGSL's packed_4x8_integer_dot_product, which this browser lacks");
+  const x = o.variant.int8Dot ? placeQ8(label, o) : placeRows(label, 'x', o.x, tokens, k, actBytes);
   const yStride = o.y.stride ?? (o.swiglu ? slots[0].rows : slots.reduce((a, s) => a + s.rows, 0));
   for (const s of slots.slice(0, o.swiglu ? 1 : slots.length)) {
     placeRows(label, 'y', { buffer: o.y.buffer, offset: (o.y.offset ?? 0) + s.yOffset, stride: yStride }, tokens, s.rows, actBytes);

@@ -38,3 +38,9 @@ export function needsF16(ctx: GpuContext, test: TestContext, what: string): void
   if (ctx.features.f16) return;
   test.skip(`${what} needs shader-f16, which ${ctx.adapterInfo.vendor} ${ctx.adapterInfo.architecture} lacks; npm test runs it on lavapipe`);
 }
+
+/** Dawn has WGSL's packed_4x8_integer_dot_product on every adapter here; a browser may not. */
+export function needsInt8Dot(ctx: GpuContext, test: TestContext, what: string): void {
+  if (ctx.features.int8Dot) return;
+  test.skip(`${what} needs WGSL's packed_4x8_integer_dot_product, which this WebGPU implementation lacks`);
+}

@@ -3,12 +3,13 @@
 // with model/reference/matmul.ts; the gaps and the elements before the slice must stay untouched.
 import { gemmTile, prepareGemm, type GemmTile } from '../../../gpu/ops/gemm.ts';
 import { prepareGemv } from '../../../gpu/ops/gemv.ts';
+import { prepareQuantizeQ8, Q8_BLOCK_ELEMENTS, Q8_BLOCK_WORDS, q8Bytes } from '../../../gpu/ops/quantize-q8.ts';
 import { PipelineCache } from '../../../gpu/pipelines.ts';
 import { uploadWeight } from '../../../gpu/weights.ts';
 import { matMul } from '../../../model/reference/matmul.ts';
 import { TOLERANCE } from '../../tolerances.ts';
 import { gpuContext } from '../fixture.ts';
-import { expectClose, runDispatches } from '../harness.ts';
+import { expectClose, readU32, runDispatches } from '../harness.ts';
 
 import { activationBuffer, randomF32, randomWeight, readActivations } from './data.ts';
 
@@ -35,6 +36,10 @@ export interface Case {
   /** gemm only. */
   tile?: GemmTile;
   seed?: number;
+  /** gemv only: x quantized to 8-bit blocks on the GPU first (prepareQuantizeQ8), read with the
+   *  packed integer dot product; the reference takes the blocks' values (d·q) as x. k and slack
+   *  must be whole blocks of 32. */
+  int8?: boolean;
   /** MoE gating: per token, whether its router chose this matrix's expert (k = 3 ids each). */
   gate?: boolean[];
 }
@@ -54,6 +59,17 @@ function gateIds(device: GPUDevice, chosen: boolean[], seed: number): GPUBuffer 
   new Uint32Array(b.getMappedRange()).set(ids);
   b.unmap();
   return b;
+}
+
+/** The values (d·q) of `elements` activations as 8-bit blocks in `buffer`. */
+export async function readQ8Values(device: GPUDevice, buffer: GPUBuffer, elements: number): Promise<Float32Array> {
+  const words = await readU32(device, buffer, (elements / Q8_BLOCK_ELEMENTS) * Q8_BLOCK_WORDS);
+  const f = new Float32Array(words.buffer, words.byteOffset, words.length);
+  const bytes = new Int8Array(words.buffer, words.byteOffset, words.byteLength);
+  return Float32Array.from({ length: elements }, (_, i) => {
+    const b = Math.floor(i / Q8_BLOCK_ELEMENTS), at = b * Q8_BLOCK_WORDS;
+    return bytes[4 * at + (i % Q8_BLOCK_ELEMENTS)] * f[at + 8];
+  });
 }
 
 export async function checkMatmul(op: 'gemv' | 'gemm', c: Case): Promise<void> {
@@ -77,15 +93,22 @@ export async function checkMatmul(op: 'gemv' | 'gemm', c: Case): Promise<void> {
     bias, accumulate: c.accumulate, variant: { f16, f16Math: c.f16Math },
     gate: c.gate ? { ids: gateIds(device, c.gate, seed + 4), k: GATE_K, expert: GATE_EXPERT } : undefined,
   };
+  // 8-bit: the whole of x quantized as one row, so that every token's row starts a block.
+  const xq = c.int8 ? device.createBuffer({ label: 'xq', size: q8Bytes(xAll.length), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC }) : undefined;
+  const quantizeX = xq ? [await prepareQuantizeQ8(env, { label: 'quantize x', x: { buffer: x.buffer }, y: xq, tokens: 1, k: xAll.length, variant: { f16 } })] : [];
   const dispatches = op === 'gemv'
-    ? await prepareGemv(env, { ...common, workgroupSize: c.wg, rowsPerWorkgroup: c.rows, subgroups: c.subgroups })
+    ? await prepareGemv(env, {
+      ...common, ...(xq ? { x: { buffer: xq, offset: slack, stride: xStride }, variant: { f16, int8Dot: true } } : {}),
+      workgroupSize: c.wg, rowsPerWorkgroup: c.rows, subgroups: c.subgroups,
+    })
     : await prepareGemm(env, { ...common, tile: c.tile });
-  await runDispatches(device, dispatches);
+  await runDispatches(device, [...quantizeX, ...dispatches]);
   const got = await readActivations(device, y.buffer, slack + tokens * yStride, f16);
+  const xSeen = xq ? await readQ8Values(device, xq, xAll.length) : x.seen;
 
   const xs = new Float32Array(tokens * c.k), acc = new Float32Array(tokens * c.n);
   for (let t = 0; t < tokens; t++) {
-    xs.set(x.seen.subarray(slack + t * xStride, slack + t * xStride + c.k), t * c.k);
+    xs.set(xSeen.subarray(slack + t * xStride, slack + t * xStride + c.k), t * c.k);
     acc.set(y.seen.subarray(slack + t * yStride, slack + t * yStride + c.n), t * c.n);
   }
   const want = matMul(w.ref, xs, tokens, { bias: c.bias ? biasValues : undefined, accumulate: c.accumulate ? acc : undefined });

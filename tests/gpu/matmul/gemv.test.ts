@@ -1,7 +1,10 @@
 // GEMV on a real WebGPU device against model/reference/matmul.ts: every weight type, awkward
 // shapes, every override value swept, bias, in-place accumulate, activation slices, split weights.
 import { describe, expect, it } from 'vitest';
-import { gpuContext, needsF16 } from '../fixture.ts';
+import { prepareGemv } from '../../../gpu/ops/gemv.ts';
+import { PipelineCache } from '../../../gpu/pipelines.ts';
+import { gpuContext, needsF16, needsInt8Dot } from '../fixture.ts';
+import { storageBuffer } from '../harness.ts';
 import { BLOCK256_TYPES, checkMatmul, LEGACY_TYPES, type Case } from './check.ts';
 import { randomWeight } from './data.ts';
 
@@ -46,6 +49,30 @@ describe('gemv', () => {
     await check({ type: 'Q5_K', k: 768, n: 3, tokens: 5, rows: 2, subgroups, seed: 10 });
   });
 
+  // The 8-bit activation path (x quantized on the GPU, dot4I8Packed against the chunks' packed
+  // integers): every chunked type, one token (x read once per chunk) and batches, both reductions.
+  it('8-bit activations, every chunked type', async (test) => {
+    needsInt8Dot(await gpuContext(), test, 'the gemv 8-bit activation path');
+    for (const [i, type] of ['Q4_0', 'Q4_1', 'Q5_0', 'Q5_1', 'Q8_0', 'IQ4_NL'].entries()) {
+      await check({ type, k: 96, n: 5, int8: true, seed: 20 + i });
+    }
+    for (const [i, type] of ['Q4_K', 'Q5_K', 'Q6_K'].entries()) await check({ type, k: 768, n: 3, int8: true, rows: 2, seed: 30 + i });
+    await check({ type: 'Q4_K', k: 512, n: 13, tokens: 3, int8: true, slack: 32, bias: true, seed: 40 });
+    await check({ type: 'Q8_0', k: 2080, n: 3, tokens: 8, int8: true, accumulate: true, subgroups: false, seed: 41 });
+  });
+
+  it('8-bit activations refuse what they cannot read, saying so', async (test) => {
+    const ctx = await gpuContext();
+    needsInt8Dot(ctx, test, 'the gemv 8-bit activation path');
+    const env = { ctx, pipelines: PipelineCache.for(ctx.device) };
+    const x = storageBuffer(ctx.device, 'xq', 4096), y = storageBuffer(ctx.device, 'y', 64);
+    const q2 = randomWeight(ctx.device, 'Q2_K', 256, 4, 1).gpu, q4 = randomWeight(ctx.device, 'Q4_0', 64, 4, 1).gpu;
+    const args = { label: 'int8', x: { buffer: x }, y: { buffer: y }, variant: { int8Dot: true } };
+    await expect(prepareGemv(env, { ...args, weight: q2 })).rejects.toThrow(/32-weight chunks; "test.Q2_K.256x4" is Q2_K/);
+    await expect(prepareGemv(env, { ...args, weight: q4, norm: { weight: x, eps: 1e-5 } })).rejects.toThrow(/norm them when they are quantized/);
+    await expect(prepareGemv(env, { ...args, weight: q4, x: { buffer: x, offset: 16 } })).rejects.toThrow(/whole blocks of 32/);
+  });
+
   it('sweeps workgroup size, rows per workgroup and batch size', async () => {
     for (const wg of [1, 32, 64, 128, 256]) await check({ type: 'Q4_0', k: 512, n: 13, wg });
     for (const [rows, tokens] of [[1, 8], [3, 3], [4, 2]]) await check({ type: 'Q6_K', k: 512, n: 13, rows, tokens });
@@ -78,8 +105,10 @@ describe('gemv', () => {
   });
 
   it('f16 activations, every weight type (shader-f16)', async (test) => {
-    needsF16(await gpuContext(), test, 'the gemv f16 variant');
+    const ctx = await gpuContext();
+    needsF16(ctx, test, 'the gemv f16 variant');
     for (const type of [...LEGACY_TYPES, ...BLOCK256_TYPES]) await check({ type, k: 512, n: 45, f16: true, bias: true, tokens: 2, seed: 11 });
     for (const type of ['Q8_0', 'Q4_K', 'Q6_K']) await check({ type, k: 768, n: 3, f16: true, tokens: 3, subgroups: false, seed: 12 });
+    if (ctx.features.int8Dot) await check({ type: 'Q4_K', k: 256, n: 7, f16: true, int8: true, tokens: 2, seed: 13 });
   });
 });
