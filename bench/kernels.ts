@@ -7,7 +7,9 @@
 // Decode GEMV is measured the way a token meets it: at the real shapes of the target models, and
 // over enough distinct copies of each weight (≥ 256 MB in all) that no cache holds them, timed by
 // GPU timestamps where the adapter has them (gpu/profile.ts). Beside it: the cost of one empty
-// dispatch (the floor under every fused or unfused kernel) and, per shape, the workgroup shape the
+// dispatch (the floor under every fused or unfused kernel), each chunked type's 8-bit activation
+// path (quantize-q8 + dot4I8Packed, llama.cpp's WebGPU mat-vec path on AMD/Intel/NVIDIA) beside
+// its f32 path where WGSL has packed_4x8_integer_dot_product, and, per shape, the workgroup shape the
 // load-time tuner (gpu/gemv-tuning.ts) picks there, beside the default's time.
 // Prefill GEMM is measured at its real shapes (512 tokens; K and N of Qwen3-0.6B, Jamba-3B-like and
 // 4096-wide layers) with f32 and, where the adapter has shader-f16, f16 tiles, each beside the FMA
@@ -23,6 +25,7 @@ import { measureFmaRate } from '../gpu/ops/fma-probe.ts';
 import { gemmTile, prepareGemm } from '../gpu/ops/gemm.ts';
 import { chooseGemvShape, gemvShapeFits, gpuCandidateTimer } from '../gpu/gemv-tuning.ts';
 import { defaultGemvShape, prepareGemv } from '../gpu/ops/gemv.ts';
+import { prepareQuantizeQ8, q8Bytes } from '../gpu/ops/quantize-q8.ts';
 import { PipelineCache } from '../gpu/pipelines.ts';
 import { timeList } from '../gpu/profile.ts';
 import { prepareElementwise } from '../gpu/ops/elementwise.ts';
@@ -154,6 +157,9 @@ interface DecodeRow {
   type: string; k: number; n: number; copies: number;
   /** Whether the subgroupAdd reduction ran (false: the workgroup-memory tree). */
   subgroups: boolean;
+  /** f32 activations, or 8-bit blocks read with dot4I8Packed (quantizeUs: making them, once per x). */
+  activations: 'f32' | 'int8';
+  quantizeUs?: number;
   clock: string; us: number; gbPerS: number; fractionOfCopy: number;
 }
 
@@ -170,32 +176,49 @@ function destroyAll(weights: readonly WeightTensor[]): void {
 }
 
 /** One GEMV per copy, in one pass: the time per GEMV with the weights out of every cache. */
-async function timeDecodeGemv(type: string, k: number, n: number, subgroups = true): Promise<DecodeRow> {
+async function timeDecodeGemv(type: string, k: number, n: number, subgroups = true, int8 = false): Promise<DecodeRow> {
   const weights = uploadCopies(type, k, n);
   const x = activations('x', k), y = activations('y', n);
+  const xq = int8 ? device.createBuffer({ label: 'xq', size: q8Bytes(k), usage: GPUBufferUsage.STORAGE }) : undefined;
   const list: Dispatch[] = [];
   try {
-    for (const w of weights) list.push(...await prepareGemv(env, { label: w.name, weight: w, x: { buffer: x }, y: { buffer: y }, subgroups }));
+    let quantizeUs: number | undefined;
+    if (xq) {
+      const quantize = await prepareQuantizeQ8(env, { label: `quantize ${k}`, x: { buffer: x }, y: xq, tokens: 1, k });
+      quantizeUs = (await timeList(device, Array.from({ length: 100 }, () => quantize), cpuAdapter ? 1 : 10)).seconds / 100 * 1e6;
+    }
+    const input = xq ? { x: { buffer: xq }, variant: { int8Dot: true } } : { x: { buffer: x } };
+    for (const w of weights) list.push(...await prepareGemv(env, { label: w.name, weight: w, y: { buffer: y }, subgroups, ...input }));
     const t = await timeList(device, list, cpuAdapter ? 2 : 10);
     const each = t.seconds / weights.length;
-    // The bytes the GPU reads: Q8_0 and Q6_K blocks are stored padded (gpu/weights.ts).
-    const moved = weightGeometry(weights[0]).rowBytes * n + 4 * (k + n);
-    return { type, k, n, copies: weights.length, subgroups: subgroups && ctx.features.subgroups, clock: t.clock, us: each * 1e6, gbPerS: moved / each / 1e9, fractionOfCopy: moved / each / 1e9 / copyGBps };
+    // The bytes the GPU reads: padded blocks as stored (gpu/weights.ts), x as f32 or 8-bit blocks.
+    const moved = weightGeometry(weights[0]).rowBytes * n + (xq ? q8Bytes(k) : 4 * k) + 4 * n;
+    return {
+      type, k, n, copies: weights.length, subgroups: subgroups && ctx.features.subgroups, activations: xq ? 'int8' : 'f32', quantizeUs,
+      clock: t.clock, us: each * 1e6, gbPerS: moved / each / 1e9, fractionOfCopy: moved / each / 1e9 / copyGBps,
+    };
   } finally {
     destroyAll(weights);
     x.destroy();
     y.destroy();
+    xq?.destroy();
   }
 }
+
+/** Types the GEMV reads in 32-weight chunks: the ones with an 8-bit activation path. */
+const CHUNKED = new Set(['Q4_0', 'Q4_1', 'Q5_0', 'Q5_1', 'Q8_0', 'IQ4_NL', 'Q4_K', 'Q5_K', 'Q6_K']);
 
 const decodeRows: DecodeRow[] = [];
 for (const [k, n] of DECODE_SHAPES) {
   for (const type of args['all-types'] ? TYPES : Q4KM_TYPES) {
     if (k % (ggmlTypeByName(type)!.blockSize) !== 0) continue;
     for (const subgroups of ctx.features.subgroups ? [true, false] : [false]) {
-      const r = await timeDecodeGemv(type, k, n, subgroups);
-      decodeRows.push(r);
-      console.log(`gemv ${type.padEnd(5)} ${k}x${n}${subgroups ? ' subgroups' : ''}: ${r.us.toFixed(1)} us ${r.gbPerS.toFixed(1)} GB/s = ${(100 * r.fractionOfCopy).toFixed(0)} % of copy (${r.copies} copies, ${r.clock})`);
+      for (const int8 of ctx.features.int8Dot && CHUNKED.has(type) ? [false, true] : [false]) {
+        const r = await timeDecodeGemv(type, k, n, subgroups, int8);
+        decodeRows.push(r);
+        const quantize = r.quantizeUs === undefined ? '' : ` + quantize ${r.quantizeUs.toFixed(1)} us once per x`;
+        console.log(`gemv ${type.padEnd(5)} ${k}x${n}${subgroups ? ' subgroups' : ''}${int8 ? ' int8' : ''}: ${r.us.toFixed(1)} us ${r.gbPerS.toFixed(1)} GB/s = ${(100 * r.fractionOfCopy).toFixed(0)} % of copy (${r.copies} copies, ${r.clock})${quantize}`);
+      }
     }
   }
 }
