@@ -21,17 +21,7 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> y: array<u32>;    // (tokens, k / 32) blocks of 12 words, dense
 @group(0) @binding(3) var<storage, read> norm_w: array<f32>;     // (k) NORM: the RMSNorm weight
 
-var<workgroup> partial: array<f32, 256>;
-
-fn row_sum(lid: u32, v: f32) -> f32 {
-  partial[lid] = v;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (lid < s) { partial[lid] += partial[lid + s]; }
-    workgroupBarrier();
-  }
-  return partial[0];
-}
+#include "reduce-sum.wgsl"
 
 /** v rounded half away from zero (WGSL's round() goes half to even). */
 fn round_away(v: f32) -> i32 {
@@ -46,7 +36,7 @@ fn quantize_q8(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id)
   if (NORM) {
     var ss = 0.0;
     for (var i = lid; i < p.k; i += WG) { let v = f32(x[base + i]); ss += v * v; }
-    scale = inverseSqrt(row_sum(lid, ss) / f32(p.k) + p.eps);
+    scale = inverseSqrt(reduce_sum(lid, ss) / f32(p.k) + p.eps);
   }
   let blocks = p.k / 32u;
   for (var b = lid; b < blocks; b += WG) {

@@ -22,7 +22,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read> w2: array<f32>;       // (slice_len[2])
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;  // (n_tokens, token_stride) at offset
 
-var<workgroup> partial: array<f32, 256>;
+#include "reduce-sum.wgsl"
 
 fn weight(j: u32, i: u32) -> f32 {
   if (!WEIGHTED) { return 1.0; }
@@ -43,12 +43,6 @@ fn rmsnorm_slices(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg
   let base = p.offset + (r / p.n_slices) * p.token_stride + p.slice_offset[j];
   var ss = 0.0;
   for (var i = lid; i < len; i += WG) { let v = y[base + i]; ss += v * v; }
-  partial[lid] = ss;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (lid < s) { partial[lid] += partial[lid + s]; }
-    workgroupBarrier();
-  }
-  let inv = inverseSqrt(partial[0] / f32(len) + p.eps);
+  let inv = inverseSqrt(reduce_sum(lid, ss) / f32(len) + p.eps);
   for (var i = lid; i < len; i += WG) { y[base + i] = y[base + i] * inv * weight(j, i); }
 }

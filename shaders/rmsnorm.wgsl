@@ -27,17 +27,7 @@ struct Params {
 @group(0) @binding(2) var<storage, read> x: array<f32>;        // rows of row_len at x_offset (rmsnorm only)
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;  // rows of row_len at y_offset
 
-var<workgroup> partial: array<f32, 256>;
-
-fn reduce_sum(lid: u32, v: f32) -> f32 {
-  partial[lid] = v;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (lid < s) { partial[lid] += partial[lid + s]; }
-    workgroupBarrier();
-  }
-  return partial[0];
-}
+#include "reduce-sum.wgsl"
 
 fn row_base(r: u32, offset: u32, token_stride: u32) -> u32 {
   return offset + (r / p.rows_per_token) * token_stride + (r % p.rows_per_token) * p.row_len;

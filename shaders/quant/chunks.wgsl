@@ -68,18 +68,14 @@ fn nibble_chunk(o: u32) -> Chunk {
   return r;
 }
 
-fn q4_0_chunk(b: u32) -> Chunk {
-  var r = nibble_chunk(b + 4u);
-  let d = w_f16(b);
-  r.s = vec4<f32>(d, 8.0 * d, d, 8.0 * d);
-  return r;
-}
-
-fn q4_1_chunk(b: u32) -> Chunk {
-  var r = nibble_chunk(b + 4u);
+/**
+ * Q4_0 / Q4_1 / Q5_0 / Q5_1 scales as Chunk.s from the block's first word: d (the pad of a
+ * stored _0 block is zero) with a min of `steps`·d (q − 8 or q − 16), or d and −m (_1: x = d·q + m).
+ */
+fn legacy_scales(b: u32, steps: f32, has_min: bool) -> vec4<f32> {
   let dm = unpack2x16float(w_u32a(b));
-  r.s = vec4<f32>(dm.x, -dm.y, dm.x, -dm.y);
-  return r;
+  let m = select(steps * dm.x, -dm.y, has_min);
+  return vec4<f32>(dm.x, m, dm.x, m);
 }
 
 /** Bits 0..3 of h moved to bit 4 of each byte: a word's four fifth bits. */
@@ -96,20 +92,6 @@ fn q5_chunk(o: u32) -> Chunk {
     r.q[i] = (q & LO4) | fifth_bits(qh >> (4u * i));
     r.q[4u + i] = ((q >> 4u) & LO4) | fifth_bits(qh >> (16u + 4u * i));
   }
-  return r;
-}
-
-fn q5_0_chunk(b: u32) -> Chunk {
-  var r = q5_chunk(b + 4u);
-  let d = w_f16(b);
-  r.s = vec4<f32>(d, 16.0 * d, d, 16.0 * d);
-  return r;
-}
-
-fn q5_1_chunk(b: u32) -> Chunk {
-  var r = q5_chunk(b + 4u);
-  let dm = unpack2x16float(w_u32a(b));
-  r.s = vec4<f32>(dm.x, -dm.y, dm.x, -dm.y);
   return r;
 }
 
@@ -177,10 +159,10 @@ fn q6_k_chunk(b: u32, c: u32) -> Chunk {
 /** Chunk c of the type-t block at byte b. */
 fn chunk_t(t: u32, b: u32, c: u32) -> Chunk {
   switch t {
-    case 2u: { return q4_0_chunk(b); }
-    case 3u: { return q4_1_chunk(b); }
-    case 6u: { return q5_0_chunk(b); }
-    case 7u: { return q5_1_chunk(b); }
+    case 2u: { return Chunk(nibble_chunk(b + 4u).q, legacy_scales(b, 8.0, false)); }
+    case 3u: { return Chunk(nibble_chunk(b + 4u).q, legacy_scales(b, 0.0, true)); }
+    case 6u: { return Chunk(q5_chunk(b + 4u).q, legacy_scales(b, 16.0, false)); }
+    case 7u: { return Chunk(q5_chunk(b + 4u).q, legacy_scales(b, 0.0, true)); }
     case 8u: { return q8_0_chunk(b); }
     case 20u: { return iq4_nl_chunk(b); }
     case 12u: { return q4_k_chunk(b, c); }
