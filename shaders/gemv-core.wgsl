@@ -192,6 +192,23 @@ fn chunk_dot_q(w: Chunk, xq: ChunkXQ) -> f32 {
   return w.s.x * xq.d.x * f32(ia) - w.s.y * xq.sums.x + w.s.z * xq.d.y * f32(ib) - w.s.w * xq.sums.y;
 }
 
+/** A chunk's activations of one token in the form the variant reads: 8-bit (X_INT8) or f32. */
+struct ChunkIn {
+  f: ChunkX,
+  q: ChunkXQ,
+}
+
+fn chunk_in(t: u32, e: vec2<u32>, sum_squares: bool) -> ChunkIn {
+  var r: ChunkIn;
+  if (X_INT8) { r.q = chunk_xq(t, e); } else { r.f = chunk_x(t, e, sum_squares); }
+  return r;
+}
+
+fn chunk_in_dot(w: Chunk, x: ChunkIn) -> f32 {
+  if (X_INT8) { return chunk_dot_q(w, x.q); }
+  return chunk_dot(w, x.f);
+}
+
 /**
  * This thread's partial sums of rows row0.. of slot m, per token. Called with a literal m, so that
  * once inlined the slot's type switch folds to one format, as with a single-type pipeline.
@@ -210,28 +227,19 @@ fn slot_dot(m: u32, row0: u32, units: u32, lid: u32, sum_squares: bool) -> array
       let b = c / per;
       let e = chunk_pos(t_m, c % per) + vec2<u32>(b * blk.x);
       let w_at = s.z + b * blk.y;
-      if (TOKENS == 1u && X_INT8) {
-        let xq = chunk_xq(0u, e);
-        for (var r = 0u; r < ROWS; r++) {
-          acc[r * MAX_TOKENS] += chunk_dot_q(chunk_t(t_m, w_at + min(row0 + r, s.x - 1u) * s.y, c % per), xq);
-        }
-      } else if (TOKENS == 1u) {
+      if (TOKENS == 1u) {
         // Decode: the chunk's 32 activations are read (and normed, and summed) once, then serve
         // every row, so the loads per row are the weight words alone.
-        let xc = chunk_x(0u, e, sum_squares);
+        let xc = chunk_in(0u, e, sum_squares);
         for (var r = 0u; r < ROWS; r++) {
-          acc[r * MAX_TOKENS] += chunk_dot(chunk_t(t_m, w_at + min(row0 + r, s.x - 1u) * s.y, c % per), xc);
+          acc[r * MAX_TOKENS] += chunk_in_dot(chunk_t(t_m, w_at + min(row0 + r, s.x - 1u) * s.y, c % per), xc);
         }
       } else {
         // A batch: each row's chunk is decoded once and serves every token.
         for (var r = 0u; r < ROWS; r++) {
           let w = chunk_t(t_m, w_at + min(row0 + r, s.x - 1u) * s.y, c % per);
           for (var t = 0u; t < TOKENS; t++) {
-            if (X_INT8) {
-              acc[r * MAX_TOKENS + t] += chunk_dot_q(w, chunk_xq(t, e));
-            } else {
-              acc[r * MAX_TOKENS + t] += chunk_dot(w, chunk_x(t, e, sum_squares && r == 0u));
-            }
+            acc[r * MAX_TOKENS + t] += chunk_in_dot(w, chunk_in(t, e, sum_squares && r == 0u));
           }
         }
       }

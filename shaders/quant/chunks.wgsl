@@ -78,11 +78,6 @@ fn legacy_scales(b: u32, steps: f32, has_min: bool) -> vec4<f32> {
   return vec4<f32>(dm.x, m, dm.x, m);
 }
 
-/** Bits 0..3 of h moved to bit 4 of each byte: a word's four fifth bits. */
-fn fifth_bits(h: u32) -> u32 {
-  return ((h & 1u) << 4u) | ((h & 2u) << 11u) | ((h & 4u) << 18u) | ((h & 8u) << 25u);
-}
-
 /** Q5_0 / Q5_1: the nibbles at o + 4 with bit 4 of element e from bit e of the qh word at o. */
 fn q5_chunk(o: u32) -> Chunk {
   var r: Chunk;
@@ -130,8 +125,8 @@ fn q5_k_chunk(b: u32, c: u32) -> Chunk {
   for (var i = 0u; i < 4u; i++) {
     let q = w_u32a(o + 4u * i);
     let qh = w_u32a(b + 16u + 16u * (c & 1u) + 4u * i);
-    r.q[i] = (q & LO4) | (((qh >> (2u * j)) & 0x01010101u) << 4u);
-    r.q[4u + i] = ((q >> 4u) & LO4) | (((qh >> (2u * j + 1u)) & 0x01010101u) << 4u);
+    r.q[i] = (q & LO4) | k5_fifth_bits(qh, 2u * j);
+    r.q[4u + i] = ((q >> 4u) & LO4) | k5_fifth_bits(qh, 2u * j + 1u);
   }
   r.s = k4_chunk_scales(b, c);
   return r;

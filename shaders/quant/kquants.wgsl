@@ -72,9 +72,9 @@ fn q4_k_unit(b: u32, u: u32) -> Unit {
   return Unit(nibbles_lo(q) * (d * a.x) - dmin * a.y, nibbles_hi(q) * (d * c.x) - dmin * c.y);
 }
 
-/** Q5_K: bit `bit` of each of the 4 qh bytes of word qh, as 0 or 16 (bit 4 of 4 elements). */
-fn k5_high_bits(qh: u32, bit: u32) -> vec4<f32> {
-  return vec4<f32>(((bytes4(qh) >> vec4<u32>(bit)) & vec4<u32>(1u)) << vec4<u32>(4u));
+/** Q5_K: bit `bit` of each of the 4 qh bytes of word qh, moved to bit 4 of its byte (the fifth bit of 4 elements). */
+fn k5_fifth_bits(qh: u32, bit: u32) -> u32 {
+  return ((qh >> bit) & 0x01010101u) << 4u;
 }
 
 // Q5_K (176 bytes): d, dmin fp16, scales[12], qh[32], qs[128]. Units as Q4_K; bit 4 of element
@@ -88,8 +88,8 @@ fn q5_k_unit(b: u32, u: u32) -> Unit {
   let qh = w_u32a(b + 16u + 4u * v);
   let a = k4_scale_min(b, 2u * j);
   let c = k4_scale_min(b, 2u * j + 1u);
-  return Unit((nibbles_lo(q) + k5_high_bits(qh, 2u * j)) * (d * a.x) - dmin * a.y,
-              (nibbles_hi(q) + k5_high_bits(qh, 2u * j + 1u)) * (d * c.x) - dmin * c.y);
+  return Unit((nibbles_lo(q) + vec4<f32>(bytes4(k5_fifth_bits(qh, 2u * j)))) * (d * a.x) - dmin * a.y,
+              (nibbles_hi(q) + vec4<f32>(bytes4(k5_fifth_bits(qh, 2u * j + 1u)))) * (d * c.x) - dmin * c.y);
 }
 
 // Q6_K (210 bytes in GGUF, stored as 212 with 2 pad bytes at the end): ql[128], qh[64], scales int8[16], d fp16. Unit u: h = u/16, part = (u/8)%2,

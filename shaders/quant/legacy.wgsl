@@ -10,9 +10,14 @@ fn nibbles_hi(q: u32) -> vec4<f32> {
   return vec4<f32>(bytes4((q >> 4u) & 0x0f0f0f0fu));
 }
 
+/** Bits 0..3 of h moved to bit 4 of each byte: a word's four fifth bits (Q5_0, Q5_1). */
+fn fifth_bits(h: u32) -> u32 {
+  return ((h & 1u) << 4u) | ((h & 2u) << 11u) | ((h & 4u) << 18u) | ((h & 8u) << 25u);
+}
+
 /** Bit 4 of elements k..k+3 from the 32-bit `qh` mask, as 0 or 16. */
 fn high_bits(qh: u32, k: u32) -> vec4<f32> {
-  return vec4<f32>(((vec4<u32>(qh) >> (vec4<u32>(k) + vec4<u32>(0u, 1u, 2u, 3u))) & vec4<u32>(1u)) << vec4<u32>(4u));
+  return vec4<f32>(bytes4(fifth_bits(qh >> k)));
 }
 
 // Q4_0 (18 bytes in GGUF, stored as 20): d fp16, 2 pad bytes, qs[16]. x = d·(q − 8).
