@@ -24,7 +24,7 @@ import { prepareEmbedding } from '../gpu/ops/embedding.ts';
 import { measureFmaRate } from '../gpu/ops/fma-probe.ts';
 import { gemmTile, prepareGemm } from '../gpu/ops/gemm.ts';
 import { chooseGemvShape, gemvShapeFits, gpuCandidateTimer } from '../gpu/gemv-tuning.ts';
-import { defaultGemvShape, prepareGemv } from '../gpu/ops/gemv.ts';
+import { defaultGemvShape, gemvReadsChunks, prepareGemv } from '../gpu/ops/gemv.ts';
 import { prepareQuantizeQ8, q8Bytes } from '../gpu/ops/quantize-q8.ts';
 import { PipelineCache } from '../gpu/pipelines.ts';
 import { timeList } from '../gpu/profile.ts';
@@ -205,15 +205,12 @@ async function timeDecodeGemv(type: string, k: number, n: number, subgroups = tr
   }
 }
 
-/** Types the GEMV reads in 32-weight chunks: the ones with an 8-bit activation path. */
-const CHUNKED = new Set(['Q4_0', 'Q4_1', 'Q5_0', 'Q5_1', 'Q8_0', 'IQ4_NL', 'Q4_K', 'Q5_K', 'Q6_K']);
-
 const decodeRows: DecodeRow[] = [];
 for (const [k, n] of DECODE_SHAPES) {
   for (const type of args['all-types'] ? TYPES : Q4KM_TYPES) {
     if (k % (ggmlTypeByName(type)!.blockSize) !== 0) continue;
     for (const subgroups of ctx.features.subgroups ? [true, false] : [false]) {
-      for (const int8 of ctx.features.int8Dot && CHUNKED.has(type) ? [false, true] : [false]) {
+      for (const int8 of ctx.features.int8Dot && gemvReadsChunks(ggmlTypeByName(type)!.id) ? [false, true] : [false]) {
         const r = await timeDecodeGemv(type, k, n, subgroups, int8);
         decodeRows.push(r);
         const quantize = r.quantizeUs === undefined ? '' : ` + quantize ${r.quantizeUs.toFixed(1)} us once per x`;

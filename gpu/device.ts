@@ -18,6 +18,11 @@ export interface GpuContext {
   readonly limits: GPUSupportedLimits;
 }
 
+/** Whether kernels may reduce with subgroup operations here: `subgroups` and WGSL's `subgroup_id` (the kernels index by it). */
+export function subgroupReductions(ctx: GpuContext): boolean {
+  return ctx.features.subgroups && ctx.features.subgroupId === true;
+}
+
 export interface AdapterSummary {
   readonly vendor: string;
   readonly architecture: string;

@@ -2,9 +2,9 @@
 // entry per adapter, under a key naming everything that changes which shape is fastest — the
 // adapter (vendor, architecture, device, description), the shader variant it compiles (subgroups,
 // f16) and the kernel's version. The host stores it: IndexedDB in the worker
-// (worker/storage/tuning-cache.ts), a JSON file for the CLI (cli/tuning-cache.ts). An entry that
+// (worker/storage/tuning-cache.ts), a JSON file for the CLI (cli/gemv-tuning.ts). An entry that
 // does not parse, or was written under another key, reads as no entry: the next tuning replaces it.
-import type { GpuContext } from './device.ts';
+import { subgroupReductions, type GpuContext } from './device.ts';
 import { GEMV_KERNEL_VERSION, GEMV_MAX_ROWS, type GemvShapeTable, type GemvWorkgroupShape } from './ops/gemv.ts';
 
 export interface GemvTuningCache {
@@ -21,8 +21,7 @@ export interface GemvTuningEntry {
 
 export function gemvTuningKey(ctx: GpuContext, version = GEMV_KERNEL_VERSION): string {
   const a = ctx.adapterInfo;
-  const subgroups = ctx.features.subgroups && ctx.features.subgroupId === true;
-  return `gemv-v${version}:${JSON.stringify([a.vendor, a.architecture, a.device, a.description, subgroups, ctx.features.f16])}`;
+  return `gemv-v${version}:${JSON.stringify([a.vendor, a.architecture, a.device, a.description, subgroupReductions(ctx), ctx.features.f16])}`;
 }
 
 const CLASS_KEY = /^\d+:\d+$/;

@@ -103,14 +103,14 @@ export function isCpuAdapter(a: AdapterSummary): boolean {
 
 /** The (type, K) classes worth tuning among `matrices`, largest first. */
 export function gemvClasses(matrices: readonly WeightTensor[]): GemvClass[] {
-  const byKey = new Map<string, { type: number; k: number; bytes: number; all: WeightTensor[] }>();
+  const byKey = new Map<string, { type: number; k: number; bytes: number; all: { m: WeightTensor; bytes: number }[] }>();
   let total = 0;
   for (const m of matrices) {
     const g = weightGeometry(m);
     const key = gemvClassKey(m.type, g.k);
     const c = byKey.get(key) ?? { type: m.type, k: g.k, bytes: 0, all: [] };
     c.bytes += g.rowBytes * g.rows;
-    c.all.push(m);
+    c.all.push({ m, bytes: g.rowBytes * g.rows });
     byKey.set(key, c);
     total += g.rowBytes * g.rows;
   }
@@ -118,11 +118,10 @@ export function gemvClasses(matrices: readonly WeightTensor[]): GemvClass[] {
     .map(({ type, k, bytes, all }) => {
       const matrices: WeightTensor[] = [];
       let listed = 0;
-      for (const m of all) {
+      for (const a of all) {
         if (listed >= LIST_BYTES) break;
-        matrices.push(m);
-        const g = weightGeometry(m);
-        listed += g.rowBytes * g.rows;
+        matrices.push(a.m);
+        listed += a.bytes;
       }
       return { type, k, bytes, matrices };
     });

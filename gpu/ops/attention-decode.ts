@@ -2,6 +2,7 @@
 // the sequence (flash-decoding) then combined. Two dispatches, prepared once: the grid holds the
 // most splits the context can use and the kernel uses as many as the current length calls for
 // (n_past comes from the step uniform), so nothing is re-recorded as the sequence grows.
+import { subgroupReductions } from '../device.ts';
 import { uniformBuffer, type Dispatch } from '../dispatch.ts';
 import workgroupSource from '../../shaders/attention-decode.wgsl';
 import subgroupSource from '../../shaders/attention-decode-subgroups.wgsl';
@@ -73,7 +74,7 @@ export async function prepareAttentionDecode(env: OpEnv, a: AttentionDecodeArgs)
   });
   checkWithin(a.label, 'partial', partial, decodePartialSize(a.nHead, nSplit, headDim) / 4);
   // The subgroup variant numbers positions by subgroup_id, so it needs that builtin too.
-  const subgroups = (a.subgroups ?? true) && env.ctx.features.subgroups && env.ctx.features.subgroupId === true;
+  const subgroups = (a.subgroups ?? true) && subgroupReductions(env.ctx);
   const constants = { HEAD_DIM: headDim, GH: heads, SCALAR_KV: headDim % 4 === 0 ? 0 : 1 };
   const [main, combine] = await Promise.all([
     env.pipelines.get({

@@ -7,22 +7,27 @@
 // Prepared once: pipelines, uniforms and bind groups.
 import subgroupSource from '../../shaders/gemv-subgroups.wgsl';
 import source from '../../shaders/gemv.wgsl';
-import type { GpuContext } from '../device.ts';
+import { subgroupReductions, type GpuContext } from '../device.ts';
 import { uniformBuffer, workgroupGrid, type Dispatch } from '../dispatch.ts';
 import type { ShaderVariant } from '../wgsl-variant.ts';
 import { weightConstants, weightGeometry, type WeightPart, type WeightTensor } from '../weights.ts';
 import { checkWithin, opError, packUniform, type OpEnv } from './common.ts';
 import { checkBias, dummyStorage, gateWords, type ExpertGate, type MatmulArgs } from './matrix-common.ts';
 import { ggmlType } from '../../model/quant/types.ts';
-import { Q8_BLOCK_ELEMENTS, q8Bytes } from './quantize-q8.ts';
+import { Q8_BLOCK_ELEMENTS, Q8_BYTES_PER_ELEMENT } from './quantize-q8.ts';
 import { placeRows, type PlacedRows, type RowView } from './rows.ts';
 
 export const GEMV_MAX_TOKENS = 8;
 export const GEMV_MAX_ROWS = 4;
 export const GEMV_MAX_SLOTS = 3;
-/** Weight types read in 32-weight chunks (shaders/quant/chunks.wgsl chunked_type): the ones the
- *  8-bit activation path (variant.int8Dot) takes. */
+/** Weight types read in 32-weight chunks (shaders/quant/chunks.wgsl chunked_type). */
 const CHUNKED_TYPES: ReadonlySet<number> = new Set([2, 3, 6, 7, 8, 20, 12, 13, 14]);
+
+/** Whether the GEMV reads this GGML type in 32-weight chunks: the types the 8-bit activation path (variant.int8Dot) takes. */
+export function gemvReadsChunks(type: number): boolean {
+  return CHUNKED_TYPES.has(type);
+}
+
 /**
  * Version of the decode GEMV kernel as its speed is concerned: part of the key under which a
  * tuned workgroup shape is cached per adapter (gpu/gemv-tuning-cache.ts). Bump it whenever
@@ -143,10 +148,10 @@ interface Kernel {
  * matrix of a chunked type, no fused norm (the quantize step norms instead).
  */
 function placeQ8(label: string, o: Kernel): PlacedRows {
-  const bad = o.slots.find((s) => !CHUNKED_TYPES.has(s.weight.type));
+  const bad = o.slots.find((s) => !gemvReadsChunks(s.weight.type));
   if (bad) throw opError(label, `8-bit activations need a weight type read in 32-weight chunks; "${bad.weight.name}" is ${ggmlType(bad.weight.type)?.name ?? bad.weight.type}`);
   if (o.norm) throw opError(label, 'a fused norm with 8-bit activations: norm them when they are quantized (prepareQuantizeQ8)');
-  const x = placeRows(label, 'x', o.x, o.tokens, o.k, q8Bytes(Q8_BLOCK_ELEMENTS) / Q8_BLOCK_ELEMENTS);
+  const x = placeRows(label, 'x', o.x, o.tokens, o.k, Q8_BYTES_PER_ELEMENT);
   if (x.offset % Q8_BLOCK_ELEMENTS || (o.tokens > 1 && x.stride % Q8_BLOCK_ELEMENTS)) {
     throw opError(label, `8-bit activations at offset ${x.offset}, stride ${x.stride}: both must be whole blocks of ${Q8_BLOCK_ELEMENTS}`);
   }
@@ -190,7 +195,7 @@ async function prepareKernel(env: OpEnv, o: Kernel): Promise<Dispatch> {
     const c = weightConstants(s.weight);
     Object.assign(constants, { [`W${m}TYPE`]: c.WTYPE, [`W${m}_BLOCK_ELEMS`]: c.W_BLOCK_ELEMS, [`W${m}_BLOCK_BYTES`]: c.W_BLOCK_BYTES });
   });
-  const subgroups = (o.subgroups ?? true) && env.ctx.features.subgroups && env.ctx.features.subgroupId === true;
+  const subgroups = (o.subgroups ?? true) && subgroupReductions(env.ctx);
   const pipeline = await env.pipelines.get({
     family: 'gemv', source: subgroups ? subgroupSource : source, variant: { ...o.variant, subgroups }, constants,
   });

@@ -9,10 +9,12 @@ import { placeRows, type RowView } from './rows.ts';
 /** Elements per 8-bit block and the words a block takes (8 of bytes, d, two run sums, one spare). */
 export const Q8_BLOCK_ELEMENTS = 32;
 export const Q8_BLOCK_WORDS = 12;
+/** 1.5: what one activation takes as 8-bit blocks, its share of its block's words. */
+export const Q8_BYTES_PER_ELEMENT = (Q8_BLOCK_WORDS * 4) / Q8_BLOCK_ELEMENTS;
 
 /** Bytes of `elements` activations as 8-bit blocks (elements a multiple of 32). */
 export function q8Bytes(elements: number): number {
-  return (elements / Q8_BLOCK_ELEMENTS) * Q8_BLOCK_WORDS * 4;
+  return elements * Q8_BYTES_PER_ELEMENT;
 }
 
 export interface QuantizeQ8Args {
