@@ -7,6 +7,7 @@ import { prepareQuantizeQ8, Q8_BLOCK_ELEMENTS, Q8_BLOCK_WORDS, q8Bytes } from '.
 import { PipelineCache } from '../../../gpu/pipelines.ts';
 import { uploadWeight } from '../../../gpu/weights.ts';
 import { matMul } from '../../../model/reference/matmul.ts';
+import { dequantizeQ8, type Q8Blocks } from '../../../model/reference/quantize-q8.ts';
 import { TOLERANCE } from '../../tolerances.ts';
 import { gpuContext } from '../fixture.ts';
 import { expectClose, readU32, runDispatches } from '../harness.ts';
@@ -61,15 +62,22 @@ function gateIds(device: GPUDevice, chosen: boolean[], seed: number): GPUBuffer 
   return b;
 }
 
-/** The values (d·q) of `elements` activations as 8-bit blocks in `buffer`. */
-export async function readQ8Values(device: GPUDevice, buffer: GPUBuffer, elements: number): Promise<Float32Array> {
-  const words = await readU32(device, buffer, (elements / Q8_BLOCK_ELEMENTS) * Q8_BLOCK_WORDS);
+/** The q and d of quantize-q8 blocks as the GPU wrote them (gpu/ops/quantize-q8.ts: 8 words of bytes, then d). */
+export function q8BlocksFromWords(words: Uint32Array): Q8Blocks {
+  const blocks = words.length / Q8_BLOCK_WORDS;
   const f = new Float32Array(words.buffer, words.byteOffset, words.length);
   const bytes = new Int8Array(words.buffer, words.byteOffset, words.byteLength);
-  return Float32Array.from({ length: elements }, (_, i) => {
-    const b = Math.floor(i / Q8_BLOCK_ELEMENTS), at = b * Q8_BLOCK_WORDS;
-    return bytes[4 * at + (i % Q8_BLOCK_ELEMENTS)] * f[at + 8];
-  });
+  const q = new Int8Array(blocks * Q8_BLOCK_ELEMENTS), d = new Float32Array(blocks);
+  for (let b = 0; b < blocks; b++) {
+    q.set(bytes.subarray(4 * b * Q8_BLOCK_WORDS, 4 * b * Q8_BLOCK_WORDS + Q8_BLOCK_ELEMENTS), b * Q8_BLOCK_ELEMENTS);
+    d[b] = f[b * Q8_BLOCK_WORDS + 8];
+  }
+  return { q, d };
+}
+
+/** The values (d·q) of `elements` activations as 8-bit blocks in `buffer`. */
+export async function readQ8Values(device: GPUDevice, buffer: GPUBuffer, elements: number): Promise<Float32Array> {
+  return dequantizeQ8(q8BlocksFromWords(await readU32(device, buffer, (elements / Q8_BLOCK_ELEMENTS) * Q8_BLOCK_WORDS)));
 }
 
 export async function checkMatmul(op: 'gemv' | 'gemm', c: Case): Promise<void> {

@@ -7,6 +7,7 @@ import { rmsNorm } from '../../../model/reference/norm.ts';
 import { quantizeQ8, roundHalfAway } from '../../../model/reference/quantize-q8.ts';
 import { gpuContext, needsF16 } from '../fixture.ts';
 import { readU32, runDispatches, storageBuffer } from '../harness.ts';
+import { q8BlocksFromWords } from './check.ts';
 import { activationBuffer, randomF32 } from './data.ts';
 
 interface Case { tokens: number; k: number; slack?: number; f16?: boolean; norm?: boolean; wg?: number; seed?: number }
@@ -27,7 +28,7 @@ async function check(c: Case): Promise<void> {
   await runDispatches(device, [dispatch]);
   const words = await readU32(device, y);
   const floats = new Float32Array(words.buffer, words.byteOffset, words.length);
-  const bytes = new Int8Array(words.buffer, words.byteOffset, words.byteLength);
+  const got = q8BlocksFromWords(words);
   const what = JSON.stringify(c);
   const blocks = c.k / 32;
   for (let t = 0; t < c.tokens; t++) {
@@ -35,13 +36,13 @@ async function check(c: Case): Promise<void> {
     const v = c.norm ? rmsNorm(row, c.k, eps, normWeight) : row;
     const ref = quantizeQ8(v);
     for (let b = 0; b < blocks; b++) {
-      const at = (t * blocks + b) * Q8_BLOCK_WORDS, d = floats[at + 8];
+      const at = (t * blocks + b) * Q8_BLOCK_WORDS, d = got.d[t * blocks + b];
       const where = `${what} token ${t} block ${b}`;
       // d = max|x| / 127 (normed values differ from the CPU's by a few ulp of the norm's scale).
       expect(Math.abs(d - ref.d[b]), `${where}: d ${d} want ${ref.d[b]}`).toBeLessThanOrEqual((c.norm ? 1e-5 : 1e-7) * ref.d[b]);
       let sumLo = 0, sumHi = 0;
       for (let i = 0; i < 32; i++) {
-        const q = bytes[4 * at + i], e = b * 32 + i;
+        const q = got.q[(t * blocks + b) * 32 + i], e = b * 32 + i;
         // q is x/d rounded half away from zero: the CPU's q wherever x/d is not within float
         // noise of a tie, and within half a step of x/d everywhere.
         const exact = d > 0 ? v[e] / d : 0;
@@ -56,8 +57,7 @@ async function check(c: Case): Promise<void> {
       expect(words[at + 11], `${where}: spare word`).toBe(0);
     }
   }
-  const zeros = bytes.subarray(0, 32);
-  expect([floats[8], ...zeros].every((z) => z === 0), `${what}: an all-zero block is d = 0, q = 0`).toBe(true);
+  expect([got.d[0], ...got.q.subarray(0, 32)].every((z) => z === 0), `${what}: an all-zero block is d = 0, q = 0`).toBe(true);
 }
 
 describe('quantize-q8', () => {
